@@ -1,0 +1,103 @@
+//! Typed identifiers. Fresh ids are made by the caller (UUIDv7 from the app layer),
+//! never here, so the core stays free of clocks and randomness.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(value: Uuid) -> Self {
+                Self(value)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// Identifies an incident for machines; people use [`IncidentNumber`].
+    IncidentId
+);
+uuid_id!(
+    /// Identifies a user.
+    UserId
+);
+uuid_id!(
+    /// Identifies a task (checklist item) of an incident.
+    TaskId
+);
+uuid_id!(
+    /// Identifies one timeline entry.
+    TimelineEntryId
+);
+uuid_id!(
+    /// Identifies an API token (not the secret itself).
+    TokenId
+);
+
+/// The human number of an incident, shown as `INC-42`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentNumber(pub u64);
+
+impl fmt::Display for IncidentNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "INC-{}", self.0)
+    }
+}
+
+impl FromStr for IncidentNumber {
+    type Err = String;
+
+    /// Accepts `INC-42`, `inc-42` and plain `42`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s
+            .strip_prefix("INC-")
+            .or_else(|| s.strip_prefix("inc-"))
+            .unwrap_or(s);
+        match digits.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Self(n)),
+            _ => Err(format!("expected an incident number like INC-42, got {s:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_numbers_parse_in_every_spelling() {
+        assert_eq!("INC-42".parse(), Ok(IncidentNumber(42)));
+        assert_eq!("inc-7".parse(), Ok(IncidentNumber(7)));
+        assert_eq!("3".parse(), Ok(IncidentNumber(3)));
+        assert!("INC-0".parse::<IncidentNumber>().is_err());
+        assert!("INC-".parse::<IncidentNumber>().is_err());
+        assert!("abc".parse::<IncidentNumber>().is_err());
+        assert_eq!(IncidentNumber(12).to_string(), "INC-12");
+    }
+}

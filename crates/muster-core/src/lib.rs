@@ -1,0 +1,32 @@
+//! The pure domain of muster: what an incident is and how it may change.
+//!
+//! Nothing in this crate performs I/O, reads a clock or generates randomness: the
+//! current instant and fresh identifiers are always passed in, so every decision
+//! is deterministic and unit-testable.
+
+pub mod error;
+pub mod ids;
+pub mod incident;
+pub mod milestone;
+pub mod role;
+pub mod severity;
+pub mod task;
+pub mod text;
+pub mod timeline;
+pub mod user;
+
+pub use error::{DomainError, FieldError};
+pub use ids::{IncidentId, IncidentNumber, TaskId, TimelineEntryId, TokenId, UserId};
+pub use incident::{
+    Incident, IncidentChange, IncidentDecision, IncidentPatch, IncidentRules, IncidentStatus,
+    NewIncident, Participant,
+};
+pub use milestone::{Milestone, Milestones};
+pub use role::{RoleCatalog, RoleCode, RoleDefinition};
+pub use severity::{Severity, SeverityCode, SeverityScale};
+pub use task::{NewTask, Task, TaskPatch};
+pub use timeline::{NewTimelineEntry, TimelineEntry, TimelineEvent};
+pub use user::{Actor, Permission, User, UserRole};
+
+/// An instant in UTC. Re-exported so that every crate speaks of time the same way.
+pub use jiff::Timestamp;

@@ -1,0 +1,145 @@
+//! Users, their access role, and the actor on whose behalf a command runs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+
+use crate::error::FieldError;
+use crate::ids::UserId;
+
+/// What a user may do across the whole installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserRole {
+    /// Everything, including users, tokens of others, and every private incident.
+    Admin,
+    /// Declares and runs incidents.
+    Responder,
+    /// Reads; never mutates.
+    Viewer,
+}
+
+impl UserRole {
+    pub const ALL: [UserRole; 3] = [Self::Admin, Self::Responder, Self::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Responder => "responder",
+            Self::Viewer => "viewer",
+        }
+    }
+}
+
+impl fmt::Display for UserRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for UserRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}; expected admin, responder or viewer"))
+    }
+}
+
+/// A person who can sign in or hold an API token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    pub created_at: Timestamp,
+}
+
+/// Capabilities checked before a use case runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ReadIncidents,
+    WriteIncidents,
+    ManageUsers,
+    ManageOwnTokens,
+}
+
+/// Who is acting: resolved from a session or token at the edge, checked in the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: UserRole,
+}
+
+impl Actor {
+    pub fn can(&self, permission: Permission) -> bool {
+        match (self.role, permission) {
+            (UserRole::Admin, _) => true,
+            (UserRole::Responder, Permission::ManageUsers) => false,
+            (UserRole::Responder, _) => true,
+            (UserRole::Viewer, Permission::ReadIncidents | Permission::ManageOwnTokens) => true,
+            (UserRole::Viewer, _) => false,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+}
+
+/// Normalises and checks an email address enough to catch typos; delivery proves the rest.
+pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected an email address like ada@example.com, got {raw:?}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_read_but_never_write() {
+        let viewer = Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            role: UserRole::Viewer,
+        };
+        assert!(viewer.can(Permission::ReadIncidents));
+        assert!(!viewer.can(Permission::WriteIncidents));
+        assert!(!viewer.can(Permission::ManageUsers));
+        let responder = Actor {
+            role: UserRole::Responder,
+            ..viewer
+        };
+        assert!(responder.can(Permission::WriteIncidents));
+        assert!(!responder.can(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(email("email", " Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+    }
+}

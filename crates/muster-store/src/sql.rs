@@ -1,0 +1,165 @@
+//! SQL text that both backends share verbatim, so filters behave identically.
+//!
+//! Only standard SQL that SQLite (3.44+) and PostgreSQL both accept lives here;
+//! each backend binds the values and decodes the rows with its own types.
+
+use muster_core::UserId;
+
+use crate::IncidentFilter;
+
+/// Selects incidents with their tags, roles and participants folded into
+/// delimited text columns, so one round trip loads whole aggregates.
+/// Tags, role codes and ids never contain `,` or `=` (validated in the core).
+/// Expands to [`INCIDENT_SELECT`] as a literal, so backends can `concat!` a
+/// `WHERE` clause onto it and keep a `&'static str` (which sqlx trusts as SQL).
+#[macro_export]
+macro_rules! incident_select {
+    () => {
+        "SELECT i.incident_id, i.number, i.title, i.description, i.impact, \
+i.severity, i.drill, i.private, i.declared_by, i.started_at, i.detected_at, i.acknowledged_at, \
+i.mitigated_at, i.resolved_at, i.closed_at, i.version, i.declared_at, i.updated_at, \
+(SELECT string_agg(t.tag, ',') FROM incident_tags t WHERE t.incident_id = i.incident_id) AS tags, \
+(SELECT string_agg(r.role || '=' || CAST(r.user_id AS TEXT), ',') FROM incident_roles r \
+WHERE r.incident_id = i.incident_id) AS roles, \
+(SELECT string_agg(CAST(p.user_id AS TEXT) || '=' || CAST(p.joined_at AS TEXT), ',') \
+FROM incident_participants p WHERE p.incident_id = i.incident_id) AS participants \
+FROM incidents i"
+    };
+}
+
+/// See [`incident_select!`].
+pub const INCIDENT_SELECT: &str = incident_select!();
+
+/// How a backend writes the n-th bind parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholders {
+    /// `?1`, `?2`, … (SQLite)
+    QuestionNumbered,
+    /// `$1`, `$2`, … (PostgreSQL)
+    DollarNumbered,
+}
+
+/// A value to bind, in the order the placeholders appear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlValue {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    User(UserId),
+}
+
+/// A statement and its bind values.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: String,
+    pub values: Vec<SqlValue>,
+}
+
+struct Builder {
+    style: Placeholders,
+    sql: String,
+    values: Vec<SqlValue>,
+}
+
+impl Builder {
+    fn bind(&mut self, value: SqlValue) -> String {
+        self.values.push(value);
+        let n = self.values.len();
+        match self.style {
+            Placeholders::QuestionNumbered => format!("?{n}"),
+            Placeholders::DollarNumbered => format!("${n}"),
+        }
+    }
+}
+
+/// The page query of `list_incidents`: newest first, one row beyond the limit
+/// so the caller can tell whether more follow.
+pub fn incident_page(filter: &IncidentFilter, style: Placeholders) -> Statement {
+    let mut b = Builder {
+        style,
+        sql: String::from(INCIDENT_SELECT),
+        values: Vec::new(),
+    };
+    let mut conditions: Vec<String> = Vec::new();
+    if !filter.statuses.is_empty() {
+        let list: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| b.bind(SqlValue::Text(s.as_str().to_owned())))
+            .collect();
+        conditions.push(format!("i.status IN ({})", list.join(", ")));
+    }
+    if !filter.severities.is_empty() {
+        let list: Vec<String> = filter
+            .severities
+            .iter()
+            .map(|s| b.bind(SqlValue::Text(s.clone())))
+            .collect();
+        conditions.push(format!("i.severity IN ({})", list.join(", ")));
+    }
+    if let Some(drill) = filter.drill {
+        let p = b.bind(SqlValue::Bool(drill));
+        conditions.push(format!("i.drill = {p}"));
+    }
+    if let Some(tag) = &filter.tag {
+        let p = b.bind(SqlValue::Text(tag.clone()));
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = i.incident_id AND t.tag = {p})"
+        ));
+    }
+    if let Some(after) = filter.declared_after {
+        let p = b.bind(SqlValue::Int(after.as_millisecond()));
+        conditions.push(format!("i.declared_at >= {p}"));
+    }
+    if let Some(before) = filter.declared_before {
+        let p = b.bind(SqlValue::Int(before.as_millisecond()));
+        conditions.push(format!("i.declared_at < {p}"));
+    }
+    if let Some(user) = filter.visible_to {
+        let p = b.bind(SqlValue::User(user));
+        conditions.push(format!(
+            "(i.private = FALSE OR i.declared_by = {p} \
+             OR EXISTS (SELECT 1 FROM incident_participants p WHERE p.incident_id = i.incident_id AND p.user_id = {p}) \
+             OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.incident_id AND r.user_id = {p}))",
+        ));
+    }
+    if let Some(number) = filter.before_number {
+        let p = b.bind(SqlValue::Int(i64::try_from(number).unwrap_or(i64::MAX)));
+        conditions.push(format!("i.number < {p}"));
+    }
+    if !conditions.is_empty() {
+        b.sql.push_str(" WHERE ");
+        b.sql.push_str(&conditions.join(" AND "));
+    }
+    let limit = b.bind(SqlValue::Int(i64::from(filter.limit) + 1));
+    b.sql.push_str(&format!(" ORDER BY i.number DESC LIMIT {limit}"));
+    Statement {
+        sql: b.sql,
+        values: b.values,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use muster_core::IncidentStatus;
+
+    #[test]
+    fn filters_become_numbered_placeholders_in_order() {
+        let filter = IncidentFilter {
+            statuses: vec![IncidentStatus::Active, IncidentStatus::Mitigated],
+            drill: Some(false),
+            before_number: Some(10),
+            limit: 20,
+            ..Default::default()
+        };
+        let statement = incident_page(&filter, Placeholders::DollarNumbered);
+        assert!(statement.sql.contains("i.status IN ($1, $2)"), "{}", statement.sql);
+        assert!(statement.sql.contains("i.drill = $3"));
+        assert!(statement.sql.contains("i.number < $4"));
+        assert!(statement.sql.ends_with("ORDER BY i.number DESC LIMIT $5"));
+        assert_eq!(statement.values.last(), Some(&SqlValue::Int(21)));
+        let sqlite = incident_page(&filter, Placeholders::QuestionNumbered);
+        assert!(sqlite.sql.contains("i.status IN (?1, ?2)"));
+    }
+}
