@@ -72,3 +72,44 @@ pub struct TimelineEntry {
     pub actor: Option<UserId>,
     pub event: TimelineEvent,
 }
+
+fn instant(at: &Option<Timestamp>) -> String {
+    match at {
+        Some(at) => at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => "unset".to_owned(),
+    }
+}
+
+impl TimelineEvent {
+    /// One line a person can read. `name` turns user ids into names.
+    pub fn describe(&self, name: &dyn Fn(UserId) -> String) -> String {
+        match self {
+            Self::Declared { title, severity } => format!("Declared {severity}: {title}"),
+            Self::FieldChanged { field, from, to } if from.is_empty() => format!("Set {field} to \"{to}\""),
+            Self::FieldChanged { field, from, to } => format!("Changed {field} from \"{from}\" to \"{to}\""),
+            Self::SeverityChanged { from, to } => format!("Severity changed from {from} to {to}"),
+            Self::MilestoneReached { milestone, at } => {
+                format!("Marked {milestone} at {}", instant(&Some(*at)))
+            }
+            Self::MilestoneEdited { milestone, from, to } => {
+                format!("Corrected {milestone} from {} to {}", instant(from), instant(to))
+            }
+            Self::RoleAssigned { role, user, previous: Some(previous) } => {
+                format!("{role} handed from {} to {}", name(*previous), name(*user))
+            }
+            Self::RoleAssigned { role, user, previous: None } => format!("{} is now {role}", name(*user)),
+            Self::RoleUnassigned { role, user } => format!("{} is no longer {role}", name(*user)),
+            Self::ParticipantAdded { user } => format!("{} joined", name(*user)),
+            Self::ParticipantRemoved { user } => format!("{} left", name(*user)),
+            Self::TaskAdded { title, .. } => format!("Task added: {title}"),
+            Self::TaskCompleted { title, .. } => format!("Task done: {title}"),
+            Self::TaskReopened { title, .. } => format!("Task reopened: {title}"),
+            Self::TaskAssigned { title, assignee: Some(user), .. } => {
+                format!("Task \"{title}\" assigned to {}", name(*user))
+            }
+            Self::TaskAssigned { title, assignee: None, .. } => format!("Task \"{title}\" unassigned"),
+            Self::TaskRenamed { from, to, .. } => format!("Task renamed from \"{from}\" to \"{to}\""),
+            Self::Note { text } => text.clone(),
+        }
+    }
+}

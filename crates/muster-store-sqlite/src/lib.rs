@@ -108,12 +108,12 @@ mod conformance {
 
     use super::SqliteStore;
 
-    async fn fresh() -> (Arc<dyn Store>, tempfile::TempDir) {
+    async fn fresh() -> Option<(Arc<dyn Store>, tempfile::TempDir)> {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = SqliteStore::open(dir.path().join("muster.db"))
             .await
             .expect("open sqlite store");
-        (Arc::new(store), dir)
+        Some((Arc::new(store), dir))
     }
 
     muster_store::conformance_suite!(fresh);

@@ -1,0 +1,80 @@
+//! `/api/v1`: the JSON API. The OpenAPI document is generated from these
+//! handlers' annotations, so every route is in it by construction.
+
+mod accounts;
+mod collaboration;
+mod incidents;
+mod meta;
+
+use axum::Router;
+use axum::http::header;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "muster API", version = "1", description = "Incident management: declare, run and learn from incidents."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "incidents", description = "Declare and run incidents"),
+        (name = "accounts", description = "Users and API tokens"),
+        (name = "settings", description = "Configured severities and roles"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API routes, plus `/api/v1/openapi.json` generated from them.
+pub fn router() -> Router<AppState> {
+    let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", routes())
+        .split_for_parts();
+    // Serialised once: the document cannot change while the process runs.
+    let document = document.to_pretty_json().unwrap_or_else(|_| String::from("{}"));
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let document = document.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], document) }
+        }),
+    )
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(incidents::list, incidents::declare))
+        .routes(routes!(incidents::show, incidents::update))
+        .routes(routes!(incidents::acknowledge))
+        .routes(routes!(incidents::mitigate))
+        .routes(routes!(incidents::resolve))
+        .routes(routes!(incidents::close))
+        .routes(routes!(incidents::edit_milestone))
+        .routes(routes!(collaboration::timeline))
+        .routes(routes!(collaboration::add_note))
+        .routes(routes!(collaboration::assign_role, collaboration::unassign_role))
+        .routes(routes!(collaboration::add_participant))
+        .routes(routes!(collaboration::remove_participant))
+        .routes(routes!(collaboration::list_tasks, collaboration::add_task))
+        .routes(routes!(collaboration::update_task))
+        .routes(routes!(meta::severities))
+        .routes(routes!(meta::roles))
+        .routes(routes!(accounts::list_users, accounts::create_user))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::login))
+}

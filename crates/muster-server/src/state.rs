@@ -1,0 +1,28 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use muster_app::App;
+
+use crate::ratelimit::LoginLimiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Option<PrometheusHandle>,
+    pub login_limiter: Arc<LoginLimiter>,
+    /// Whether cookies get the `Secure` flag (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(app: App, metrics: Option<PrometheusHandle>) -> Self {
+        Self {
+            app,
+            metrics,
+            login_limiter: Arc::new(LoginLimiter::new()),
+            secure_cookies: false,
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Turning PostgreSQL rows into domain values, with `Corrupt` instead of panics,
+//! and PostgreSQL failures into [`StoreError`]s.
+
+use std::collections::BTreeMap;
+
+use muster_core::{
+    IncidentId, IncidentNumber, Milestones, Participant, RoleCode, SeverityCode, Timestamp, User,
+    UserId,
+};
+use muster_store::StoreError;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+/// SQLSTATE classes and codes that mean "the server cannot serve now", so a
+/// retry (or another node) may succeed: connection exceptions (08),
+/// insufficient resources (53), operator intervention such as a shutdown (57P).
+fn unavailable_code(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+}
+
+pub(crate) fn backend(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(error.to_string()),
+        sqlx::Error::Database(db) if db.code().is_some_and(|code| unavailable_code(&code)) => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Backend(error.to_string()),
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] on `field`
+/// and a foreign-key violation to [`StoreError::Missing`].
+pub(crate) fn unique(error: sqlx::Error, field: &'static str, value: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Duplicate {
+                field,
+                value: value.to_owned(),
+            };
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::Missing {
+                entity: "referenced record",
+            };
+        }
+    }
+    backend(error)
+}
+
+pub(crate) fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column)
+        .map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
+}
+
+/// Parses an id that the shared SQL folded into text (roles, participants).
+pub(crate) fn uuid(raw: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(raw).map_err(|_| StoreError::Corrupt(format!("invalid uuid {raw:?}")))
+}
+
+pub(crate) fn id<T: From<Uuid>>(row: &PgRow, column: &str) -> Result<T, StoreError> {
+    get::<Uuid>(row, column).map(T::from)
+}
+
+pub(crate) fn optional_id<T: From<Uuid>>(
+    row: &PgRow,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
+    Ok(get::<Option<Uuid>>(row, column)?.map(T::from))
+}
+
+pub(crate) fn millis(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms)
+        .map_err(|_| StoreError::Corrupt(format!("instant {ms} out of range")))
+}
+
+pub(crate) fn instant(row: &PgRow, column: &str) -> Result<Timestamp, StoreError> {
+    millis(get(row, column)?)
+}
+
+pub(crate) fn optional_instant(row: &PgRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
+    let raw: Option<i64> = get(row, column)?;
+    raw.map(millis).transpose()
+}
+
+pub(crate) fn version(row: &PgRow) -> Result<u64, StoreError> {
+    let raw: i64 = get(row, "version")?;
+    u64::try_from(raw).map_err(|_| StoreError::Corrupt(format!("negative version {raw}")))
+}
+
+pub(crate) fn user(row: &PgRow) -> Result<User, StoreError> {
+    let role: String = get(row, "role")?;
+    Ok(User {
+        id: id(row, "user_id")?,
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        role: role.parse().map_err(StoreError::Corrupt)?,
+        created_at: instant(row, "created_at")?,
+    })
+}
+
+/// Decodes a row of [`muster_store::sql::INCIDENT_SELECT`].
+pub(crate) fn incident(row: &PgRow) -> Result<muster_core::Incident, StoreError> {
+    let number: i64 = get(row, "number")?;
+    let tags: Option<String> = get(row, "tags")?;
+    // string_agg has no defined order; sort so equal aggregates compare equal.
+    let mut tags: Vec<String> = tags
+        .map(|t| t.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    tags.sort();
+    let roles: Option<String> = get(row, "roles")?;
+    let mut role_map = BTreeMap::new();
+    for pair in roles.iter().flat_map(|r| r.split(',')) {
+        let (role, user) = pair
+            .split_once('=')
+            .ok_or_else(|| StoreError::Corrupt(format!("role pair {pair:?}")))?;
+        role_map.insert(RoleCode::new(role), UserId(uuid(user)?));
+    }
+    let participants: Option<String> = get(row, "participants")?;
+    let mut people = Vec::new();
+    for pair in participants.iter().flat_map(|r| r.split(',')) {
+        let (user, joined) = pair
+            .split_once('=')
+            .ok_or_else(|| StoreError::Corrupt(format!("participant pair {pair:?}")))?;
+        let joined: i64 = joined
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("participant instant {joined:?}")))?;
+        people.push(Participant {
+            user_id: UserId(uuid(user)?),
+            joined_at: millis(joined)?,
+        });
+    }
+    people.sort_by_key(|p| (p.joined_at, p.user_id));
+    let columns = [
+        "started_at",
+        "detected_at",
+        "acknowledged_at",
+        "mitigated_at",
+        "resolved_at",
+        "closed_at",
+    ];
+    let mut at = [None; 6];
+    for (slot, column) in at.iter_mut().zip(columns) {
+        *slot = optional_instant(row, column)?;
+    }
+    Ok(muster_core::Incident {
+        id: id::<IncidentId>(row, "incident_id")?,
+        number: IncidentNumber(
+            u64::try_from(number).map_err(|_| StoreError::Corrupt("negative number".into()))?,
+        ),
+        title: get(row, "title")?,
+        description: get(row, "description")?,
+        impact: get(row, "impact")?,
+        severity: SeverityCode::new(get::<String>(row, "severity")?),
+        drill: get(row, "drill")?,
+        private: get(row, "private")?,
+        declared_by: id(row, "declared_by")?,
+        tags,
+        milestones: Milestones::from_instants(at)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        roles: role_map,
+        participants: people,
+        version: version(row)?,
+        declared_at: instant(row, "declared_at")?,
+        updated_at: instant(row, "updated_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_and_resource_failures_are_unavailable() {
+        assert!(matches!(
+            backend(sqlx::Error::PoolTimedOut),
+            StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            backend(sqlx::Error::RowNotFound),
+            StoreError::Backend(_)
+        ));
+        for code in ["08006", "53300", "57P01"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        for code in ["23505", "40001", "42P01"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
+    }
+}
