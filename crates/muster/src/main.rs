@@ -1,0 +1,140 @@
+//! `muster`: the server, the CLI that talks to it, and set-up commands, in one
+//! binary. This is the composition root: the only non-test code that names a
+//! storage backend.
+
+mod admin;
+mod bench;
+mod config;
+mod remote;
+mod serve;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use muster_core::UserRole;
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser, Debug)]
+#[command(name = "muster", version, about = "Incident management: declare, page, run and learn from incidents.")]
+struct Cli {
+    #[command(flatten)]
+    remote: remote::RemoteOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the server's own settings come from (for `serve` and `admin`).
+#[derive(clap::Args, Debug, Clone)]
+struct ServerOptions {
+    /// Configuration file (default: ./muster.toml if it exists).
+    #[arg(long, env = "MUSTER_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite://PATH (default sqlite://./muster-data/muster.db) or postgres://…
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the console and API server.
+    Serve {
+        #[command(flatten)]
+        server: ServerOptions,
+        /// Address to listen on (default 127.0.0.1:8070).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// The URL people reach muster at, for links muster prints.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Set-up commands that work on the database directly, no server needed.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Declare, inspect and run incidents on a server.
+    #[command(subcommand)]
+    Incident(remote::IncidentCommand),
+    /// Manage your API tokens.
+    #[command(subcommand)]
+    Token(remote::TokenCommand),
+    /// Sign in with email and password and save a profile.
+    Login(remote::LoginArgs),
+    /// Forget a saved profile (and revoke its token).
+    Logout,
+    /// Measure the server (not a test): throughput and latency tables.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create the user if absent and print a new API token for them.
+    Token {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[arg(long)]
+        email: String,
+        /// Role for a new user (an existing user keeps theirs).
+        #[arg(long, default_value = "admin", value_parser = parse_role)]
+        role: UserRole,
+        /// Name of the token.
+        #[arg(long, default_value = "admin token")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Declare and note-append throughput and latency over HTTP, on SQLite and PostgreSQL.
+    Api(bench::BenchArgs),
+}
+
+fn parse_role(raw: &str) -> Result<UserRole, String> {
+    raw.parse()
+}
+
+fn load(server: &ServerOptions, overrides: Overrides) -> anyhow::Result<Config> {
+    Config::load(server.config.as_deref(), &overrides)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Incident(cmd) => return remote::run_incident(cmd, &cli.remote).await,
+        Command::Token(cmd) => return remote::run_token(cmd, &cli.remote).await,
+        Command::Login(args) => return remote::run_login(args, &cli.remote).await,
+        Command::Logout => return remote::run_logout(&cli.remote).await,
+        Command::Serve { server, listen, public_url } => {
+            let overrides = Overrides {
+                listen,
+                database_url: server.database_url.clone(),
+                public_url,
+            };
+            match load(&server, overrides) {
+                Ok(config) => serve::run(config).await,
+                Err(error) => Err(error),
+            }
+        }
+        Command::Admin(AdminCommand::Token { server, email, role, name }) => {
+            let overrides = Overrides {
+                database_url: server.database_url.clone(),
+                ..Overrides::default()
+            };
+            match load(&server, overrides) {
+                Ok(config) => admin::token(&config, &email, role, &name).await,
+                Err(error) => Err(error),
+            }
+        }
+        Command::Bench(BenchCommand::Api(args)) => bench::run(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(remote::EXIT_USAGE)
+        }
+    }
+}
