@@ -35,6 +35,20 @@ pub fn postgres_url() -> Option<String> {
     std::env::var("MUSTER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
 }
 
+/// The metrics recorder is process-global: install it once for every TestApp.
+fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .expect("install the metrics recorder");
+            muster_server::ops::describe_metrics();
+            handle
+        })
+        .clone()
+}
+
 enum Guard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] muster_store_postgres::testing::Guard),
@@ -89,7 +103,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
         let (shutdown, signal) = oneshot::channel::<()>();
-        let state = AppState::new(app.clone(), None);
+        let state = AppState::new(app.clone(), Some(metrics_handle()));
         let server = tokio::spawn(muster_server::serve(listener, state, async {
             let _ = signal.await;
         }));

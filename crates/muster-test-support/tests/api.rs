@@ -384,6 +384,30 @@ async fn health_readiness_and_metrics() {
     assert_eq!(ready["status"], "ready");
     let response = http.get(app.url("/healthz")).send().await.unwrap();
     assert!(response.headers().get("x-request-id").is_some(), "every answer carries a request id");
+
+    let metrics = http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("# HELP muster_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/healthz\""), "{metrics}");
+    match std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(mut child) => {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "promtool check metrics failed:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Err(_) => skip("promtool is not installed (Debian package prometheus)"),
+    }
     app.stop().await;
 }
 
