@@ -265,10 +265,10 @@ impl App {
         require(actor, Permission::ManageUsers)?;
         let mut errors = Vec::new();
         let email = valid_email("email", &input.email).map_err(|e| errors.push(e)).ok();
-        if let Some(password) = &input.password {
-            if let Err(AppError::Invalid(fields)) = check_password("password", password) {
-                errors.extend(fields);
-            }
+        if let Some(password) = &input.password
+            && let Err(AppError::Invalid(fields)) = check_password("password", password)
+        {
+            errors.extend(fields);
         }
         let Some(email) = email.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));

@@ -134,7 +134,7 @@ impl App {
             let now = self.now();
             let change: IncidentChange = match decide(&incident, now)? {
                 IncidentDecision::Unchanged => return Ok(incident),
-                IncidentDecision::Changed(change) => change,
+                IncidentDecision::Changed(change) => *change,
             };
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {
@@ -287,15 +287,15 @@ impl App {
             .await?
             .filter(|task| task.incident_id == incident.id)
             .ok_or_else(|| AppError::not_found("task", task_id))?;
-        if let Some(expected) = expected_version {
-            if expected != task.version {
-                return Err(StoreError::VersionConflict {
-                    entity: "task",
-                    expected,
-                    actual: task.version,
-                }
-                .into());
+        if let Some(expected) = expected_version
+            && expected != task.version
+        {
+            return Err(StoreError::VersionConflict {
+                entity: "task",
+                expected,
+                actual: task.version,
             }
+            .into());
         }
         let now = self.now();
         let Some((next, events)) = incident.update_task(&task, patch, actor, now)? else {

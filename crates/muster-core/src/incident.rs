@@ -152,7 +152,7 @@ pub struct IncidentChange {
 /// The outcome of a decision on the incident itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncidentDecision {
-    Changed(IncidentChange),
+    Changed(Box<IncidentChange>),
     /// The command would change nothing (e.g. assigning a role to its holder).
     Unchanged,
 }
@@ -265,11 +265,11 @@ impl Incident {
         let mut next = next;
         next.version = self.version + 1;
         next.updated_at = now;
-        IncidentDecision::Changed(IncidentChange {
+        IncidentDecision::Changed(Box::new(IncidentChange {
             incident: next,
             expected_version: self.version,
             events,
-        })
+        }))
     }
 
     fn writable_by(&self, actor: &Actor) -> Result<(), DomainError> {
@@ -302,46 +302,45 @@ impl Incident {
             } else {
                 text::bounded(field, &value, text::LONG_TEXT_MAX)
             };
-            if let Some(value) = validation.check(checked) {
-                if *current != value {
-                    events.push(TimelineEvent::FieldChanged {
-                        field: field.to_owned(),
-                        from: std::mem::take(current),
-                        to: value.clone(),
-                    });
-                    *current = value;
-                }
+            if let Some(value) = validation.check(checked)
+                && *current != value
+            {
+                events.push(TimelineEvent::FieldChanged {
+                    field: field.to_owned(),
+                    from: std::mem::take(current),
+                    to: value.clone(),
+                });
+                *current = value;
             }
         };
         text_field("title", &mut next.title, patch.title, &mut validation);
         text_field("description", &mut next.description, patch.description, &mut validation);
         text_field("impact", &mut next.impact, patch.impact, &mut validation);
 
-        if let Some(tags) = patch.tags {
-            if let Some(tags) = validation.check(text::tags("tags", &tags)) {
-                if tags != next.tags {
-                    events.push(TimelineEvent::FieldChanged {
-                        field: "tags".into(),
-                        from: next.tags.join(", "),
-                        to: tags.join(", "),
-                    });
-                    next.tags = tags;
-                }
-            }
+        if let Some(tags) = patch.tags
+            && let Some(tags) = validation.check(text::tags("tags", &tags))
+            && tags != next.tags
+        {
+            events.push(TimelineEvent::FieldChanged {
+                field: "tags".into(),
+                from: next.tags.join(", "),
+                to: tags.join(", "),
+            });
+            next.tags = tags;
         }
         for (field, current, value) in [
             ("private", &mut next.private, patch.private),
             ("drill", &mut next.drill, patch.drill),
         ] {
-            if let Some(value) = value {
-                if *current != value {
-                    events.push(TimelineEvent::FieldChanged {
-                        field: field.into(),
-                        from: current.to_string(),
-                        to: value.to_string(),
-                    });
-                    *current = value;
-                }
+            if let Some(value) = value
+                && *current != value
+            {
+                events.push(TimelineEvent::FieldChanged {
+                    field: field.into(),
+                    from: current.to_string(),
+                    to: value.to_string(),
+                });
+                *current = value;
             }
         }
         if let Some(code) = patch.severity {

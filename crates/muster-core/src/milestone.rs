@@ -132,15 +132,13 @@ impl Milestones {
             let Some(at) = self.get(milestone) else {
                 continue;
             };
-            if let Some((before, before_at)) = previous {
-                if at < before_at {
-                    return Err(DomainError::invalid(
-                        format!("milestones.{milestone}"),
-                        format!(
-                            "{milestone} ({at}) must not be earlier than {before} ({before_at})"
-                        ),
-                    ));
-                }
+            if let Some((before, before_at)) = previous
+                && at < before_at
+            {
+                return Err(DomainError::invalid(
+                    format!("milestones.{milestone}"),
+                    format!("{milestone} ({at}) must not be earlier than {before} ({before_at})"),
+                ));
             }
             previous = Some((milestone, at));
         }

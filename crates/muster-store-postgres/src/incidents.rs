@@ -34,6 +34,20 @@ async fn insert_timeline(
     c: &mut PgConnection,
     entries: &[NewTimelineEntry],
 ) -> Result<(), StoreError> {
+    // Sequence values are drawn at insert, not at commit. Holding the incident's
+    // row lock until commit makes each incident's entries commit in sequence
+    // order, so a reader paging "after sequence N" never skips a late commit.
+    let mut locked: Vec<IncidentId> = Vec::new();
+    for entry in entries {
+        if !locked.contains(&entry.incident_id) {
+            sqlx::query("SELECT 1 FROM incidents WHERE incident_id = $1 FOR UPDATE")
+                .bind(entry.incident_id.as_uuid())
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(backend)?;
+            locked.push(entry.incident_id);
+        }
+    }
     for entry in entries {
         let record = TimelineRecord::encode(&entry.event);
         sqlx::query(

@@ -2,6 +2,9 @@
 //! [`conformance_suite!`](crate::conformance_suite) with a function that makes a
 //! fresh, empty store, so SQLite and PostgreSQL run exactly the same cases.
 
+
+// Test code: a failed expectation should panic with its value.
+#![allow(clippy::unwrap_used)]
 use std::sync::Arc;
 
 use jiff::Timestamp;

@@ -48,7 +48,7 @@ impl World {
 
 fn changed(decision: IncidentDecision) -> IncidentChange {
     match decision {
-        IncidentDecision::Changed(change) => change,
+        IncidentDecision::Changed(change) => *change,
         IncidentDecision::Unchanged => panic!("expected a change"),
     }
 }
