@@ -104,18 +104,29 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             new_value: Some(to.to_string()),
             ..Flat::default()
         },
-        E::MilestoneReached { milestone, at: when } => Flat {
+        E::MilestoneReached {
+            milestone,
+            at: when,
+        } => Flat {
             subject: Some(milestone.to_string()),
             new_value: Some(when.to_string()),
             ..Flat::default()
         },
-        E::MilestoneEdited { milestone, from, to } => Flat {
+        E::MilestoneEdited {
+            milestone,
+            from,
+            to,
+        } => Flat {
             subject: Some(milestone.to_string()),
             old_value: at(from),
             new_value: at(to),
             ..Flat::default()
         },
-        E::RoleAssigned { role, user, previous } => Flat {
+        E::RoleAssigned {
+            role,
+            user,
+            previous,
+        } => Flat {
             subject: Some(role.to_string()),
             user_id: Some(user.as_uuid()),
             old_value: previous.map(|p| p.to_string()),
@@ -130,12 +141,18 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             user_id: Some(user.as_uuid()),
             ..Flat::default()
         },
-        E::TaskAdded { task, title } | E::TaskCompleted { task, title } | E::TaskReopened { task, title } => Flat {
+        E::TaskAdded { task, title }
+        | E::TaskCompleted { task, title }
+        | E::TaskReopened { task, title } => Flat {
             task_id: Some(task.as_uuid()),
             text: Some(title.clone()),
             ..Flat::default()
         },
-        E::TaskAssigned { task, title, assignee } => Flat {
+        E::TaskAssigned {
+            task,
+            title,
+            assignee,
+        } => Flat {
             task_id: Some(task.as_uuid()),
             text: Some(title.clone()),
             user_id: assignee.map(|a| a.as_uuid()),

@@ -278,7 +278,11 @@ pub struct UpdateTask {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A user id or email; `null` removes the assignee.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub assignee: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -73,7 +73,11 @@ async fn verify_password(password: String, hash: Option<String>) -> bool {
         // which emails have accounts.
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -93,13 +97,18 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     if actor.can(permission) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!("the {} role may not do this", actor.role)))
+        Err(AppError::Forbidden(format!(
+            "the {} role may not do this",
+            actor.role
+        )))
     }
 }
 
 fn display_name(email: &str, name: Option<String>) -> Result<String, AppError> {
     match name.filter(|n| !n.trim().is_empty()) {
-        Some(name) => text::required("name", &name, text::TITLE_MAX).map_err(|e| AppError::Invalid(vec![e])),
+        Some(name) => {
+            text::required("name", &name, text::TITLE_MAX).map_err(|e| AppError::Invalid(vec![e]))
+        }
         None => Ok(email.split('@').next().unwrap_or(email).to_owned()),
     }
 }
@@ -107,31 +116,60 @@ fn display_name(email: &str, name: Option<String>) -> Result<String, AppError> {
 impl App {
     /// Resolves an API token to its user; revoked or unknown tokens are refused.
     pub async fn authenticate_token(&self, secret: &str) -> Result<Principal, AppError> {
-        match self.store.find_api_token(&secrets::digest(secret)).await? {
-            Some((_, user)) => Ok(Principal::of(user)),
-            None => Err(AppError::Unauthenticated("the API token is invalid or revoked".into())),
+        let digest = secrets::digest(secret);
+        if let Some(principal) = self.tokens.get(&digest) {
+            return Ok(principal);
+        }
+        match self.store.find_api_token(&digest).await? {
+            Some((_, user)) => {
+                let principal = Principal::of(user);
+                self.tokens.put(digest, principal.clone());
+                Ok(principal)
+            }
+            None => Err(AppError::Unauthenticated(
+                "the API token is invalid or revoked".into(),
+            )),
         }
     }
 
     /// Resolves a session cookie to its user and session (with its CSRF token).
-    pub async fn authenticate_session(&self, secret: &str) -> Result<Option<(Principal, Session)>, AppError> {
-        let found = self.store.find_session(&secrets::digest(secret), self.now()).await?;
+    pub async fn authenticate_session(
+        &self,
+        secret: &str,
+    ) -> Result<Option<(Principal, Session)>, AppError> {
+        let found = self
+            .store
+            .find_session(&secrets::digest(secret), self.now())
+            .await?;
         Ok(found.map(|(session, user)| (Principal::of(user), session)))
     }
 
-    /// Checks a password and opens a session; returns the session secret.
-    pub async fn login(&self, email: &str, password: &str) -> Result<(String, Principal), AppError> {
+    /// Checks an email and password; the same error for an unknown email and
+    /// a wrong password, so answers do not reveal who has an account.
+    pub async fn verify_credentials(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Principal, AppError> {
         let email = email.trim().to_lowercase();
-        let found = self.store.find_credentials(&email).await?;
-        let (user, hash) = match found {
+        let (user, hash) = match self.store.find_credentials(&email).await? {
             Some((user, hash)) => (Some(user), hash),
             None => (None, None),
         };
         let verified = verify_password(password.to_owned(), hash.clone()).await;
-        let user = match (user, verified && hash.is_some()) {
-            (Some(user), true) => user,
-            _ => return Err(AppError::Unauthenticated("wrong email or password".into())),
-        };
+        match (user, verified && hash.is_some()) {
+            (Some(user), true) => Ok(Principal::of(user)),
+            _ => Err(AppError::Unauthenticated("wrong email or password".into())),
+        }
+    }
+
+    /// Checks a password and opens a session; returns the session secret.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(String, Principal), AppError> {
+        let principal = self.verify_credentials(email, password).await?;
         let secret = secrets::generate(SESSION_PREFIX)?;
         let now = self.now();
         let lifetime = SignedDuration::try_from(self.settings.session_lifetime)
@@ -139,17 +177,20 @@ impl App {
         self.store
             .insert_session(&NewSession {
                 digest: secrets::digest(&secret),
-                user_id: user.id,
+                user_id: principal.user.id,
                 csrf_token: secrets::generate(CSRF_PREFIX)?,
                 created_at: now,
                 expires_at: now.checked_add(lifetime).unwrap_or(now),
             })
             .await?;
-        Ok((secret, Principal::of(user)))
+        Ok((secret, principal))
     }
 
     pub async fn logout(&self, session_secret: &str) -> Result<(), AppError> {
-        Ok(self.store.delete_session(&secrets::digest(session_secret)).await?)
+        Ok(self
+            .store
+            .delete_session(&secrets::digest(session_secret))
+            .await?)
     }
 
     /// When nobody has an account yet, makes a one-time secret for the first
@@ -159,7 +200,9 @@ impl App {
             return Ok(None);
         }
         let secret = secrets::generate(BOOTSTRAP_PREFIX)?;
-        self.store.put_bootstrap_digest(&secrets::digest(&secret), self.now()).await?;
+        self.store
+            .put_bootstrap_digest(&secrets::digest(&secret), self.now())
+            .await?;
         Ok(Some(secret))
     }
 
@@ -186,7 +229,11 @@ impl App {
             created_at: self.now(),
         };
         let hash = hash_password(password.to_owned()).await?;
-        match self.store.consume_bootstrap(&secrets::digest(secret), &user, &hash).await? {
+        match self
+            .store
+            .consume_bootstrap(&secrets::digest(secret), &user, &hash)
+            .await?
+        {
             BootstrapOutcome::Created => Ok(user),
             BootstrapOutcome::InvalidSecret => Err(AppError::Unauthenticated(
                 "this set-up link is invalid or was replaced; restart muster for a new one".into(),
@@ -200,7 +247,12 @@ impl App {
 
     /// For scripted set-up without a running server: finds or creates the user
     /// and issues a new API token. Returns the user and the token secret.
-    pub async fn issue_admin_token(&self, email: &str, role: UserRole, token_name: &str) -> Result<(User, String), AppError> {
+    pub async fn issue_admin_token(
+        &self,
+        email: &str,
+        role: UserRole,
+        token_name: &str,
+    ) -> Result<(User, String), AppError> {
         let email = valid_email("email", email).map_err(|e| AppError::Invalid(vec![e]))?;
         let user = match self.store.find_user_by_email(&email).await? {
             Some(user) => user,
@@ -220,8 +272,13 @@ impl App {
         Ok((user, secret))
     }
 
-    async fn insert_token(&self, owner: UserId, name: &str) -> Result<(ApiToken, String), AppError> {
-        let name = text::required("name", name, text::TITLE_MAX).map_err(|e| AppError::Invalid(vec![e]))?;
+    async fn insert_token(
+        &self,
+        owner: UserId,
+        name: &str,
+    ) -> Result<(ApiToken, String), AppError> {
+        let name = text::required("name", name, text::TITLE_MAX)
+            .map_err(|e| AppError::Invalid(vec![e]))?;
         let secret = secrets::generate(API_TOKEN_PREFIX)?;
         let token = ApiToken {
             id: TokenId(Uuid::now_v7()),
@@ -230,18 +287,28 @@ impl App {
             created_at: self.now(),
             revoked_at: None,
         };
-        self.store.insert_api_token(&token, &secrets::digest(&secret)).await?;
+        self.store
+            .insert_api_token(&token, &secrets::digest(&secret))
+            .await?;
         Ok((token, secret))
     }
 
     /// A new API token for the actor; the secret is returned once and never again.
-    pub async fn create_token(&self, actor: &Actor, name: &str) -> Result<(ApiToken, String), AppError> {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<(ApiToken, String), AppError> {
         require(actor, Permission::ManageOwnTokens)?;
         self.insert_token(actor.user_id, name).await
     }
 
     /// The actor's tokens, or everyone's for an admin asking for all.
-    pub async fn list_tokens(&self, actor: &Actor, everyone: bool) -> Result<Vec<ApiToken>, AppError> {
+    pub async fn list_tokens(
+        &self,
+        actor: &Actor,
+        everyone: bool,
+    ) -> Result<Vec<ApiToken>, AppError> {
         if everyone {
             require(actor, Permission::ManageUsers)?;
             return Ok(self.store.list_api_tokens(None).await?);
@@ -258,13 +325,17 @@ impl App {
             .filter(|t| t.user_id == actor.user_id || actor.is_admin())
             .ok_or_else(|| AppError::not_found("token", id))?;
         self.store.revoke_api_token(id, self.now()).await?;
+        // The cache is keyed by digest, which a revocation by id cannot name.
+        self.tokens.forget_all();
         Ok(self.store.find_api_token_by_id(id).await?.unwrap_or(token))
     }
 
     pub async fn create_user(&self, actor: &Actor, input: NewUser) -> Result<User, AppError> {
         require(actor, Permission::ManageUsers)?;
         let mut errors = Vec::new();
-        let email = valid_email("email", &input.email).map_err(|e| errors.push(e)).ok();
+        let email = valid_email("email", &input.email)
+            .map_err(|e| errors.push(e))
+            .ok();
         if let Some(password) = &input.password
             && let Err(AppError::Invalid(fields)) = check_password("password", password)
         {
@@ -289,7 +360,12 @@ impl App {
     }
 
     /// Sets a user's password: their own, or anyone's for an admin.
-    pub async fn set_password(&self, actor: &Actor, user: UserId, password: &str) -> Result<(), AppError> {
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        password: &str,
+    ) -> Result<(), AppError> {
         if actor.user_id != user {
             require(actor, Permission::ManageUsers)?;
         }
@@ -305,7 +381,10 @@ impl App {
 
     pub async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, AppError> {
         require(actor, Permission::ReadIncidents)?;
-        self.store.find_user(id).await?.ok_or_else(|| AppError::not_found("user", id))
+        self.store
+            .find_user(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("user", id))
     }
 
     /// Finds a user by id or email, as people type them in the CLI and forms.
@@ -313,7 +392,11 @@ impl App {
         require(actor, Permission::ReadIncidents)?;
         let found = match key.parse::<Uuid>() {
             Ok(id) => self.store.find_user(UserId(id)).await?,
-            Err(_) => self.store.find_user_by_email(&key.trim().to_lowercase()).await?,
+            Err(_) => {
+                self.store
+                    .find_user_by_email(&key.trim().to_lowercase())
+                    .await?
+            }
         };
         found.ok_or_else(|| AppError::not_found("user", key))
     }

@@ -84,5 +84,9 @@ impl From<StoreError> for AppError {
 }
 
 fn join(fields: &[FieldError]) -> String {
-    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    fields
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -39,13 +39,19 @@ impl std::fmt::Display for IncidentKey {
 }
 
 /// A change to make to an incident, decided against its current state.
-type Decide<'a> = dyn Fn(&Incident, Timestamp) -> Result<IncidentDecision, DomainError> + Send + Sync + 'a;
+type Decide<'a> =
+    dyn Fn(&Incident, Timestamp) -> Result<IncidentDecision, DomainError> + Send + Sync + 'a;
 
 /// How often a command without an explicit version is re-decided after
 /// losing a race, before the conflict is reported.
 const RETRIES: usize = 5;
 
-fn entries(incident: IncidentId, actor: &Actor, at: Timestamp, events: Vec<TimelineEvent>) -> Vec<NewTimelineEntry> {
+fn entries(
+    incident: IncidentId,
+    actor: &Actor,
+    at: Timestamp,
+    events: Vec<TimelineEvent>,
+) -> Vec<NewTimelineEntry> {
     events
         .into_iter()
         .map(|event| NewTimelineEntry {
@@ -79,9 +85,16 @@ impl App {
 
     /// Loads an incident the actor may see. A private incident the actor may
     /// not see is "not found": its existence is private too.
-    pub async fn get_incident(&self, actor: &Actor, key: IncidentKey) -> Result<Incident, AppError> {
+    pub async fn get_incident(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+    ) -> Result<Incident, AppError> {
         if !actor.can(Permission::ReadIncidents) {
-            return Err(AppError::Forbidden(format!("the {} role may not read incidents", actor.role)));
+            return Err(AppError::Forbidden(format!(
+                "the {} role may not read incidents",
+                actor.role
+            )));
         }
         self.load(key)
             .await?
@@ -89,19 +102,35 @@ impl App {
             .ok_or_else(|| AppError::not_found("incident", key))
     }
 
-    pub async fn declare_incident(&self, actor: &Actor, input: NewIncident) -> Result<Incident, AppError> {
+    pub async fn declare_incident(
+        &self,
+        actor: &Actor,
+        input: NewIncident,
+    ) -> Result<Incident, AppError> {
         let now = self.now();
-        let (mut incident, events) =
-            Incident::declare(IncidentId(Uuid::now_v7()), input, actor, &self.settings.rules(), now)?;
+        let (mut incident, events) = Incident::declare(
+            IncidentId(Uuid::now_v7()),
+            input,
+            actor,
+            &self.settings.rules(),
+            now,
+        )?;
         let timeline = entries(incident.id, actor, now, events);
         incident.number = self.store.insert_incident(&incident, &timeline).await?;
         tracing::info!(incident = %incident.number, severity = %incident.severity, "incident declared");
         Ok(incident)
     }
 
-    pub async fn list_incidents(&self, actor: &Actor, mut filter: IncidentFilter) -> Result<IncidentPage, AppError> {
+    pub async fn list_incidents(
+        &self,
+        actor: &Actor,
+        mut filter: IncidentFilter,
+    ) -> Result<IncidentPage, AppError> {
         if !actor.can(Permission::ReadIncidents) {
-            return Err(AppError::Forbidden(format!("the {} role may not read incidents", actor.role)));
+            return Err(AppError::Forbidden(format!(
+                "the {} role may not read incidents",
+                actor.role
+            )));
         }
         filter.visible_to = (!actor.is_admin()).then_some(actor.user_id);
         filter.limit = filter.limit.clamp(1, 200);
@@ -110,7 +139,12 @@ impl App {
         }
         let mut severities = Vec::with_capacity(filter.severities.len());
         for code in &filter.severities {
-            severities.push(self.settings.severities.resolve("severity", code)?.to_string());
+            severities.push(
+                self.settings
+                    .severities
+                    .resolve("severity", code)?
+                    .to_string(),
+            );
         }
         filter.severities = severities;
         Ok(self.store.list_incidents(&filter).await?)
@@ -139,7 +173,11 @@ impl App {
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {
                 Ok(()) => return Ok(change.incident),
-                Err(StoreError::VersionConflict { .. }) if expected_version.is_none() && attempt < RETRIES => continue,
+                Err(StoreError::VersionConflict { .. })
+                    if expected_version.is_none() && attempt < RETRIES =>
+                {
+                    continue;
+                }
                 Err(error) => return Err(error.into()),
             }
         }
@@ -204,34 +242,64 @@ impl App {
     ) -> Result<Incident, AppError> {
         let user = self.existing_user(user).await?;
         let rules = self.settings.rules();
-        self.change(actor, key, None, &|incident, now| incident.assign_role(role, user, actor, &rules, now))
-            .await
+        self.change(actor, key, None, &|incident, now| {
+            incident.assign_role(role, user, actor, &rules, now)
+        })
+        .await
     }
 
-    pub async fn unassign_role(&self, actor: &Actor, key: IncidentKey, role: &str) -> Result<Incident, AppError> {
+    pub async fn unassign_role(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        role: &str,
+    ) -> Result<Incident, AppError> {
         let rules = self.settings.rules();
-        self.change(actor, key, None, &|incident, now| incident.unassign_role(role, actor, &rules, now))
-            .await
+        self.change(actor, key, None, &|incident, now| {
+            incident.unassign_role(role, actor, &rules, now)
+        })
+        .await
     }
 
-    pub async fn add_participant(&self, actor: &Actor, key: IncidentKey, user: UserId) -> Result<Incident, AppError> {
+    pub async fn add_participant(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        user: UserId,
+    ) -> Result<Incident, AppError> {
         let user = self.existing_user(user).await?;
-        self.change(actor, key, None, &|incident, now| incident.add_participant(user, actor, now))
-            .await
+        self.change(actor, key, None, &|incident, now| {
+            incident.add_participant(user, actor, now)
+        })
+        .await
     }
 
-    pub async fn remove_participant(&self, actor: &Actor, key: IncidentKey, user: UserId) -> Result<Incident, AppError> {
-        self.change(actor, key, None, &|incident, now| incident.remove_participant(user, actor, now))
-            .await
+    pub async fn remove_participant(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        user: UserId,
+    ) -> Result<Incident, AppError> {
+        self.change(actor, key, None, &|incident, now| {
+            incident.remove_participant(user, actor, now)
+        })
+        .await
     }
 
     /// Appends a note. Notes never conflict: many people can write at once.
-    pub async fn add_note(&self, actor: &Actor, key: IncidentKey, text: &str) -> Result<TimelineEntry, AppError> {
+    pub async fn add_note(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        text: &str,
+    ) -> Result<TimelineEntry, AppError> {
         let incident = self.get_incident(actor, key).await?;
         let event = incident.note(text, actor)?;
         let now = self.now();
         let entry = entries(incident.id, actor, now, vec![event]).remove(0);
-        self.store.append_timeline(std::slice::from_ref(&entry)).await?;
+        self.store
+            .append_timeline(std::slice::from_ref(&entry))
+            .await?;
         Ok(TimelineEntry {
             id: entry.id,
             incident_id: entry.incident_id,
@@ -257,7 +325,12 @@ impl App {
         Ok((incident, entries))
     }
 
-    pub async fn add_task(&self, actor: &Actor, key: IncidentKey, input: NewTask) -> Result<Task, AppError> {
+    pub async fn add_task(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        input: NewTask,
+    ) -> Result<Task, AppError> {
         if let Some(assignee) = input.assignee {
             self.existing_user(assignee).await?;
         }
@@ -302,11 +375,17 @@ impl App {
             return Ok(task);
         };
         let timeline = entries(incident.id, actor, now, events);
-        self.store.apply_task_change(&next, task.version, &timeline).await?;
+        self.store
+            .apply_task_change(&next, task.version, &timeline)
+            .await?;
         Ok(next)
     }
 
-    pub async fn list_tasks(&self, actor: &Actor, key: IncidentKey) -> Result<(Incident, Vec<Task>), AppError> {
+    pub async fn list_tasks(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+    ) -> Result<(Incident, Vec<Task>), AppError> {
         let incident = self.get_incident(actor, key).await?;
         let tasks = self.store.list_tasks(incident.id).await?;
         Ok((incident, tasks))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod incidents;
 pub mod secrets;
 pub mod settings;
+mod token_cache;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
+    tokens: Arc<token_cache::TokenCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -37,6 +39,7 @@ impl App {
             store,
             clock,
             settings: Arc::new(settings),
+            tokens: Arc::default(),
         }
     }
 

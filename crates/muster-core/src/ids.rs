@@ -81,7 +81,9 @@ impl FromStr for IncidentNumber {
             .unwrap_or(s);
         match digits.parse::<u64>() {
             Ok(n) if n > 0 => Ok(Self(n)),
-            _ => Err(format!("expected an incident number like INC-42, got {s:?}")),
+            _ => Err(format!(
+                "expected an incident number like INC-42, got {s:?}"
+            )),
         }
     }
 }

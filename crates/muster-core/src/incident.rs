@@ -203,8 +203,11 @@ impl Incident {
         require(actor, Permission::WriteIncidents)?;
         let mut validation = Validation::new();
         let title = validation.check(text::required("title", &input.title, text::TITLE_MAX));
-        let description =
-            validation.check(text::bounded("description", &input.description, text::LONG_TEXT_MAX));
+        let description = validation.check(text::bounded(
+            "description",
+            &input.description,
+            text::LONG_TEXT_MAX,
+        ));
         let impact = validation.check(text::bounded("impact", &input.impact, text::LONG_TEXT_MAX));
         let tags = validation.check(text::tags("tags", &input.tags));
         let severity = match input.severity.as_deref() {
@@ -212,13 +215,18 @@ impl Incident {
             Some(code) => match rules.severities.resolve("severity", code) {
                 Ok(code) => Some(code),
                 Err(DomainError::Invalid(errors)) => {
-                    errors.into_iter().for_each(|e| validation.push(e.field, e.message));
+                    errors
+                        .into_iter()
+                        .for_each(|e| validation.push(e.field, e.message));
                     None
                 }
                 Err(other) => return Err(other),
             },
         };
-        for (field, at) in [("started_at", input.started_at), ("detected_at", input.detected_at)] {
+        for (field, at) in [
+            ("started_at", input.started_at),
+            ("detected_at", input.detected_at),
+        ] {
             if at.is_some_and(|at| at > now) {
                 validation.push(field, "must not be in the future");
             }
@@ -258,7 +266,12 @@ impl Incident {
         Ok((incident, events))
     }
 
-    fn change(&self, next: Incident, events: Vec<TimelineEvent>, now: Timestamp) -> IncidentDecision {
+    fn change(
+        &self,
+        next: Incident,
+        events: Vec<TimelineEvent>,
+        now: Timestamp,
+    ) -> IncidentDecision {
         if events.is_empty() {
             return IncidentDecision::Unchanged;
         }
@@ -295,7 +308,10 @@ impl Incident {
         let mut next = self.clone();
         let mut events = Vec::new();
 
-        let mut text_field = |field: &str, current: &mut String, value: Option<String>, validation: &mut Validation| {
+        let mut text_field = |field: &str,
+                              current: &mut String,
+                              value: Option<String>,
+                              validation: &mut Validation| {
             let Some(value) = value else { return };
             let checked = if field == "title" {
                 text::required(field, &value, text::TITLE_MAX)
@@ -314,7 +330,12 @@ impl Incident {
             }
         };
         text_field("title", &mut next.title, patch.title, &mut validation);
-        text_field("description", &mut next.description, patch.description, &mut validation);
+        text_field(
+            "description",
+            &mut next.description,
+            patch.description,
+            &mut validation,
+        );
         text_field("impact", &mut next.impact, patch.impact, &mut validation);
 
         if let Some(tags) = patch.tags
@@ -354,7 +375,9 @@ impl Incident {
                 }
                 Ok(_) => {}
                 Err(DomainError::Invalid(errors)) => {
-                    errors.into_iter().for_each(|e| validation.push(e.field, e.message));
+                    errors
+                        .into_iter()
+                        .for_each(|e| validation.push(e.field, e.message));
                 }
                 Err(other) => return Err(other),
             }
@@ -391,7 +414,11 @@ impl Incident {
         let events = Milestone::ALL
             .into_iter()
             .filter(|m| self.milestones.get(*m).is_none())
-            .filter_map(|m| milestones.get(m).map(|at| TimelineEvent::MilestoneReached { milestone: m, at }))
+            .filter_map(|m| {
+                milestones
+                    .get(m)
+                    .map(|at| TimelineEvent::MilestoneReached { milestone: m, at })
+            })
             .collect();
         let next = Incident {
             milestones,
@@ -413,7 +440,10 @@ impl Incident {
             return Err(DomainError::invalid("at", "must not be in the future"));
         }
         if at.is_none() && milestone == Milestone::Started {
-            return Err(DomainError::invalid("at", "the started milestone cannot be cleared"));
+            return Err(DomainError::invalid(
+                "at",
+                "the started milestone cannot be cleared",
+            ));
         }
         let from = self.milestones.get(milestone);
         if from == at {
@@ -432,7 +462,12 @@ impl Incident {
         Ok(self.change(next, events, now))
     }
 
-    fn with_participant(next: &mut Incident, user: UserId, now: Timestamp, events: &mut Vec<TimelineEvent>) {
+    fn with_participant(
+        next: &mut Incident,
+        user: UserId,
+        now: Timestamp,
+        events: &mut Vec<TimelineEvent>,
+    ) {
         if !next.participants.iter().any(|p| p.user_id == user) {
             next.participants.push(Participant {
                 user_id: user,
@@ -482,10 +517,19 @@ impl Incident {
         let Some(user) = next.roles.remove(&role) else {
             return Ok(IncidentDecision::Unchanged);
         };
-        Ok(self.change(next, vec![TimelineEvent::RoleUnassigned { role, user }], now))
+        Ok(self.change(
+            next,
+            vec![TimelineEvent::RoleUnassigned { role, user }],
+            now,
+        ))
     }
 
-    pub fn add_participant(&self, user: UserId, actor: &Actor, now: Timestamp) -> Result<IncidentDecision, DomainError> {
+    pub fn add_participant(
+        &self,
+        user: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<IncidentDecision, DomainError> {
         self.writable_by(actor)?;
         let mut next = self.clone();
         let mut events = Vec::new();
@@ -494,7 +538,12 @@ impl Incident {
     }
 
     /// Removes a participant; someone holding a role must hand it over first.
-    pub fn remove_participant(&self, user: UserId, actor: &Actor, now: Timestamp) -> Result<IncidentDecision, DomainError> {
+    pub fn remove_participant(
+        &self,
+        user: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<IncidentDecision, DomainError> {
         self.writable_by(actor)?;
         if let Some((role, _)) = self.roles.iter().find(|(_, holder)| **holder == user) {
             return Err(DomainError::transition(format!(
@@ -514,7 +563,8 @@ impl Incident {
     /// many people can write at once without conflicts.
     pub fn note(&self, text: &str, actor: &Actor) -> Result<TimelineEvent, DomainError> {
         self.writable_by(actor)?;
-        let text = text::required("text", text, text::LONG_TEXT_MAX).map_err(|e| DomainError::Invalid(vec![e]))?;
+        let text = text::required("text", text, text::LONG_TEXT_MAX)
+            .map_err(|e| DomainError::Invalid(vec![e]))?;
         Ok(TimelineEvent::Note { text })
     }
 

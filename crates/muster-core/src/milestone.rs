@@ -116,7 +116,9 @@ impl Milestones {
         }
         let mut next = *self;
         for earlier in Milestone::ALL {
-            if earlier >= Milestone::Acknowledged && earlier < milestone && next.get(earlier).is_none()
+            if earlier >= Milestone::Acknowledged
+                && earlier < milestone
+                && next.get(earlier).is_none()
             {
                 next.at[earlier as usize] = Some(at);
             }

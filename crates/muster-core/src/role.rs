@@ -39,10 +39,26 @@ pub struct RoleCatalog {
 }
 
 const BUILT_IN: [(&str, &str, &str); 4] = [
-    ("commander", "Incident commander", "Leads the response, makes decisions, delegates."),
-    ("communications", "Communications lead", "Keeps stakeholders and customers informed."),
-    ("scribe", "Scribe", "Keeps the timeline complete as things happen."),
-    ("operations", "Operations lead", "Coordinates the hands-on technical work."),
+    (
+        "commander",
+        "Incident commander",
+        "Leads the response, makes decisions, delegates.",
+    ),
+    (
+        "communications",
+        "Communications lead",
+        "Keeps stakeholders and customers informed.",
+    ),
+    (
+        "scribe",
+        "Scribe",
+        "Keeps the timeline complete as things happen.",
+    ),
+    (
+        "operations",
+        "Operations lead",
+        "Coordinates the hands-on technical work.",
+    ),
 ];
 
 impl RoleCatalog {
@@ -99,7 +115,10 @@ impl RoleCatalog {
                 let known: Vec<&str> = self.roles.iter().map(|r| r.code.as_str()).collect();
                 DomainError::invalid(
                     field,
-                    format!("unknown role {code:?}; expected one of {}", known.join(", ")),
+                    format!(
+                        "unknown role {code:?}; expected one of {}",
+                        known.join(", ")
+                    ),
                 )
             })
     }

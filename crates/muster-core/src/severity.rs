@@ -84,11 +84,31 @@ impl SeverityScale {
     /// SEV1–SEV5 with the descriptions most incident programmes use.
     pub fn standard() -> Self {
         let entries = [
-            ("SEV1", "Critical", "Complete outage or data loss affecting most customers; all hands."),
-            ("SEV2", "Major", "A core function is unavailable or badly degraded for many customers."),
-            ("SEV3", "Minor", "Partial degradation or a bug with a workaround; limited customer impact."),
-            ("SEV4", "Low", "Minimal impact; an internal tool or a small group of customers."),
-            ("SEV5", "Informational", "No customer impact; tracked for learning and follow-up."),
+            (
+                "SEV1",
+                "Critical",
+                "Complete outage or data loss affecting most customers; all hands.",
+            ),
+            (
+                "SEV2",
+                "Major",
+                "A core function is unavailable or badly degraded for many customers.",
+            ),
+            (
+                "SEV3",
+                "Minor",
+                "Partial degradation or a bug with a workaround; limited customer impact.",
+            ),
+            (
+                "SEV4",
+                "Low",
+                "Minimal impact; an internal tool or a small group of customers.",
+            ),
+            (
+                "SEV5",
+                "Informational",
+                "No customer impact; tracked for learning and follow-up.",
+            ),
         ];
         let severities = entries
             .into_iter()
@@ -130,7 +150,10 @@ impl SeverityScale {
             let known: Vec<&str> = self.severities.iter().map(|s| s.code.as_str()).collect();
             DomainError::invalid(
                 field,
-                format!("unknown severity {code:?}; expected one of {}", known.join(", ")),
+                format!(
+                    "unknown severity {code:?}; expected one of {}",
+                    known.join(", ")
+                ),
             )
         })
     }
@@ -169,7 +192,10 @@ mod tests {
         let scale = SeverityScale::standard();
         assert_eq!(scale.resolve("severity", "sev2").unwrap().as_str(), "SEV2");
         let error = scale.resolve("severity", "SEV9").unwrap_err();
-        assert!(error.to_string().contains("SEV1, SEV2, SEV3, SEV4, SEV5"), "{error}");
+        assert!(
+            error.to_string().contains("SEV1, SEV2, SEV3, SEV4, SEV5"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -64,7 +64,11 @@ pub(crate) fn build(
 }
 
 /// Applies `patch`; returns the new task, or `None` when nothing would change.
-pub(crate) fn patch(task: &Task, patch: TaskPatch, now: Timestamp) -> Result<Option<Task>, DomainError> {
+pub(crate) fn patch(
+    task: &Task,
+    patch: TaskPatch,
+    now: Timestamp,
+) -> Result<Option<Task>, DomainError> {
     let mut next = task.clone();
     if let Some(title) = patch.title {
         next.title = text::required("title", &title, text::TITLE_MAX)

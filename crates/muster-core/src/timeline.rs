@@ -10,23 +10,70 @@ use crate::severity::SeverityCode;
 /// What happened. Each change to an incident produces one or more of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimelineEvent {
-    Declared { title: String, severity: SeverityCode },
+    Declared {
+        title: String,
+        severity: SeverityCode,
+    },
     /// A text-like field changed (title, description, impact, tags, private, drill).
-    FieldChanged { field: String, from: String, to: String },
-    SeverityChanged { from: SeverityCode, to: SeverityCode },
-    MilestoneReached { milestone: Milestone, at: Timestamp },
+    FieldChanged {
+        field: String,
+        from: String,
+        to: String,
+    },
+    SeverityChanged {
+        from: SeverityCode,
+        to: SeverityCode,
+    },
+    MilestoneReached {
+        milestone: Milestone,
+        at: Timestamp,
+    },
     /// A milestone's instant was corrected after the fact (or cleared).
-    MilestoneEdited { milestone: Milestone, from: Option<Timestamp>, to: Option<Timestamp> },
-    RoleAssigned { role: RoleCode, user: UserId, previous: Option<UserId> },
-    RoleUnassigned { role: RoleCode, user: UserId },
-    ParticipantAdded { user: UserId },
-    ParticipantRemoved { user: UserId },
-    TaskAdded { task: TaskId, title: String },
-    TaskCompleted { task: TaskId, title: String },
-    TaskReopened { task: TaskId, title: String },
-    TaskAssigned { task: TaskId, title: String, assignee: Option<UserId> },
-    TaskRenamed { task: TaskId, from: String, to: String },
-    Note { text: String },
+    MilestoneEdited {
+        milestone: Milestone,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    },
+    RoleAssigned {
+        role: RoleCode,
+        user: UserId,
+        previous: Option<UserId>,
+    },
+    RoleUnassigned {
+        role: RoleCode,
+        user: UserId,
+    },
+    ParticipantAdded {
+        user: UserId,
+    },
+    ParticipantRemoved {
+        user: UserId,
+    },
+    TaskAdded {
+        task: TaskId,
+        title: String,
+    },
+    TaskCompleted {
+        task: TaskId,
+        title: String,
+    },
+    TaskReopened {
+        task: TaskId,
+        title: String,
+    },
+    TaskAssigned {
+        task: TaskId,
+        title: String,
+        assignee: Option<UserId>,
+    },
+    TaskRenamed {
+        task: TaskId,
+        from: String,
+        to: String,
+    },
+    Note {
+        text: String,
+    },
 }
 
 impl TimelineEvent {
@@ -85,30 +132,60 @@ impl TimelineEvent {
     pub fn describe(&self, name: &dyn Fn(UserId) -> String) -> String {
         match self {
             Self::Declared { title, severity } => format!("Declared {severity}: {title}"),
-            Self::FieldChanged { field, from, to } if from.is_empty() => format!("Set {field} to \"{to}\""),
-            Self::FieldChanged { field, from, to } => format!("Changed {field} from \"{from}\" to \"{to}\""),
+            Self::FieldChanged { field, from, to } if from.is_empty() => {
+                format!("Set {field} to \"{to}\"")
+            }
+            Self::FieldChanged { field, from, to } => {
+                format!("Changed {field} from \"{from}\" to \"{to}\"")
+            }
             Self::SeverityChanged { from, to } => format!("Severity changed from {from} to {to}"),
             Self::MilestoneReached { milestone, at } => {
                 format!("Marked {milestone} at {}", instant(&Some(*at)))
             }
-            Self::MilestoneEdited { milestone, from, to } => {
-                format!("Corrected {milestone} from {} to {}", instant(from), instant(to))
+            Self::MilestoneEdited {
+                milestone,
+                from,
+                to,
+            } => {
+                format!(
+                    "Corrected {milestone} from {} to {}",
+                    instant(from),
+                    instant(to)
+                )
             }
-            Self::RoleAssigned { role, user, previous: Some(previous) } => {
+            Self::RoleAssigned {
+                role,
+                user,
+                previous: Some(previous),
+            } => {
                 format!("{role} handed from {} to {}", name(*previous), name(*user))
             }
-            Self::RoleAssigned { role, user, previous: None } => format!("{} is now {role}", name(*user)),
+            Self::RoleAssigned {
+                role,
+                user,
+                previous: None,
+            } => format!("{} is now {role}", name(*user)),
             Self::RoleUnassigned { role, user } => format!("{} is no longer {role}", name(*user)),
             Self::ParticipantAdded { user } => format!("{} joined", name(*user)),
             Self::ParticipantRemoved { user } => format!("{} left", name(*user)),
             Self::TaskAdded { title, .. } => format!("Task added: {title}"),
             Self::TaskCompleted { title, .. } => format!("Task done: {title}"),
             Self::TaskReopened { title, .. } => format!("Task reopened: {title}"),
-            Self::TaskAssigned { title, assignee: Some(user), .. } => {
+            Self::TaskAssigned {
+                title,
+                assignee: Some(user),
+                ..
+            } => {
                 format!("Task \"{title}\" assigned to {}", name(*user))
             }
-            Self::TaskAssigned { title, assignee: None, .. } => format!("Task \"{title}\" unassigned"),
-            Self::TaskRenamed { from, to, .. } => format!("Task renamed from \"{from}\" to \"{to}\""),
+            Self::TaskAssigned {
+                title,
+                assignee: None,
+                ..
+            } => format!("Task \"{title}\" unassigned"),
+            Self::TaskRenamed { from, to, .. } => {
+                format!("Task renamed from \"{from}\" to \"{to}\"")
+            }
             Self::Note { text } => text.clone(),
         }
     }

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use muster_api_types::{ErrorBody, ErrorDetail};
 use muster_app::AppError;
 
@@ -73,17 +73,29 @@ impl From<AppError> for ApiError {
                 api.fields = fields.into_iter().map(|f| (f.field, f.message)).collect();
                 api
             }
-            AppError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", error.to_string()),
-            AppError::Unauthenticated(message) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
+            AppError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", error.to_string())
+            }
+            AppError::Unauthenticated(message) => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+            }
             AppError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             AppError::Unavailable(message) => {
                 tracing::warn!(%message, "store unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; retry shortly")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; retry shortly",
+                )
             }
             AppError::Internal(message) => {
                 tracing::error!(%message, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
             }
         }
     }
@@ -92,10 +104,10 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
-        if let Some(wait) = self.retry_after {
-            if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Some(wait) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }
@@ -109,5 +121,10 @@ pub async fn not_found_fallback() -> ApiError {
 /// A panic is a bug, but the client still gets JSON and the server lives on.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log").into_response()
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error; see the server log",
+    )
+    .into_response()
 }

@@ -25,17 +25,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .unwrap_or("")
             .to_owned();
         let is_json = content_type.starts_with("application/json") || content_type.is_empty();
-        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("the request body is larger than {} bytes", crate::BODY_LIMIT),
-                )
-            } else {
-                ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        format!(
+                            "the request body is larger than {} bytes",
+                            crate::BODY_LIMIT
+                        ),
+                    )
+                } else {
+                    ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
+                }
+            })?;
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -49,7 +54,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
 /// Parses JSON, reporting the path of the first bad field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        bytes
+    };
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -57,8 +66,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let message = inner.to_string();
         // serde names a missing field in its message, not in the path.
         let field = match (path.as_str(), message.strip_prefix("missing field `")) {
+            // Broken JSON is the body's fault, wherever the parser stopped.
+            _ if inner.is_syntax() || inner.is_eof() => "body".to_owned(),
             (".", Some(rest)) => rest.split('`').next().unwrap_or("body").to_owned(),
-            (".", None) if inner.is_syntax() || inner.is_eof() => "body".to_owned(),
             (".", None) => message
                 .split("unknown field `")
                 .nth(1)
@@ -95,7 +105,11 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "expected `Authorization: Bearer <token>`")
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "expected `Authorization: Bearer <token>`",
+                )
             })?;
         let principal = state.app.authenticate_token(token).await?;
         Ok(Caller(principal))
@@ -108,7 +122,9 @@ mod tests {
     use muster_api_types::DeclareIncident;
 
     fn field_of(body: &str) -> String {
-        let error = parse_json::<DeclareIncident>(body.as_bytes()).err().unwrap();
+        let error = parse_json::<DeclareIncident>(body.as_bytes())
+            .err()
+            .unwrap();
         assert_eq!(error.status, StatusCode::BAD_REQUEST);
         error.fields.keys().next().cloned().unwrap()
     }
@@ -120,6 +136,9 @@ mod tests {
         assert_eq!(field_of(r#"{"title":"x","tags":["a",1]}"#), "tags[1]");
         assert_eq!(field_of(r#"{"title":"x","bogus":1}"#), "bogus");
         assert_eq!(field_of(r#"{"title":"#), "body");
-        assert_eq!(field_of(r#"{"title":"x","started_at":"yesterday"}"#), "started_at");
+        assert_eq!(
+            field_of(r#"{"title":"x","started_at":"yesterday"}"#),
+            "started_at"
+        );
     }
 }

@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(console::router())
         .merge(ops::router())
-        .fallback(error::not_found_fallback)
+        .fallback(console::fallback)
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
@@ -68,5 +68,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

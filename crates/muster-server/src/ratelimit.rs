@@ -62,9 +62,20 @@ mod tests {
     fn an_account_is_throttled_after_a_few_attempts_from_anywhere() {
         let limiter = LoginLimiter::new();
         let results: Vec<bool> = (0..8u8)
-            .map(|n| limiter.check(IpAddr::from([10, 0, 0, n]), "ada@example.com").is_ok())
+            .map(|n| {
+                limiter
+                    .check(IpAddr::from([10, 0, 0, n]), "ada@example.com")
+                    .is_ok()
+            })
             .collect();
-        assert_eq!(results.iter().filter(|ok| **ok).count(), PER_ACCOUNT_PER_MINUTE as usize);
-        assert!(limiter.check(IpAddr::from([10, 0, 0, 1]), "bob@example.com").is_ok());
+        assert_eq!(
+            results.iter().filter(|ok| **ok).count(),
+            PER_ACCOUNT_PER_MINUTE as usize
+        );
+        assert!(
+            limiter
+                .check(IpAddr::from([10, 0, 0, 1]), "bob@example.com")
+                .is_ok()
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! `MUSTER_TEST_POSTGRES_URL`, so tests run in parallel without seeing each
 //! other's rows, and the database is dropped when the test ends.
 
+use muster_store::StoreError;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use uuid::Uuid;
 
@@ -108,23 +109,31 @@ fn with_database(base_url: &str, database: &str) -> String {
 /// When the server cannot be reached or refuses to create the database: this
 /// is test support, and a test without its database cannot proceed.
 pub async fn fresh_database(base_url: &str) -> (String, Guard) {
+    create_database(base_url)
+        .await
+        .unwrap_or_else(|error| panic!("cannot make a fresh database on {base_url}: {error}"))
+}
+
+/// Creates a new empty database beside the one `base_url` names (for tests
+/// and benchmarks), returning its URL and a guard that drops it again.
+pub async fn create_database(base_url: &str) -> Result<(String, Guard), StoreError> {
     let database = format!("muster_test_{}", Uuid::now_v7().simple());
     let mut connection = PgConnection::connect(base_url)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to {base_url}: {e}"));
+        .map_err(|e| StoreError::Unavailable(format!("cannot connect to {base_url}: {e}")))?;
     // The name is ours (hex digits only), so formatting it into SQL is safe;
     // CREATE DATABASE takes no bind parameters.
     sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{database}\"")))
         .execute(&mut connection)
         .await
-        .unwrap_or_else(|e| panic!("cannot create database {database}: {e}"));
+        .map_err(|e| StoreError::Backend(format!("cannot create database {database}: {e}")))?;
     // A failed close only leaks an idle connection of a test run.
     let _ = connection.close().await;
     let guard = Guard {
         base_url: base_url.to_owned(),
         database: database.clone(),
     };
-    (with_database(base_url, &database), guard)
+    Ok((with_database(base_url, &database), guard))
 }
 
 #[cfg(test)]

@@ -20,7 +20,11 @@ fn token(row: &SqliteRow) -> Result<ApiToken, StoreError> {
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn insert_user(&self, user: &User, password_hash: Option<&str>) -> Result<(), StoreError> {
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
         let user = user.clone();
         let hash = password_hash.map(str::to_owned);
         self.writer
@@ -60,7 +64,10 @@ impl AccountStore for SqliteStore {
         Ok(self.find_credentials(email).await?.map(|(user, _)| user))
     }
 
-    async fn find_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
+    async fn find_credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, Option<String>)>, StoreError> {
         let row = sqlx::query(
             "SELECT user_id, email, name, role, created_at, password_hash FROM users WHERE email = ?1",
         )
@@ -77,12 +84,13 @@ impl AccountStore for SqliteStore {
         self.writer
             .write(move |c| {
                 Box::pin(async move {
-                    let done = sqlx::query("UPDATE users SET password_hash = ?1 WHERE user_id = ?2")
-                        .bind(hash)
-                        .bind(user_id.to_string())
-                        .execute(&mut *c)
-                        .await
-                        .map_err(backend)?;
+                    let done =
+                        sqlx::query("UPDATE users SET password_hash = ?1 WHERE user_id = ?2")
+                            .bind(hash)
+                            .bind(user_id.to_string())
+                            .execute(&mut *c)
+                            .await
+                            .map_err(backend)?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::Missing { entity: "user" });
                     }
@@ -110,7 +118,11 @@ impl AccountStore for SqliteStore {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    async fn put_bootstrap_digest(&self, digest: &[u8; 32], now: Timestamp) -> Result<(), StoreError> {
+    async fn put_bootstrap_digest(
+        &self,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let digest = digest.to_vec();
         self.writer
             .write(move |c| {
@@ -149,11 +161,13 @@ impl AccountStore for SqliteStore {
                     if users > 0 {
                         return Ok(BootstrapOutcome::AlreadyDone);
                     }
-                    let consumed = sqlx::query("DELETE FROM bootstrap_secrets WHERE singleton = 1 AND digest = ?1")
-                        .bind(digest)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(backend)?;
+                    let consumed = sqlx::query(
+                        "DELETE FROM bootstrap_secrets WHERE singleton = 1 AND digest = ?1",
+                    )
+                    .bind(digest)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(backend)?;
                     if consumed.rows_affected() == 0 {
                         return Ok(BootstrapOutcome::InvalidSecret);
                     }
@@ -175,7 +189,11 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn insert_api_token(&self, api_token: &ApiToken, digest: &[u8; 32]) -> Result<(), StoreError> {
+    async fn insert_api_token(
+        &self,
+        api_token: &ApiToken,
+        digest: &[u8; 32],
+    ) -> Result<(), StoreError> {
         let api_token = api_token.clone();
         let digest = digest.to_vec();
         self.writer
@@ -199,7 +217,10 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn find_api_token(&self, digest: &[u8; 32]) -> Result<Option<(ApiToken, User)>, StoreError> {
+    async fn find_api_token(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<(ApiToken, User)>, StoreError> {
         let row = sqlx::query(
             "SELECT t.token_id, t.user_id, t.name, t.created_at AS token_created_at, t.revoked_at, \
              u.email, u.name AS user_name, u.role, u.created_at \
@@ -243,7 +264,10 @@ impl AccountStore for SqliteStore {
         .collect()
     }
 
-    async fn find_api_token_by_id(&self, token_id: TokenId) -> Result<Option<ApiToken>, StoreError> {
+    async fn find_api_token_by_id(
+        &self,
+        token_id: TokenId,
+    ) -> Result<Option<ApiToken>, StoreError> {
         sqlx::query("SELECT token_id, user_id, name, created_at, revoked_at FROM api_tokens WHERE token_id = ?1")
             .bind(token_id.to_string())
             .fetch_optional(&self.readers)
@@ -254,7 +278,11 @@ impl AccountStore for SqliteStore {
             .transpose()
     }
 
-    async fn revoke_api_token(&self, token_id: TokenId, now: Timestamp) -> Result<bool, StoreError> {
+    async fn revoke_api_token(
+        &self,
+        token_id: TokenId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         self.writer
             .write(move |c| {
                 Box::pin(async move {
@@ -301,7 +329,11 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn find_session(&self, digest: &[u8; 32], now: Timestamp) -> Result<Option<(Session, User)>, StoreError> {
+    async fn find_session(
+        &self,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<(Session, User)>, StoreError> {
         let row = sqlx::query(
             "SELECT s.csrf_token, s.created_at AS session_created_at, s.expires_at, \
              u.user_id, u.email, u.name, u.role, u.created_at \

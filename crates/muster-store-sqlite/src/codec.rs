@@ -30,7 +30,9 @@ pub(crate) fn unique(error: sqlx::Error, field: &'static str, value: &str) -> St
             };
         }
         if db.is_foreign_key_violation() {
-            return StoreError::Missing { entity: "referenced record" };
+            return StoreError::Missing {
+                entity: "referenced record",
+            };
         }
     }
     backend(error)
@@ -53,20 +55,27 @@ pub(crate) fn id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> Result<T, Stor
     uuid(&raw).map(T::from)
 }
 
-pub(crate) fn optional_id<T: From<Uuid>>(row: &SqliteRow, column: &str) -> Result<Option<T>, StoreError> {
+pub(crate) fn optional_id<T: From<Uuid>>(
+    row: &SqliteRow,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
     let raw: Option<String> = get(row, column)?;
     raw.as_deref().map(|r| uuid(r).map(T::from)).transpose()
 }
 
 pub(crate) fn millis(ms: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(ms).map_err(|_| StoreError::Corrupt(format!("instant {ms} out of range")))
+    Timestamp::from_millisecond(ms)
+        .map_err(|_| StoreError::Corrupt(format!("instant {ms} out of range")))
 }
 
 pub(crate) fn instant(row: &SqliteRow, column: &str) -> Result<Timestamp, StoreError> {
     millis(get(row, column)?)
 }
 
-pub(crate) fn optional_instant(row: &SqliteRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
+pub(crate) fn optional_instant(
+    row: &SqliteRow,
+    column: &str,
+) -> Result<Option<Timestamp>, StoreError> {
     let raw: Option<i64> = get(row, column)?;
     raw.map(millis).transpose()
 }
@@ -132,7 +141,9 @@ pub(crate) fn incident(row: &SqliteRow) -> Result<muster_core::Incident, StoreEr
     }
     Ok(muster_core::Incident {
         id: id::<IncidentId>(row, "incident_id")?,
-        number: IncidentNumber(u64::try_from(number).map_err(|_| StoreError::Corrupt("negative number".into()))?),
+        number: IncidentNumber(
+            u64::try_from(number).map_err(|_| StoreError::Corrupt("negative number".into()))?,
+        ),
         title: get(row, "title")?,
         description: get(row, "description")?,
         impact: get(row, "impact")?,
@@ -141,7 +152,8 @@ pub(crate) fn incident(row: &SqliteRow) -> Result<muster_core::Incident, StoreEr
         private: get(row, "private")?,
         declared_by: id(row, "declared_by")?,
         tags,
-        milestones: Milestones::from_instants(at).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        milestones: Milestones::from_instants(at)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         roles: role_map,
         participants: people,
         version: version(row)?,

@@ -2,22 +2,29 @@
 
 use async_trait::async_trait;
 use muster_core::{
-    Incident, IncidentChange, IncidentId, IncidentNumber, Milestone, NewTimelineEntry, Task, TaskId,
-    TimelineEntry,
+    Incident, IncidentChange, IncidentId, IncidentNumber, Milestone, NewTimelineEntry, Task,
+    TaskId, TimelineEntry,
 };
 use muster_store::sql::{self, Placeholders, SqlValue};
-use muster_store::{IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select};
+use muster_store::{
+    IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::SqliteStore;
-use crate::codec::{self, backend, get, id, instant, optional_id, optional_instant, unique, version};
+use crate::codec::{
+    self, backend, get, id, instant, optional_id, optional_instant, unique, version,
+};
 
 fn sql_error(error: sqlx::Error) -> StoreError {
     unique(error, "id", "")
 }
 
-async fn insert_timeline(c: &mut SqliteConnection, entries: &[NewTimelineEntry]) -> Result<(), StoreError> {
+async fn insert_timeline(
+    c: &mut SqliteConnection,
+    entries: &[NewTimelineEntry],
+) -> Result<(), StoreError> {
     for entry in entries {
         let record = TimelineRecord::encode(&entry.event);
         sqlx::query(
@@ -46,7 +53,11 @@ async fn insert_timeline(c: &mut SqliteConnection, entries: &[NewTimelineEntry])
 }
 
 /// Replaces the tags, roles and participants of `incident` with its current ones.
-async fn write_members(c: &mut SqliteConnection, incident: &Incident, replace: bool) -> Result<(), StoreError> {
+async fn write_members(
+    c: &mut SqliteConnection,
+    incident: &Incident,
+    replace: bool,
+) -> Result<(), StoreError> {
     let id = incident.id.to_string();
     if replace {
         for table in [
@@ -54,7 +65,11 @@ async fn write_members(c: &mut SqliteConnection, incident: &Incident, replace: b
             "DELETE FROM incident_roles WHERE incident_id = ?1",
             "DELETE FROM incident_participants WHERE incident_id = ?1",
         ] {
-            sqlx::query(table).bind(&id).execute(&mut *c).await.map_err(backend)?;
+            sqlx::query(table)
+                .bind(&id)
+                .execute(&mut *c)
+                .await
+                .map_err(backend)?;
         }
     }
     for tag in &incident.tags {
@@ -129,7 +144,11 @@ fn timeline_entry(row: &SqliteRow) -> Result<TimelineEntry, StoreError> {
     })
 }
 
-async fn current_version(c: &mut SqliteConnection, table: &'static str, id: String) -> Result<Option<i64>, StoreError> {
+async fn current_version(
+    c: &mut SqliteConnection,
+    table: &'static str,
+    id: String,
+) -> Result<Option<i64>, StoreError> {
     let statement = match table {
         "tasks" => "SELECT version FROM tasks WHERE task_id = ?1",
         _ => "SELECT version FROM incidents WHERE incident_id = ?1",
@@ -273,7 +292,10 @@ impl IncidentStore for SqliteStore {
             .transpose()
     }
 
-    async fn find_incident_by_number(&self, number: IncidentNumber) -> Result<Option<Incident>, StoreError> {
+    async fn find_incident_by_number(
+        &self,
+        number: IncidentNumber,
+    ) -> Result<Option<Incident>, StoreError> {
         sqlx::query(concat!(incident_select!(), " WHERE i.number = ?1"))
             .bind(to_i64(number.0))
             .fetch_optional(&self.readers)
@@ -297,14 +319,29 @@ impl IncidentStore for SqliteStore {
             };
         }
         let rows = query.fetch_all(&self.readers).await.map_err(backend)?;
-        let mut incidents = rows.iter().map(codec::incident).collect::<Result<Vec<_>, _>>()?;
+        let mut incidents = rows
+            .iter()
+            .map(codec::incident)
+            .collect::<Result<Vec<_>, _>>()?;
         let has_more = incidents.len() > filter.limit as usize;
         incidents.truncate(filter.limit as usize);
-        Ok(IncidentPage { incidents, has_more })
+        Ok(IncidentPage {
+            incidents,
+            has_more,
+        })
     }
 
     async fn append_timeline(&self, entries: &[NewTimelineEntry]) -> Result<(), StoreError> {
         let entries = entries.to_vec();
+        if entries.len() == 1 {
+            // One entry is one INSERT: atomic on its own (the common case: a note).
+            return self
+                .writer
+                .write_statement(move |c| {
+                    Box::pin(async move { insert_timeline(c, &entries).await })
+                })
+                .await;
+        }
         self.writer
             .write(move |c| Box::pin(async move { insert_timeline(c, &entries).await }))
             .await
@@ -332,7 +369,11 @@ impl IncidentStore for SqliteStore {
         .collect()
     }
 
-    async fn insert_task(&self, new_task: &Task, timeline: &[NewTimelineEntry]) -> Result<(), StoreError> {
+    async fn insert_task(
+        &self,
+        new_task: &Task,
+        timeline: &[NewTimelineEntry],
+    ) -> Result<(), StoreError> {
         let new_task = new_task.clone();
         let timeline = timeline.to_vec();
         self.writer

@@ -12,7 +12,15 @@ use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+type Run = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+
+struct Job {
+    /// Whether the job runs in its own savepoint. A job that is a single
+    /// statement needs none: SQLite undoes a failed statement by itself, and
+    /// each savepoint costs a round trip to SQLite's thread.
+    isolated: bool,
+    run: Run,
+}
 
 /// How many jobs one transaction may hold; bounds the latency of the last one.
 const MAX_BATCH: usize = 512;
@@ -30,14 +38,40 @@ impl Writer {
         Self { jobs }
     }
 
-    /// Runs `work` in the next group transaction and returns its result once committed.
+    /// Runs `work` in the next group transaction, in a savepoint of its own so
+    /// that its failure undoes exactly its own writes, and returns its result
+    /// once committed.
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.submit(true, work).await
+    }
+
+    /// Like [`Writer::write`] for work that is exactly one SQL statement, which
+    /// SQLite makes atomic without a savepoint.
+    pub(crate) async fn write_statement<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        self.submit(false, work).await
+    }
+
+    async fn submit<T, F>(&self, isolated: bool, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
     {
         let (sender, receiver) = oneshot::channel();
-        let job: Job = Box::new(move |connection| {
+        let run: Run = Box::new(move |connection| {
             Box::pin(async move {
                 let outcome = work(connection).await;
                 let succeeded = outcome.is_ok();
@@ -54,12 +88,12 @@ impl Writer {
             })
         });
         self.jobs
-            .send(job)
+            .send(Job { isolated, run })
             .await
             .map_err(|_| StoreError::Unavailable("the sqlite writer has stopped".into()))?;
-        receiver
-            .await
-            .map_err(|_| StoreError::Unavailable("the sqlite writer stopped before committing".into()))?
+        receiver.await.map_err(|_| {
+            StoreError::Unavailable("the sqlite writer stopped before committing".into())
+        })?
     }
 }
 
@@ -71,12 +105,16 @@ async fn run(mut connection: SqliteConnection, mut receiver: mpsc::Receiver<Job>
     let _ = connection.close().await;
 }
 
-async fn execute(connection: &mut SqliteConnection, statement: &'static str) -> Result<(), String> {
-    sqlx::query(statement)
+async fn execute(
+    connection: &mut SqliteConnection,
+    statements: &'static str,
+) -> Result<(), String> {
+    // raw_sql runs several statements in one round trip to SQLite's thread.
+    sqlx::raw_sql(statements)
         .execute(connection)
         .await
         .map(drop)
-        .map_err(|error| format!("{statement} failed: {error}"))
+        .map_err(|error| format!("{statements} failed: {error}"))
 }
 
 async fn commit_batch(connection: &mut SqliteConnection, jobs: impl Iterator<Item = Job>) {
@@ -84,13 +122,16 @@ async fn commit_batch(connection: &mut SqliteConnection, jobs: impl Iterator<Ite
     let outcome: Result<(), String> = async {
         execute(connection, "BEGIN IMMEDIATE").await?;
         for job in jobs {
-            execute(connection, "SAVEPOINT job").await?;
-            let (succeeded, reply) = job(&mut *connection).await;
-            replies.push((succeeded, reply));
-            if !succeeded {
-                execute(connection, "ROLLBACK TO job").await?;
+            if job.isolated {
+                execute(connection, "SAVEPOINT job").await?;
             }
-            execute(connection, "RELEASE job").await?;
+            let (succeeded, reply) = (job.run)(&mut *connection).await;
+            replies.push((succeeded, reply));
+            match (job.isolated, succeeded) {
+                (true, true) => execute(connection, "RELEASE job").await?,
+                (true, false) => execute(connection, "ROLLBACK TO job; RELEASE job").await?,
+                (false, _) => {}
+            }
         }
         execute(connection, "COMMIT").await
     }

@@ -2,7 +2,6 @@
 //! [`conformance_suite!`](crate::conformance_suite) with a function that makes a
 //! fresh, empty store, so SQLite and PostgreSQL run exactly the same cases.
 
-
 // Test code: a failed expectation should panic with its value.
 #![allow(clippy::unwrap_used)]
 use std::sync::Arc;
@@ -70,7 +69,10 @@ async fn user(store: &Arc<dyn Store>, email: &str, role: UserRole) -> User {
         role,
         created_at: at(0),
     };
-    store.insert_user(&user, Some("$argon2id$fake")).await.expect("insert user");
+    store
+        .insert_user(&user, Some("$argon2id$fake"))
+        .await
+        .expect("insert user");
     user
 }
 
@@ -132,18 +134,38 @@ pub async fn users_round_trip_and_emails_are_unique(store: Arc<dyn Store>) {
     assert_eq!(store.count_users().await.unwrap(), 0);
     let ada = user(&store, "ada@example.com", UserRole::Admin).await;
     assert_eq!(store.find_user(ada.id).await.unwrap(), Some(ada.clone()));
-    assert_eq!(store.find_user_by_email("ada@example.com").await.unwrap(), Some(ada.clone()));
-    let (found, hash) = store.find_credentials("ada@example.com").await.unwrap().unwrap();
-    assert_eq!((found, hash.as_deref()), (ada.clone(), Some("$argon2id$fake")));
-    store.set_password_hash(ada.id, "$argon2id$new").await.unwrap();
-    let (_, hash) = store.find_credentials("ada@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        store.find_user_by_email("ada@example.com").await.unwrap(),
+        Some(ada.clone())
+    );
+    let (found, hash) = store
+        .find_credentials("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found, hash.as_deref()),
+        (ada.clone(), Some("$argon2id$fake"))
+    );
+    store
+        .set_password_hash(ada.id, "$argon2id$new")
+        .await
+        .unwrap();
+    let (_, hash) = store
+        .find_credentials("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hash.as_deref(), Some("$argon2id$new"));
     let twin = User {
         id: UserId(new_id()),
         ..ada.clone()
     };
     let error = store.insert_user(&twin, None).await.unwrap_err();
-    assert!(matches!(error, StoreError::Duplicate { field: "email", .. }), "{error:?}");
+    assert!(
+        matches!(error, StoreError::Duplicate { field: "email", .. }),
+        "{error:?}"
+    );
     assert_eq!(store.count_users().await.unwrap(), 1);
     assert!(store.find_user(UserId(new_id())).await.unwrap().is_none());
     assert!(matches!(
@@ -167,7 +189,14 @@ pub async fn api_tokens_are_found_by_digest_until_revoked(store: Arc<dyn Store>)
     assert_eq!((found, owner.id), (token.clone(), ada.id));
     assert!(store.find_api_token(&[8u8; 32]).await.unwrap().is_none());
     assert_eq!(store.list_api_tokens(Some(ada.id)).await.unwrap().len(), 1);
-    assert_eq!(store.list_api_tokens(Some(UserId(new_id()))).await.unwrap().len(), 0);
+    assert_eq!(
+        store
+            .list_api_tokens(Some(UserId(new_id())))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     assert!(store.revoke_api_token(token.id, at(2)).await.unwrap());
     assert!(!store.revoke_api_token(token.id, at(3)).await.unwrap());
     assert!(store.find_api_token(&digest).await.unwrap().is_none());
@@ -185,11 +214,27 @@ pub async fn sessions_expire(store: Arc<dyn Store>) {
         expires_at: at(100),
     };
     store.insert_session(&session).await.unwrap();
-    let (found, owner) = store.find_session(&[1u8; 32], at(50)).await.unwrap().unwrap();
+    let (found, owner) = store
+        .find_session(&[1u8; 32], at(50))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((found.csrf_token.as_str(), owner.id), ("csrf", ada.id));
-    assert!(store.find_session(&[1u8; 32], at(100)).await.unwrap().is_none());
+    assert!(
+        store
+            .find_session(&[1u8; 32], at(100))
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.delete_session(&[1u8; 32]).await.unwrap();
-    assert!(store.find_session(&[1u8; 32], at(50)).await.unwrap().is_none());
+    assert!(
+        store
+            .find_session(&[1u8; 32], at(50))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn bootstrap_creates_the_first_admin_once(store: Arc<dyn Store>) {
@@ -201,18 +246,27 @@ pub async fn bootstrap_creates_the_first_admin_once(store: Arc<dyn Store>) {
         created_at: at(0),
     };
     assert_eq!(
-        store.consume_bootstrap(&[1u8; 32], &admin, "h").await.unwrap(),
+        store
+            .consume_bootstrap(&[1u8; 32], &admin, "h")
+            .await
+            .unwrap(),
         BootstrapOutcome::InvalidSecret
     );
     store.put_bootstrap_digest(&[1u8; 32], at(0)).await.unwrap();
     store.put_bootstrap_digest(&[2u8; 32], at(1)).await.unwrap();
     assert_eq!(
-        store.consume_bootstrap(&[1u8; 32], &admin, "h").await.unwrap(),
+        store
+            .consume_bootstrap(&[1u8; 32], &admin, "h")
+            .await
+            .unwrap(),
         BootstrapOutcome::InvalidSecret,
         "a superseded secret must not work"
     );
     assert_eq!(
-        store.consume_bootstrap(&[2u8; 32], &admin, "h").await.unwrap(),
+        store
+            .consume_bootstrap(&[2u8; 32], &admin, "h")
+            .await
+            .unwrap(),
         BootstrapOutcome::Created
     );
     let second = User {
@@ -221,10 +275,16 @@ pub async fn bootstrap_creates_the_first_admin_once(store: Arc<dyn Store>) {
         ..admin.clone()
     };
     assert_eq!(
-        store.consume_bootstrap(&[2u8; 32], &second, "h").await.unwrap(),
+        store
+            .consume_bootstrap(&[2u8; 32], &second, "h")
+            .await
+            .unwrap(),
         BootstrapOutcome::AlreadyDone
     );
-    assert_eq!(store.find_user(admin.id).await.unwrap().unwrap().role, UserRole::Admin);
+    assert_eq!(
+        store.find_user(admin.id).await.unwrap().unwrap().role,
+        UserRole::Admin
+    );
 }
 
 pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Arc<dyn Store>) {
@@ -241,11 +301,35 @@ pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Ar
     second.private = true;
     second.drill = true;
     let second = declare(&store, second).await;
-    assert_eq!((first.number, second.number), (IncidentNumber(1), IncidentNumber(2)));
-    assert_eq!(store.find_incident(second.id).await.unwrap(), Some(second.clone()));
-    assert_eq!(store.find_incident_by_number(IncidentNumber(1)).await.unwrap(), Some(first));
-    assert!(store.find_incident(IncidentId(new_id())).await.unwrap().is_none());
-    assert!(store.find_incident_by_number(IncidentNumber(99)).await.unwrap().is_none());
+    assert_eq!(
+        (first.number, second.number),
+        (IncidentNumber(1), IncidentNumber(2))
+    );
+    assert_eq!(
+        store.find_incident(second.id).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store
+            .find_incident_by_number(IncidentNumber(1))
+            .await
+            .unwrap(),
+        Some(first)
+    );
+    assert!(
+        store
+            .find_incident(IncidentId(new_id()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_incident_by_number(IncidentNumber(99))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn change_of(before: &Incident, edit: impl FnOnce(&mut Incident)) -> IncidentChange {
@@ -266,13 +350,35 @@ pub async fn stale_versions_conflict_and_write_nothing(store: Arc<dyn Store>) {
         i.title = "First writer".into();
         i.milestones = i.milestones.reach(Milestone::Acknowledged, at(30)).unwrap();
     });
-    let note = entry(&declared, ada.id, TimelineEvent::Note { text: "first".into() });
+    let note = entry(
+        &declared,
+        ada.id,
+        TimelineEvent::Note {
+            text: "first".into(),
+        },
+    );
     store.apply_incident_change(&first, &[note]).await.unwrap();
     let second = change_of(&declared, |i| i.title = "Second writer".into());
-    let late = entry(&declared, ada.id, TimelineEvent::Note { text: "second".into() });
-    let error = store.apply_incident_change(&second, &[late]).await.unwrap_err();
+    let late = entry(
+        &declared,
+        ada.id,
+        TimelineEvent::Note {
+            text: "second".into(),
+        },
+    );
+    let error = store
+        .apply_incident_change(&second, &[late])
+        .await
+        .unwrap_err();
     assert!(
-        matches!(error, StoreError::VersionConflict { expected: 1, actual: 2, .. }),
+        matches!(
+            error,
+            StoreError::VersionConflict {
+                expected: 1,
+                actual: 2,
+                ..
+            }
+        ),
         "{error:?}"
     );
     let stored = store.find_incident(declared.id).await.unwrap().unwrap();
@@ -314,10 +420,22 @@ pub async fn a_failed_change_leaves_no_trace(store: Arc<dyn Store>) {
             previous: None,
         },
     );
-    assert!(store.apply_incident_change(&change, &[event]).await.is_err());
+    assert!(
+        store
+            .apply_incident_change(&change, &[event])
+            .await
+            .is_err()
+    );
     let stored = store.find_incident(declared.id).await.unwrap().unwrap();
     assert_eq!(stored, declared);
-    assert_eq!(store.list_timeline(declared.id, None, 100).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_timeline(declared.id, None, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // And a later valid change still goes through (no half-open transaction left behind).
     let ok = change_of(&declared, |i| i.title = "Changed".into());
     store.apply_incident_change(&ok, &[]).await.unwrap();
@@ -344,7 +462,10 @@ pub async fn listing_filters_pages_and_hides_private_incidents(store: Arc<dyn St
         async move {
             let page = store.list_incidents(&filter).await.unwrap();
             (
-                page.incidents.iter().map(|i| i.number.0).collect::<Vec<_>>(),
+                page.incidents
+                    .iter()
+                    .map(|i| i.number.0)
+                    .collect::<Vec<_>>(),
                 page.has_more,
             )
         }
@@ -419,7 +540,13 @@ pub async fn timeline_keeps_order_and_pages(store: Arc<dyn Store>) {
     let ada = user(&store, "ada@example.com", UserRole::Responder).await;
     let declared = declare(&store, incident(ada.id, "Chatty")).await;
     for n in 0..10 {
-        let note = entry(&declared, ada.id, TimelineEvent::Note { text: format!("note {n}") });
+        let note = entry(
+            &declared,
+            ada.id,
+            TimelineEvent::Note {
+                text: format!("note {n}"),
+            },
+        );
         store.append_timeline(&[note]).await.unwrap();
     }
     let first = store.list_timeline(declared.id, None, 4).await.unwrap();
@@ -430,12 +557,23 @@ pub async fn timeline_keeps_order_and_pages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(rest.len(), 7);
-    assert_eq!(rest.last().unwrap().event, TimelineEvent::Note { text: "note 9".into() });
+    assert_eq!(
+        rest.last().unwrap().event,
+        TimelineEvent::Note {
+            text: "note 9".into()
+        }
+    );
     let all: Vec<i64> = first.iter().chain(&rest).map(|e| e.sequence).collect();
     assert!(all.windows(2).all(|w| w[0] < w[1]));
     let orphan = NewTimelineEntry {
         incident_id: IncidentId(new_id()),
-        ..entry(&declared, ada.id, TimelineEvent::Note { text: "lost".into() })
+        ..entry(
+            &declared,
+            ada.id,
+            TimelineEvent::Note {
+                text: "lost".into(),
+            },
+        )
     };
     assert!(store.append_timeline(&[orphan]).await.is_err());
 }
@@ -473,5 +611,8 @@ pub async fn tasks_use_their_own_versions(store: Arc<dyn Store>) {
     assert_eq!(store.find_task(task.id).await.unwrap(), Some(done.clone()));
     assert_eq!(store.list_tasks(declared.id).await.unwrap(), vec![done]);
     let stored = store.find_incident(declared.id).await.unwrap().unwrap();
-    assert_eq!(stored.version, 1, "tasks must not bump the incident's version");
+    assert_eq!(
+        stored.version, 1,
+        "tasks must not bump the incident's version"
+    );
 }

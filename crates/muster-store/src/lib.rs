@@ -21,7 +21,7 @@ pub use timeline_record::TimelineRecord;
 
 use muster_core::{
     Incident, IncidentChange, IncidentId, IncidentNumber, NewTimelineEntry, Task, TaskId,
-    Timestamp, TimelineEntry, TokenId, User, UserId,
+    TimelineEntry, Timestamp, TokenId, User, UserId,
 };
 
 /// Everything muster persists. One implementation per database.
@@ -37,19 +37,26 @@ pub trait Store: AccountStore + IncidentStore + Send + Sync + 'static {
 /// Users and their credentials.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-
     /// Inserts a user; a taken email is [`StoreError::Duplicate`] on `email`.
-    async fn insert_user(&self, user: &User, password_hash: Option<&str>) -> Result<(), StoreError>;
+    async fn insert_user(&self, user: &User, password_hash: Option<&str>)
+    -> Result<(), StoreError>;
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     /// The user and their argon2 password hash (PHC string), if they have one.
-    async fn find_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>, StoreError>;
+    async fn find_credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, Option<String>)>, StoreError>;
     async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<(), StoreError>;
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
     async fn count_users(&self) -> Result<u64, StoreError>;
 
     /// Replaces any earlier bootstrap secret: only the newest link works.
-    async fn put_bootstrap_digest(&self, digest: &[u8; 32], now: Timestamp) -> Result<(), StoreError>;
+    async fn put_bootstrap_digest(
+        &self,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Creates the first admin if `digest` matches the bootstrap secret and no
     /// user exists yet; the secret is consumed in the same transaction.
     async fn consume_bootstrap(
@@ -59,9 +66,13 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
     ) -> Result<BootstrapOutcome, StoreError>;
 
-    async fn insert_api_token(&self, token: &ApiToken, digest: &[u8; 32]) -> Result<(), StoreError>;
+    async fn insert_api_token(&self, token: &ApiToken, digest: &[u8; 32])
+    -> Result<(), StoreError>;
     /// The live (not revoked) token with this digest, and its owner.
-    async fn find_api_token(&self, digest: &[u8; 32]) -> Result<Option<(ApiToken, User)>, StoreError>;
+    async fn find_api_token(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<(ApiToken, User)>, StoreError>;
     async fn list_api_tokens(&self, owner: Option<UserId>) -> Result<Vec<ApiToken>, StoreError>;
     async fn find_api_token_by_id(&self, id: TokenId) -> Result<Option<ApiToken>, StoreError>;
     /// Revokes a token; false when it was already revoked.
@@ -69,14 +80,17 @@ pub trait AccountStore: Send + Sync {
 
     async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError>;
     /// The unexpired session with this digest, and its user.
-    async fn find_session(&self, digest: &[u8; 32], now: Timestamp) -> Result<Option<(Session, User)>, StoreError>;
+    async fn find_session(
+        &self,
+        digest: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<(Session, User)>, StoreError>;
     async fn delete_session(&self, digest: &[u8; 32]) -> Result<(), StoreError>;
 }
 
 /// Incidents with their timelines and tasks.
 #[async_trait]
 pub trait IncidentStore: Send + Sync {
-
     /// Inserts a declared incident with its first timeline entries and returns
     /// the human number allocated for it (1, 2, 3… without gaps).
     async fn insert_incident(
@@ -93,7 +107,10 @@ pub trait IncidentStore: Send + Sync {
         timeline: &[NewTimelineEntry],
     ) -> Result<(), StoreError>;
     async fn find_incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError>;
-    async fn find_incident_by_number(&self, number: IncidentNumber) -> Result<Option<Incident>, StoreError>;
+    async fn find_incident_by_number(
+        &self,
+        number: IncidentNumber,
+    ) -> Result<Option<Incident>, StoreError>;
     /// Newest first, at most `filter.limit`, continuing below `filter.before_number`.
     async fn list_incidents(&self, filter: &IncidentFilter) -> Result<IncidentPage, StoreError>;
 
@@ -107,7 +124,11 @@ pub trait IncidentStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<TimelineEntry>, StoreError>;
 
-    async fn insert_task(&self, task: &Task, timeline: &[NewTimelineEntry]) -> Result<(), StoreError>;
+    async fn insert_task(
+        &self,
+        task: &Task,
+        timeline: &[NewTimelineEntry],
+    ) -> Result<(), StoreError>;
     /// Writes `task` if the stored version is `expected_version`.
     async fn apply_task_change(
         &self,

@@ -132,7 +132,8 @@ pub fn incident_page(filter: &IncidentFilter, style: Placeholders) -> Statement 
         b.sql.push_str(&conditions.join(" AND "));
     }
     let limit = b.bind(SqlValue::Int(i64::from(filter.limit) + 1));
-    b.sql.push_str(&format!(" ORDER BY i.number DESC LIMIT {limit}"));
+    b.sql
+        .push_str(&format!(" ORDER BY i.number DESC LIMIT {limit}"));
     Statement {
         sql: b.sql,
         values: b.values,
@@ -154,7 +155,11 @@ mod tests {
             ..Default::default()
         };
         let statement = incident_page(&filter, Placeholders::DollarNumbered);
-        assert!(statement.sql.contains("i.status IN ($1, $2)"), "{}", statement.sql);
+        assert!(
+            statement.sql.contains("i.status IN ($1, $2)"),
+            "{}",
+            statement.sql
+        );
         assert!(statement.sql.contains("i.drill = $3"));
         assert!(statement.sql.contains("i.number < $4"));
         assert!(statement.sql.ends_with("ORDER BY i.number DESC LIMIT $5"));

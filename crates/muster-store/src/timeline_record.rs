@@ -1,6 +1,6 @@
 //! The flat, column-per-field form of a timeline event, identical in every backend.
 
-use muster_core::{Milestone, RoleCode, SeverityCode, TaskId, Timestamp, TimelineEvent, UserId};
+use muster_core::{Milestone, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId};
 
 use crate::StoreError;
 
@@ -61,13 +61,21 @@ impl TimelineRecord {
                 new_value: instant(Some(*at)),
                 ..base
             },
-            TimelineEvent::MilestoneEdited { milestone, from, to } => Self {
+            TimelineEvent::MilestoneEdited {
+                milestone,
+                from,
+                to,
+            } => Self {
                 subject: Some(milestone.to_string()),
                 old_value: instant(*from),
                 new_value: instant(*to),
                 ..base
             },
-            TimelineEvent::RoleAssigned { role, user, previous } => Self {
+            TimelineEvent::RoleAssigned {
+                role,
+                user,
+                previous,
+            } => Self {
                 subject: Some(role.to_string()),
                 user_id: Some(*user),
                 old_value: previous.map(|p| p.to_string()),
@@ -78,7 +86,8 @@ impl TimelineRecord {
                 user_id: Some(*user),
                 ..base
             },
-            TimelineEvent::ParticipantAdded { user } | TimelineEvent::ParticipantRemoved { user } => Self {
+            TimelineEvent::ParticipantAdded { user }
+            | TimelineEvent::ParticipantRemoved { user } => Self {
                 user_id: Some(*user),
                 ..base
             },
@@ -89,7 +98,11 @@ impl TimelineRecord {
                 text: Some(title.clone()),
                 ..base
             },
-            TimelineEvent::TaskAssigned { task, title, assignee } => Self {
+            TimelineEvent::TaskAssigned {
+                task,
+                title,
+                assignee,
+            } => Self {
                 task_id: Some(*task),
                 text: Some(title.clone()),
                 user_id: *assignee,
@@ -109,14 +122,17 @@ impl TimelineRecord {
     }
 
     pub fn decode(self) -> Result<TimelineEvent, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("timeline entry of kind {} lacks {what}", self.kind));
+        let corrupt = |what: &str| {
+            StoreError::Corrupt(format!("timeline entry of kind {} lacks {what}", self.kind))
+        };
         let text = || self.text.clone().ok_or_else(|| corrupt("text"));
         let subject = || self.subject.clone().ok_or_else(|| corrupt("subject"));
         let user = || self.user_id.ok_or_else(|| corrupt("user_id"));
         let task = || self.task_id.ok_or_else(|| corrupt("task_id"));
         let old = || self.old_value.clone().ok_or_else(|| corrupt("old_value"));
         let new = || self.new_value.clone().ok_or_else(|| corrupt("new_value"));
-        let milestone = || -> Result<Milestone, StoreError> { subject()?.parse().map_err(StoreError::Corrupt) };
+        let milestone =
+            || -> Result<Milestone, StoreError> { subject()?.parse().map_err(StoreError::Corrupt) };
         Ok(match self.kind.as_str() {
             "declared" => TimelineEvent::Declared {
                 title: text()?,
@@ -133,7 +149,8 @@ impl TimelineRecord {
             },
             "milestone_reached" => TimelineEvent::MilestoneReached {
                 milestone: milestone()?,
-                at: parse_instant(self.new_value.as_deref())?.ok_or_else(|| corrupt("new_value"))?,
+                at: parse_instant(self.new_value.as_deref())?
+                    .ok_or_else(|| corrupt("new_value"))?,
             },
             "milestone_edited" => TimelineEvent::MilestoneEdited {
                 milestone: milestone()?,
@@ -155,9 +172,18 @@ impl TimelineRecord {
             },
             "participant_added" => TimelineEvent::ParticipantAdded { user: user()? },
             "participant_removed" => TimelineEvent::ParticipantRemoved { user: user()? },
-            "task_added" => TimelineEvent::TaskAdded { task: task()?, title: text()? },
-            "task_completed" => TimelineEvent::TaskCompleted { task: task()?, title: text()? },
-            "task_reopened" => TimelineEvent::TaskReopened { task: task()?, title: text()? },
+            "task_added" => TimelineEvent::TaskAdded {
+                task: task()?,
+                title: text()?,
+            },
+            "task_completed" => TimelineEvent::TaskCompleted {
+                task: task()?,
+                title: text()?,
+            },
+            "task_reopened" => TimelineEvent::TaskReopened {
+                task: task()?,
+                title: text()?,
+            },
             "task_assigned" => TimelineEvent::TaskAssigned {
                 task: task()?,
                 title: text()?,
@@ -169,7 +195,11 @@ impl TimelineRecord {
                 to: new()?,
             },
             "note" => TimelineEvent::Note { text: text()? },
-            other => return Err(StoreError::Corrupt(format!("unknown timeline kind {other:?}"))),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown timeline kind {other:?}"
+                )));
+            }
         })
     }
 }
@@ -185,23 +215,74 @@ mod tests {
         let task = TaskId(Uuid::from_u128(2));
         let at = Timestamp::from_millisecond(1_700_000_000_123).unwrap();
         let events = vec![
-            TimelineEvent::Declared { title: "t".into(), severity: SeverityCode::new("SEV1") },
-            TimelineEvent::FieldChanged { field: "title".into(), from: "".into(), to: "b".into() },
-            TimelineEvent::SeverityChanged { from: SeverityCode::new("SEV3"), to: SeverityCode::new("SEV1") },
-            TimelineEvent::MilestoneReached { milestone: Milestone::Resolved, at },
-            TimelineEvent::MilestoneEdited { milestone: Milestone::Started, from: Some(at), to: None },
-            TimelineEvent::RoleAssigned { role: RoleCode::new("commander"), user, previous: Some(user) },
-            TimelineEvent::RoleAssigned { role: RoleCode::new("scribe"), user, previous: None },
-            TimelineEvent::RoleUnassigned { role: RoleCode::new("scribe"), user },
+            TimelineEvent::Declared {
+                title: "t".into(),
+                severity: SeverityCode::new("SEV1"),
+            },
+            TimelineEvent::FieldChanged {
+                field: "title".into(),
+                from: "".into(),
+                to: "b".into(),
+            },
+            TimelineEvent::SeverityChanged {
+                from: SeverityCode::new("SEV3"),
+                to: SeverityCode::new("SEV1"),
+            },
+            TimelineEvent::MilestoneReached {
+                milestone: Milestone::Resolved,
+                at,
+            },
+            TimelineEvent::MilestoneEdited {
+                milestone: Milestone::Started,
+                from: Some(at),
+                to: None,
+            },
+            TimelineEvent::RoleAssigned {
+                role: RoleCode::new("commander"),
+                user,
+                previous: Some(user),
+            },
+            TimelineEvent::RoleAssigned {
+                role: RoleCode::new("scribe"),
+                user,
+                previous: None,
+            },
+            TimelineEvent::RoleUnassigned {
+                role: RoleCode::new("scribe"),
+                user,
+            },
             TimelineEvent::ParticipantAdded { user },
             TimelineEvent::ParticipantRemoved { user },
-            TimelineEvent::TaskAdded { task, title: "x".into() },
-            TimelineEvent::TaskCompleted { task, title: "x".into() },
-            TimelineEvent::TaskReopened { task, title: "x".into() },
-            TimelineEvent::TaskAssigned { task, title: "x".into(), assignee: None },
-            TimelineEvent::TaskAssigned { task, title: "x".into(), assignee: Some(user) },
-            TimelineEvent::TaskRenamed { task, from: "x".into(), to: "y".into() },
-            TimelineEvent::Note { text: "hello".into() },
+            TimelineEvent::TaskAdded {
+                task,
+                title: "x".into(),
+            },
+            TimelineEvent::TaskCompleted {
+                task,
+                title: "x".into(),
+            },
+            TimelineEvent::TaskReopened {
+                task,
+                title: "x".into(),
+            },
+            TimelineEvent::TaskAssigned {
+                task,
+                title: "x".into(),
+                assignee: None,
+            },
+            TimelineEvent::TaskAssigned {
+                task,
+                title: "x".into(),
+                assignee: Some(user),
+            },
+            TimelineEvent::TaskRenamed {
+                task,
+                from: "x".into(),
+                to: "y".into(),
+            },
+            TimelineEvent::Note {
+                text: "hello".into(),
+            },
         ];
         for event in events {
             assert_eq!(TimelineRecord::encode(&event).decode().unwrap(), event);
@@ -210,9 +291,15 @@ mod tests {
 
     #[test]
     fn unknown_or_incomplete_records_are_corrupt_not_panics() {
-        let record = TimelineRecord { kind: "bogus".into(), ..Default::default() };
+        let record = TimelineRecord {
+            kind: "bogus".into(),
+            ..Default::default()
+        };
         assert!(matches!(record.decode(), Err(StoreError::Corrupt(_))));
-        let record = TimelineRecord { kind: "note".into(), ..Default::default() };
+        let record = TimelineRecord {
+            kind: "note".into(),
+            ..Default::default()
+        };
         assert!(matches!(record.decode(), Err(StoreError::Corrupt(_))));
     }
 }

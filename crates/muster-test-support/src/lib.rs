@@ -32,12 +32,15 @@ pub fn skip(reason: &str) {
 
 /// The PostgreSQL server tests may use, if any.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("MUSTER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("MUSTER_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// The metrics recorder is process-global: install it once for every TestApp.
 fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
-    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
     HANDLE
         .get_or_init(|| {
             let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
@@ -72,7 +75,13 @@ impl TestApp {
         let store = muster_store_sqlite::SqliteStore::open(dir.path().join("muster.db"))
             .await
             .expect("open sqlite store");
-        Self::start(Arc::new(store), Backend::Sqlite, Guard::Sqlite(dir), Arc::new(SystemClock)).await
+        Self::start(
+            Arc::new(store),
+            Backend::Sqlite,
+            Guard::Sqlite(dir),
+            Arc::new(SystemClock),
+        )
+        .await
     }
 
     /// A server on a fresh PostgreSQL database, or `None` (with a note) when
@@ -86,7 +95,15 @@ impl TestApp {
         let store = muster_store_postgres::PostgresStore::connect(&url)
             .await
             .expect("connect to the fresh PostgreSQL database");
-        Some(Self::start(Arc::new(store), Backend::Postgres, Guard::Postgres(guard), Arc::new(SystemClock)).await)
+        Some(
+            Self::start(
+                Arc::new(store),
+                Backend::Postgres,
+                Guard::Postgres(guard),
+                Arc::new(SystemClock),
+            )
+            .await,
+        )
     }
 
     /// Every backend available here: SQLite always, PostgreSQL when configured.
@@ -98,9 +115,16 @@ impl TestApp {
         apps
     }
 
-    async fn start(store: Arc<dyn Store>, backend: Backend, guard: Guard, clock: Arc<dyn Clock>) -> Self {
+    async fn start(
+        store: Arc<dyn Store>,
+        backend: Backend,
+        guard: Guard,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let app = App::new(store.clone(), clock, Settings::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
         let (shutdown, signal) = oneshot::channel::<()>();
         let state = AppState::new(app.clone(), Some(metrics_handle()));

@@ -13,18 +13,40 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-api-types", &["muster-core"]),
     ("muster-ui", &["muster-core"]),
     ("muster-app", &["muster-core", "muster-store"]),
-    ("muster-server", &["muster-core", "muster-store", "muster-app", "muster-api-types", "muster-ui"]),
+    (
+        "muster-server",
+        &[
+            "muster-core",
+            "muster-store",
+            "muster-app",
+            "muster-api-types",
+            "muster-ui",
+        ],
+    ),
     ("muster-client", &["muster-api-types"]),
     (
         "muster",
         &[
-            "muster-core", "muster-store", "muster-store-sqlite", "muster-store-postgres", "muster-app",
-            "muster-api-types", "muster-server", "muster-client",
+            "muster-core",
+            "muster-store",
+            "muster-store-sqlite",
+            "muster-store-postgres",
+            "muster-app",
+            "muster-api-types",
+            "muster-server",
+            "muster-client",
         ],
     ),
     (
         "muster-test-support",
-        &["muster-core", "muster-store", "muster-store-sqlite", "muster-store-postgres", "muster-app", "muster-server"],
+        &[
+            "muster-core",
+            "muster-store",
+            "muster-store-sqlite",
+            "muster-store-postgres",
+            "muster-app",
+            "muster-server",
+        ],
     ),
 ];
 
@@ -35,10 +57,12 @@ fn workspace_dependencies(manifest: &str) -> Vec<String> {
         let line = line.trim();
         if line.starts_with('[') {
             in_dependencies = line == "[dependencies]" || line.starts_with("[dependencies.");
-            if let Some(name) = line.strip_prefix("[dependencies.").and_then(|l| l.strip_suffix(']')) {
-                if name.starts_with("muster") {
-                    deps.push(name.to_owned());
-                }
+            if let Some(name) = line
+                .strip_prefix("[dependencies.")
+                .and_then(|l| l.strip_suffix(']'))
+                && name.starts_with("muster")
+            {
+                deps.push(name.to_owned());
             }
             continue;
         }
@@ -54,22 +78,37 @@ fn workspace_dependencies(manifest: &str) -> Vec<String> {
 
 #[test]
 fn crates_depend_only_inwards() {
-    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("crates folder");
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("crates folder");
     let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
     let mut seen = Vec::new();
     for entry in std::fs::read_dir(crates).expect("read crates") {
         let path = entry.expect("entry").path().join("Cargo.toml");
-        let Ok(manifest) = std::fs::read_to_string(&path) else { continue };
-        let name = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("").to_owned();
-        let rules = allowed
-            .get(name.as_str())
-            .unwrap_or_else(|| panic!("crate {name} has no layering rule; add it here and to ARCHITECTURE.md"));
+        let Ok(manifest) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
+        let rules = allowed.get(name.as_str()).unwrap_or_else(|| {
+            panic!("crate {name} has no layering rule; add it here and to ARCHITECTURE.md")
+        });
         for dependency in workspace_dependencies(&manifest) {
-            assert!(rules.contains(&dependency.as_str()), "{name} must not depend on {dependency}");
+            assert!(
+                rules.contains(&dependency.as_str()),
+                "{name} must not depend on {dependency}"
+            );
         }
         seen.push(name);
     }
-    assert!(seen.len() >= 10, "expected the whole workspace, saw {seen:?}");
+    assert!(
+        seen.len() >= 10,
+        "expected the whole workspace, saw {seen:?}"
+    );
 }
 
 #[test]
@@ -77,7 +116,10 @@ fn the_architecture_map_mentions_every_crate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
     for (name, _) in ALLOWED {
-        assert!(map.contains(&format!("`crates/{name}`")), "ARCHITECTURE.md does not describe crates/{name}");
+        assert!(
+            map.contains(&format!("`crates/{name}`")),
+            "ARCHITECTURE.md does not describe crates/{name}"
+        );
     }
 }
 
@@ -93,8 +135,20 @@ fn the_core_does_no_io() {
                 continue;
             }
             let source = std::fs::read_to_string(&path).expect("read source");
-            for forbidden in ["std::fs", "std::net", "tokio", "Timestamp::now", "SystemTime", "now_v7", "serde"] {
-                assert!(!source.contains(forbidden), "{} uses {forbidden}: the core must stay pure", path.display());
+            for forbidden in [
+                "std::fs",
+                "std::net",
+                "tokio",
+                "Timestamp::now",
+                "SystemTime",
+                "now_v7",
+                "serde",
+            ] {
+                assert!(
+                    !source.contains(forbidden),
+                    "{} uses {forbidden}: the core must stay pure",
+                    path.display()
+                );
             }
         }
     }

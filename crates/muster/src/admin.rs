@@ -19,7 +19,10 @@ pub async fn token(config: &Config, email: &str, role: UserRole, name: &str) -> 
         .issue_admin_token(email, role, name)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    eprintln!("token for {} ({}); it is shown only this once:", user.email, user.role);
+    eprintln!(
+        "token for {} ({}); it is shown only this once:",
+        user.email, user.role
+    );
     println!("{secret}");
     Ok(())
 }

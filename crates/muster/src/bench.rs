@@ -22,7 +22,11 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "both")]
     pub store: StoreChoice,
     /// PostgreSQL server for the postgres runs (a fresh database is created and dropped).
-    #[arg(long, env = "MUSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    #[arg(
+        long,
+        env = "MUSTER_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
     pub postgres_url: String,
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 32)]
@@ -128,7 +132,9 @@ async fn baseline_commits(url: &str, duration: Duration) -> anyhow::Result<f64> 
     if url.starts_with("postgres") {
         let mut connection = sqlx::PgConnection::connect(url).await?;
         // A real (not temporary) table, so each commit pays the WAL flush.
-        connection.execute("DROP TABLE IF EXISTS bench_baseline_durable").await?;
+        connection
+            .execute("DROP TABLE IF EXISTS bench_baseline_durable")
+            .await?;
         connection.execute("CREATE TABLE bench_baseline_durable (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)").await?;
         while Instant::now() < deadline {
             sqlx::query("INSERT INTO bench_baseline_durable (body) VALUES ($1)")
@@ -137,7 +143,9 @@ async fn baseline_commits(url: &str, duration: Duration) -> anyhow::Result<f64> 
                 .await?;
             count += 1;
         }
-        connection.execute("DROP TABLE bench_baseline_durable").await?;
+        connection
+            .execute("DROP TABLE bench_baseline_durable")
+            .await?;
     } else {
         let path = muster_store_sqlite::SqliteStore::path_from_url(url);
         let options = sqlx::sqlite::SqliteConnectOptions::new()
@@ -166,9 +174,17 @@ struct Row {
     baseline_name: &'static str,
 }
 
-async fn measure(store_name: &'static str, url: &str, args: &BenchArgs) -> anyhow::Result<Vec<Row>> {
+async fn measure(
+    store_name: &'static str,
+    url: &str,
+    args: &BenchArgs,
+) -> anyhow::Result<Vec<Row>> {
     let opened = store::open(url, true).await?;
-    let app = App::new(opened.store.clone(), Arc::new(SystemClock), Settings::default());
+    let app = App::new(
+        opened.store.clone(),
+        Arc::new(SystemClock),
+        Settings::default(),
+    );
     let (_, token) = app
         .issue_admin_token("bench@example.com", UserRole::Responder, "bench")
         .await
@@ -176,9 +192,13 @@ async fn measure(store_name: &'static str, url: &str, args: &BenchArgs) -> anyho
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(muster_server::serve(listener, AppState::new(app, None), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(muster_server::serve(
+        listener,
+        AppState::new(app, None),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let base = format!("http://{address}");
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
@@ -206,11 +226,21 @@ async fn measure(store_name: &'static str, url: &str, args: &BenchArgs) -> anyho
         health.push(
             drive(args.clients, duration, move |_, _| {
                 let (client, url) = (client.clone(), url.clone());
-                async move { client.get(url).send().await.is_ok_and(|r| r.status().is_success()) }
+                async move {
+                    client
+                        .get(url)
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success())
+                }
             })
             .await,
         );
-        let (client, url, secret) = (http.clone(), format!("{base}/api/v1/incidents"), token.clone());
+        let (client, url, secret) = (
+            http.clone(),
+            format!("{base}/api/v1/incidents"),
+            token.clone(),
+        );
         declares.push(
             drive(args.clients, duration, move |c, n| {
                 let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
@@ -248,13 +278,33 @@ async fn measure(store_name: &'static str, url: &str, args: &BenchArgs) -> anyho
     let _ = server.await;
     drop(opened);
 
-    let commits = baseline_commits(url, duration).await.context("measuring the baseline")?;
+    let commits = baseline_commits(url, duration)
+        .await
+        .context("measuring the baseline")?;
     let health = median_sample(health);
     let http_rate = health.per_second;
     Ok(vec![
-        Row { store: store_name, phase: "GET /healthz", sample: health, baseline: http_rate, baseline_name: "itself" },
-        Row { store: store_name, phase: "declare incident", sample: median_sample(declares), baseline: commits, baseline_name: "raw commits/s" },
-        Row { store: store_name, phase: "append note", sample: median_sample(notes), baseline: commits, baseline_name: "raw commits/s" },
+        Row {
+            store: store_name,
+            phase: "GET /healthz",
+            sample: health,
+            baseline: http_rate,
+            baseline_name: "itself",
+        },
+        Row {
+            store: store_name,
+            phase: "declare incident",
+            sample: median_sample(declares),
+            baseline: commits,
+            baseline_name: "raw commits/s",
+        },
+        Row {
+            store: store_name,
+            phase: "append note",
+            sample: median_sample(notes),
+            baseline: commits,
+            baseline_name: "raw commits/s",
+        },
     ])
 }
 
@@ -264,14 +314,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if matches!(args.store, StoreChoice::Sqlite | StoreChoice::Both) {
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-        eprintln!("measuring SQLite ({} clients, {} s x {} runs per phase)…", args.clients, args.seconds, args.runs);
+        eprintln!(
+            "measuring SQLite ({} clients, {} s x {} runs per phase)…",
+            args.clients, args.seconds, args.runs
+        );
         let measured = measure("sqlite", &url, &args).await?;
         baselines.push(("sqlite", measured[1].baseline));
         rows.extend(measured);
     }
     if matches!(args.store, StoreChoice::Postgres | StoreChoice::Both) {
-        eprintln!("measuring PostgreSQL ({} clients, {} s x {} runs per phase)…", args.clients, args.seconds, args.runs);
-        let (url, guard) = muster_store_postgres::testing::fresh_database(&args.postgres_url).await;
+        eprintln!(
+            "measuring PostgreSQL ({} clients, {} s x {} runs per phase)…",
+            args.clients, args.seconds, args.runs
+        );
+        let (url, guard) = muster_store_postgres::testing::create_database(&args.postgres_url)
+            .await
+            .context("the PostgreSQL runs need a server (see --postgres-url)")?;
         let measured = measure("postgres", &url, &args).await;
         drop(guard);
         let measured = measured?;
@@ -280,13 +338,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
-        "store", "phase", "ops/s (median)", "p50 ms", "p99 ms", "errors", "vs baseline",
+        "store",
+        "phase",
+        "ops/s (median)",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "vs baseline",
     ]);
     for row in &rows {
         let ratio = if row.baseline_name == "itself" {
             "baseline".to_owned()
         } else {
-            format!("{:.2}x {}", row.sample.per_second / row.baseline.max(1.0), row.baseline_name)
+            format!(
+                "{:.2}x {}",
+                row.sample.per_second / row.baseline.max(1.0),
+                row.baseline_name
+            )
         };
         table.add_row(vec![
             row.store.to_owned(),
@@ -300,7 +368,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     println!("{table}");
     for (store, commits) in baselines {
-        println!("baseline {store}: {commits:.0} single-row durable commits/s from one connection, same machine, same run");
+        println!(
+            "baseline {store}: {commits:.0} single-row durable commits/s from one connection, same machine, same run"
+        );
     }
     Ok(())
 }

@@ -56,7 +56,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            listen: DEFAULT_LISTEN.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8070))),
+            listen: DEFAULT_LISTEN
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8070))),
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             public_url: None,
             log_format: "text".to_owned(),
@@ -91,10 +93,23 @@ impl Config {
         };
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed("MUSTER_").only(&["listen", "database_url", "public_url", "log_format", "session_hours", "secure_cookies", "default_severity"]))
+            .merge(Env::prefixed("MUSTER_").only(&[
+                "listen",
+                "database_url",
+                "public_url",
+                "log_format",
+                "session_hours",
+                "secure_cookies",
+                "default_severity",
+            ]))
             .merge(Serialized::defaults(overrides))
             .extract()
-            .with_context(|| format!("invalid configuration (from {}, MUSTER_* variables or flags)", path.display()))
+            .with_context(|| {
+                format!(
+                    "invalid configuration (from {}, MUSTER_* variables or flags)",
+                    path.display()
+                )
+            })
     }
 
     /// The rules the application enforces, validated.
@@ -102,7 +117,9 @@ impl Config {
         let severities = if self.severities.is_empty() {
             match &self.default_severity {
                 None => SeverityScale::standard(),
-                Some(default) => SeverityScale::new(SeverityScale::standard().all().to_vec(), Some(default))?,
+                Some(default) => {
+                    SeverityScale::new(SeverityScale::standard().all().to_vec(), Some(default))?
+                }
             }
         } else {
             let list = self
@@ -129,7 +146,9 @@ impl Config {
         Ok(Settings {
             severities,
             roles,
-            session_lifetime: std::time::Duration::from_secs(self.session_hours.clamp(1, 24 * 30) * 3600),
+            session_lifetime: std::time::Duration::from_secs(
+                self.session_hours.clamp(1, 24 * 30) * 3600,
+            ),
         })
     }
 }
@@ -154,12 +173,21 @@ mod tests {
             listen: Some("127.0.0.1:9100".parse().unwrap()),
             ..Default::default()
         };
-        assert_eq!(Config::load(Some(&file), &overrides).unwrap().listen.port(), 9100);
+        assert_eq!(
+            Config::load(Some(&file), &overrides).unwrap().listen.port(),
+            9100
+        );
 
         std::fs::write(&file, "listen = \"nowhere\"\n").unwrap();
         assert!(Config::load(Some(&file), &Overrides::default()).is_err());
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::load(Some(&file), &Overrides::default()).is_err());
-        assert!(Config::load(Some(&dir.path().join("missing.toml")), &Overrides::default()).is_err());
+        assert!(
+            Config::load(
+                Some(&dir.path().join("missing.toml")),
+                &Overrides::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -18,7 +18,11 @@ use muster_core::UserRole;
 use crate::config::{Config, Overrides};
 
 #[derive(Parser, Debug)]
-#[command(name = "muster", version, about = "Incident management: declare, page, run and learn from incidents.")]
+#[command(
+    name = "muster",
+    version,
+    about = "Incident management: declare, page, run and learn from incidents."
+)]
 struct Cli {
     #[command(flatten)]
     remote: remote::RemoteOptions,
@@ -107,7 +111,11 @@ async fn main() -> ExitCode {
         Command::Token(cmd) => return remote::run_token(cmd, &cli.remote).await,
         Command::Login(args) => return remote::run_login(args, &cli.remote).await,
         Command::Logout => return remote::run_logout(&cli.remote).await,
-        Command::Serve { server, listen, public_url } => {
+        Command::Serve {
+            server,
+            listen,
+            public_url,
+        } => {
             let overrides = Overrides {
                 listen,
                 database_url: server.database_url.clone(),
@@ -118,7 +126,12 @@ async fn main() -> ExitCode {
                 Err(error) => Err(error),
             }
         }
-        Command::Admin(AdminCommand::Token { server, email, role, name }) => {
+        Command::Admin(AdminCommand::Token {
+            server,
+            email,
+            role,
+            name,
+        }) => {
             let overrides = Overrides {
                 database_url: server.database_url.clone(),
                 ..Overrides::default()

@@ -15,7 +15,9 @@ use crate::store;
 pub fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUSTER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless; ignore it.
     let _ = if format == "json" {
         builder.json().try_init()
@@ -40,13 +42,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
     tracing::info!(store = %opened.description, "muster listening on http://{address}");
-    eprintln!("muster {} listening on http://{address} ({})", env!("CARGO_PKG_VERSION"), opened.description);
+    eprintln!(
+        "muster {} listening on http://{address} ({})",
+        env!("CARGO_PKG_VERSION"),
+        opened.description
+    );
     if let Some(secret) = app.bootstrap_secret().await? {
         eprintln!();
         eprintln!("No users yet. Create the first admin within this run at:");
-        eprintln!("  {}/setup?token={secret}", public_url.trim_end_matches('/'));
+        eprintln!(
+            "  {}/setup?token={secret}",
+            public_url.trim_end_matches('/')
+        );
         eprintln!("(the link works once; restarting muster makes a new one)");
         eprintln!();
     }

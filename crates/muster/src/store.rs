@@ -29,8 +29,12 @@ pub async fn open(url: &str, exclusive: bool) -> anyhow::Result<OpenStore> {
             _lock: None,
         });
     }
-    if !(url.starts_with("sqlite:") || !url.contains("://")) {
-        bail!("unsupported database URL {:?}: expected sqlite://PATH or postgres://…", redact(url));
+    // A bare path means SQLite; any other scheme is a mistake worth naming.
+    if url.contains("://") && !url.starts_with("sqlite:") {
+        bail!(
+            "unsupported database URL {:?}: expected sqlite://PATH or postgres://…",
+            redact(url)
+        );
     }
     let path = SqliteStore::path_from_url(url);
     let lock = if exclusive { Some(lock(&path)?) } else { None };
@@ -46,7 +50,8 @@ pub async fn open(url: &str, exclusive: bool) -> anyhow::Result<OpenStore> {
 
 fn lock(database: &std::path::Path) -> anyhow::Result<File> {
     if let Some(parent) = database.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let mut name = database.as_os_str().to_owned();
     name.push(".lock");
@@ -90,8 +95,14 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_the_log() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/muster"), "postgres://app:***@db:5432/muster");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/muster"),
+            "postgres://app:***@db:5432/muster"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
         assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
     }
 

@@ -71,7 +71,10 @@ fn a_title_is_all_it_takes_to_declare() {
     assert_eq!(incident.severity.as_str(), "SEV3");
     assert_eq!(incident.status(), IncidentStatus::Active);
     assert_eq!(incident.milestones.get(Milestone::Started), Some(ts(1_000)));
-    assert_eq!(incident.milestones.get(Milestone::Detected), Some(ts(1_000)));
+    assert_eq!(
+        incident.milestones.get(Milestone::Detected),
+        Some(ts(1_000))
+    );
     assert_eq!(incident.version, 1);
     assert!(incident.is_participant(UserId(Uuid::from_u128(1))));
     assert_eq!(events.len(), 1);
@@ -139,7 +142,12 @@ fn private_incidents_are_hidden_from_non_participants_but_not_admins() {
     assert!(incident.visible_to(&actor(3, UserRole::Admin)));
     let outsider = actor(2, UserRole::Responder);
     assert!(matches!(
-        incident.update(IncidentPatch::default(), &outsider, &world.rules(), ts(2_000)),
+        incident.update(
+            IncidentPatch::default(),
+            &outsider,
+            &world.rules(),
+            ts(2_000)
+        ),
         Err(DomainError::Forbidden(_))
     ));
 }
@@ -172,7 +180,10 @@ fn update_records_one_event_per_changed_field_and_bumps_version() {
     assert_eq!(change.incident.severity.as_str(), "SEV1");
     assert_eq!(change.incident.updated_at, ts(2_000));
     let kinds: Vec<&str> = change.events.iter().map(TimelineEvent::kind).collect();
-    assert_eq!(kinds, ["field_changed", "field_changed", "severity_changed"]);
+    assert_eq!(
+        kinds,
+        ["field_changed", "field_changed", "severity_changed"]
+    );
 }
 
 #[test]
@@ -209,7 +220,11 @@ fn resolving_fills_earlier_response_milestones_and_closing_needs_resolution() {
         incident.reach(Milestone::Closed, None, &responder, ts(2_000)),
         Err(DomainError::InvalidTransition { .. })
     ));
-    let resolved = changed(incident.reach(Milestone::Resolved, None, &responder, ts(2_000)).unwrap());
+    let resolved = changed(
+        incident
+            .reach(Milestone::Resolved, None, &responder, ts(2_000))
+            .unwrap(),
+    );
     assert_eq!(resolved.incident.status(), IncidentStatus::Resolved);
     let reached: Vec<Milestone> = resolved
         .events
@@ -219,8 +234,20 @@ fn resolving_fills_earlier_response_milestones_and_closing_needs_resolution() {
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    assert_eq!(reached, [Milestone::Acknowledged, Milestone::Mitigated, Milestone::Resolved]);
-    let closed = changed(resolved.incident.reach(Milestone::Closed, None, &responder, ts(3_000)).unwrap());
+    assert_eq!(
+        reached,
+        [
+            Milestone::Acknowledged,
+            Milestone::Mitigated,
+            Milestone::Resolved
+        ]
+    );
+    let closed = changed(
+        resolved
+            .incident
+            .reach(Milestone::Closed, None, &responder, ts(3_000))
+            .unwrap(),
+    );
     assert_eq!(closed.incident.status(), IncidentStatus::Closed);
 }
 
@@ -233,11 +260,21 @@ fn milestones_cannot_be_reached_before_they_could_have_happened() {
         ..Default::default()
     });
     assert!(matches!(
-        incident.reach(Milestone::Acknowledged, Some(ts(500)), &responder, ts(2_000)),
+        incident.reach(
+            Milestone::Acknowledged,
+            Some(ts(500)),
+            &responder,
+            ts(2_000)
+        ),
         Err(DomainError::Invalid(_))
     ));
     assert!(matches!(
-        incident.reach(Milestone::Acknowledged, Some(ts(5_000)), &responder, ts(2_000)),
+        incident.reach(
+            Milestone::Acknowledged,
+            Some(ts(5_000)),
+            &responder,
+            ts(2_000)
+        ),
         Err(DomainError::Invalid(_))
     ));
 }
@@ -264,12 +301,16 @@ fn editing_a_milestone_is_on_the_timeline_and_keeps_the_order() {
             to: Some(ts(50)),
         }]
     );
-    assert!(incident
-        .edit_milestone(Milestone::Started, Some(ts(1_500)), &responder, ts(2_000))
-        .is_err());
-    assert!(incident
-        .edit_milestone(Milestone::Started, None, &responder, ts(2_000))
-        .is_err());
+    assert!(
+        incident
+            .edit_milestone(Milestone::Started, Some(ts(1_500)), &responder, ts(2_000))
+            .is_err()
+    );
+    assert!(
+        incident
+            .edit_milestone(Milestone::Started, None, &responder, ts(2_000))
+            .is_err()
+    );
 }
 
 #[test]
@@ -282,9 +323,19 @@ fn assigning_a_role_adds_the_participant_and_records_the_previous_holder() {
         title: "x".into(),
         ..Default::default()
     });
-    let first = changed(incident.assign_role("commander", alice, &responder, &world.rules(), ts(2_000)).unwrap());
-    assert_eq!(first.incident.roles.get(&RoleCode::new("commander")), Some(&alice));
-    assert_eq!(first.events[0], TimelineEvent::ParticipantAdded { user: alice });
+    let first = changed(
+        incident
+            .assign_role("commander", alice, &responder, &world.rules(), ts(2_000))
+            .unwrap(),
+    );
+    assert_eq!(
+        first.incident.roles.get(&RoleCode::new("commander")),
+        Some(&alice)
+    );
+    assert_eq!(
+        first.events[0],
+        TimelineEvent::ParticipantAdded { user: alice }
+    );
     let second = changed(
         first
             .incident
@@ -300,12 +351,22 @@ fn assigning_a_role_adds_the_participant_and_records_the_previous_holder() {
         })
     );
     assert_eq!(
-        second.incident.assign_role("commander", bob, &responder, &world.rules(), ts(4_000)).unwrap(),
+        second
+            .incident
+            .assign_role("commander", bob, &responder, &world.rules(), ts(4_000))
+            .unwrap(),
         IncidentDecision::Unchanged
     );
-    assert!(second.incident.assign_role("janitor", bob, &responder, &world.rules(), ts(4_000)).is_err());
+    assert!(
+        second
+            .incident
+            .assign_role("janitor", bob, &responder, &world.rules(), ts(4_000))
+            .is_err()
+    );
     assert!(matches!(
-        second.incident.remove_participant(bob, &responder, ts(4_000)),
+        second
+            .incident
+            .remove_participant(bob, &responder, ts(4_000)),
         Err(DomainError::InvalidTransition { .. })
     ));
 }
@@ -348,7 +409,15 @@ fn tasks_record_completion_reopening_and_assignment() {
     let kinds: Vec<&str> = events.iter().map(TimelineEvent::kind).collect();
     assert_eq!(kinds, ["task_assigned", "task_completed"]);
     let unchanged = incident
-        .update_task(&done, TaskPatch { done: Some(true), ..Default::default() }, &responder, ts(4_000))
+        .update_task(
+            &done,
+            TaskPatch {
+                done: Some(true),
+                ..Default::default()
+            },
+            &responder,
+            ts(4_000),
+        )
         .unwrap();
     assert!(unchanged.is_none());
 }
@@ -364,6 +433,8 @@ fn notes_must_have_text() {
     assert!(incident.note("  ", &responder).is_err());
     assert_eq!(
         incident.note("rolled back", &responder).unwrap(),
-        TimelineEvent::Note { text: "rolled back".into() }
+        TimelineEvent::Note {
+            text: "rolled back".into()
+        }
     );
 }

@@ -2,10 +2,13 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
-use muster_api_types::{ApiToken, ApiTokenList, CreatedApiToken, ErrorBody, LoginRequest, NewApiToken, NewUser, User, UserList};
+use muster_api_types::{
+    ApiToken, ApiTokenList, CreatedApiToken, ErrorBody, LoginRequest, NewApiToken, NewUser, User,
+    UserList,
+};
 use muster_app::accounts;
 use muster_core::{TokenId, UserRole};
 use serde::Deserialize;
@@ -27,7 +30,10 @@ fn token_dto(token: &muster_store::ApiToken) -> ApiToken {
 
 /// Everyone with an account.
 #[utoipa::path(get, path = "/users", tag = "accounts", responses((status = 200, body = UserList)))]
-pub async fn list_users(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<UserList>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<UserList>, ApiError> {
     let users = state.app.list_users(&caller.actor).await?;
     Ok(Json(UserList {
         users: users.iter().map(User::from).collect(),
@@ -44,7 +50,9 @@ pub async fn create_user(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let role = match body.role.as_deref() {
         None | Some("") => UserRole::Responder,
-        Some(raw) => raw.parse::<UserRole>().map_err(|m| ApiError::invalid("role", m))?,
+        Some(raw) => raw
+            .parse::<UserRole>()
+            .map_err(|m| ApiError::invalid("role", m))?,
     };
     let input = accounts::NewUser {
         email: body.email,
@@ -76,7 +84,10 @@ pub async fn list_tokens(
     Caller(caller): Caller,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<ApiTokenList>, ApiError> {
-    let tokens = state.app.list_tokens(&caller.actor, query.all.unwrap_or(false)).await?;
+    let tokens = state
+        .app
+        .list_tokens(&caller.actor, query.all.unwrap_or(false))
+        .await?;
     Ok(Json(ApiTokenList {
         tokens: tokens.iter().map(token_dto).collect(),
     }))
@@ -91,7 +102,13 @@ pub async fn create_token(
     ApiJson(body): ApiJson<NewApiToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let (token, secret) = state.app.create_token(&caller.actor, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(CreatedApiToken { token: token_dto(&token), secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiToken {
+            token: token_dto(&token),
+            secret,
+        }),
+    ))
 }
 
 /// Revoke a token at once.
@@ -102,9 +119,13 @@ pub async fn revoke_token(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ApiToken>, ApiError> {
-    let id: TokenId = id
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("token {id} not found")))?;
+    let id: TokenId = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("token {id} not found"),
+        )
+    })?;
     let token = state.app.revoke_token(&caller.actor, id).await?;
     Ok(Json(token_dto(&token)))
 }
@@ -121,10 +142,17 @@ pub async fn login(
         .login_limiter
         .check(peer.ip(), &body.email)
         .map_err(ApiError::rate_limited)?;
-    let (session, principal) = state.app.login(&body.email, &body.password).await?;
-    // The CLI wants a token, not a console session.
-    state.app.logout(&session).await?;
+    let principal = state
+        .app
+        .verify_credentials(&body.email, &body.password)
+        .await?;
     let name = body.token_name.unwrap_or_else(|| "muster login".to_owned());
     let (token, secret) = state.app.create_token(&principal.actor, &name).await?;
-    Ok((StatusCode::CREATED, Json(CreatedApiToken { token: token_dto(&token), secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiToken {
+            token: token_dto(&token),
+            secret,
+        }),
+    ))
 }

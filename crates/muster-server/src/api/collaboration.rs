@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
 use muster_api_types::{
-    AddParticipant, AssignRole, ErrorBody, Incident, NewNote, NewTask, PageQuery, Task, TaskList, TimelineEntry,
-    TimelinePage, UpdateTask,
+    AddParticipant, AssignRole, ErrorBody, Incident, NewNote, NewTask, PageQuery, Task, TaskList,
+    TimelineEntry, TimelinePage, UpdateTask,
 };
 use muster_app::accounts::Principal;
 use muster_core::{Actor, TaskId, TaskPatch, UserId};
@@ -18,16 +18,26 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, Caller};
 use crate::state::AppState;
 
-async fn user_id(state: &AppState, actor: &Actor, field: &str, raw: &str) -> Result<UserId, ApiError> {
+async fn user_id(
+    state: &AppState,
+    actor: &Actor,
+    field: &str,
+    raw: &str,
+) -> Result<UserId, ApiError> {
     match state.app.find_user(actor, raw).await {
         Ok(user) => Ok(user.id),
-        Err(muster_app::AppError::NotFound { .. }) => Err(ApiError::invalid(field, format!("no user {raw:?}"))),
+        Err(muster_app::AppError::NotFound { .. }) => {
+            Err(ApiError::invalid(field, format!("no user {raw:?}")))
+        }
         Err(other) => Err(other.into()),
     }
 }
 
 /// A name lookup for timeline summaries; one query per page, not per entry.
-pub(crate) async fn names(state: &AppState, principal: &Principal) -> Result<HashMap<UserId, String>, ApiError> {
+pub(crate) async fn names(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<HashMap<UserId, String>, ApiError> {
     let users = state.app.list_users(&principal.actor).await?;
     Ok(users.into_iter().map(|u| (u.id, u.name)).collect())
 }
@@ -45,20 +55,32 @@ pub async fn timeline(
         .cursor
         .as_deref()
         .filter(|c| !c.is_empty())
-        .map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", format!("malformed cursor {c:?}"))))
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::invalid("cursor", format!("malformed cursor {c:?}")))
+        })
         .transpose()?;
     let limit = page.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be 1-1000, got {limit}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be 1-1000, got {limit}"),
+        ));
     }
-    let (_, entries) = state.app.timeline(&caller.actor, key(&incident)?, after, limit).await?;
+    let (_, entries) = state
+        .app
+        .timeline(&caller.actor, key(&incident)?, after, limit)
+        .await?;
     let names = names(&state, &caller).await?;
     let name = |id: UserId| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
     let next_cursor = (entries.len() == limit as usize)
         .then(|| entries.last().map(|e| e.sequence.to_string()))
         .flatten();
     Ok(Json(TimelinePage {
-        entries: entries.iter().map(|e| TimelineEntry::from_core(e, &name)).collect(),
+        entries: entries
+            .iter()
+            .map(|e| TimelineEntry::from_core(e, &name))
+            .collect(),
         next_cursor,
     }))
 }
@@ -72,9 +94,21 @@ pub async fn add_note(
     Path(incident): Path<String>,
     ApiJson(body): ApiJson<NewNote>,
 ) -> Result<(StatusCode, Json<TimelineEntry>), ApiError> {
-    let entry = state.app.add_note(&caller.actor, key(&incident)?, &body.text).await?;
-    let name = |id: UserId| if id == caller.user.id { caller.user.name.clone() } else { id.to_string() };
-    Ok((StatusCode::CREATED, Json(TimelineEntry::from_core(&entry, &name))))
+    let entry = state
+        .app
+        .add_note(&caller.actor, key(&incident)?, &body.text)
+        .await?;
+    let name = |id: UserId| {
+        if id == caller.user.id {
+            caller.user.name.clone()
+        } else {
+            id.to_string()
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(TimelineEntry::from_core(&entry, &name)),
+    ))
 }
 
 /// Give a role to a user (by id or email); they become a participant.
@@ -88,7 +122,10 @@ pub async fn assign_role(
     ApiJson(body): ApiJson<AssignRole>,
 ) -> Result<Json<Incident>, ApiError> {
     let user = user_id(&state, &caller.actor, "user", &body.user).await?;
-    let incident = state.app.assign_role(&caller.actor, key(&incident)?, &role, user).await?;
+    let incident = state
+        .app
+        .assign_role(&caller.actor, key(&incident)?, &role, user)
+        .await?;
     Ok(Json(Incident::from(&incident)))
 }
 
@@ -101,7 +138,10 @@ pub async fn unassign_role(
     Caller(caller): Caller,
     Path((incident, role)): Path<(String, String)>,
 ) -> Result<Json<Incident>, ApiError> {
-    let incident = state.app.unassign_role(&caller.actor, key(&incident)?, &role).await?;
+    let incident = state
+        .app
+        .unassign_role(&caller.actor, key(&incident)?, &role)
+        .await?;
     Ok(Json(Incident::from(&incident)))
 }
 
@@ -116,7 +156,10 @@ pub async fn add_participant(
     ApiJson(body): ApiJson<AddParticipant>,
 ) -> Result<Json<Incident>, ApiError> {
     let user = user_id(&state, &caller.actor, "user", &body.user).await?;
-    let incident = state.app.add_participant(&caller.actor, key(&incident)?, user).await?;
+    let incident = state
+        .app
+        .add_participant(&caller.actor, key(&incident)?, user)
+        .await?;
     Ok(Json(Incident::from(&incident)))
 }
 
@@ -130,7 +173,10 @@ pub async fn remove_participant(
     Path((incident, user)): Path<(String, String)>,
 ) -> Result<Json<Incident>, ApiError> {
     let user = user_id(&state, &caller.actor, "user", &user).await?;
-    let incident = state.app.remove_participant(&caller.actor, key(&incident)?, user).await?;
+    let incident = state
+        .app
+        .remove_participant(&caller.actor, key(&incident)?, user)
+        .await?;
     Ok(Json(Incident::from(&incident)))
 }
 
@@ -165,7 +211,10 @@ pub async fn add_task(
         title: body.title,
         assignee,
     };
-    let task = state.app.add_task(&caller.actor, key(&incident)?, input).await?;
+    let task = state
+        .app
+        .add_task(&caller.actor, key(&incident)?, input)
+        .await?;
     Ok((StatusCode::CREATED, Json(Task::from(&task))))
 }
 
@@ -179,13 +228,19 @@ pub async fn update_task(
     Path((incident, task)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateTask>,
 ) -> Result<Json<Task>, ApiError> {
-    let task: TaskId = task
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("task {task} not found")))?;
+    let task: TaskId = task.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("task {task} not found"),
+        )
+    })?;
     let assignee = match body.assignee {
         None => None,
         Some(None) => Some(None),
-        Some(Some(raw)) => Some(Some(user_id(&state, &caller.actor, "assignee", &raw).await?)),
+        Some(Some(raw)) => Some(Some(
+            user_id(&state, &caller.actor, "assignee", &raw).await?,
+        )),
     };
     let patch = TaskPatch {
         title: body.title,

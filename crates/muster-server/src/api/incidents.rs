@@ -1,12 +1,12 @@
 //! Incidents: list, declare, show, update, and the milestone actions.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
 use jiff::Timestamp;
 use muster_api_types::{
-    DeclareIncident, EditMilestone, ErrorBody, Incident, IncidentList, IncidentQuery, MilestoneAction,
-    UpdateIncident,
+    DeclareIncident, EditMilestone, ErrorBody, Incident, IncidentList, IncidentQuery,
+    MilestoneAction, UpdateIncident,
 };
 use muster_app::incidents::IncidentKey;
 use muster_core::{IncidentPatch, IncidentStatus, Milestone, NewIncident};
@@ -23,32 +23,52 @@ pub(super) fn key(raw: &str) -> Result<IncidentKey, ApiError> {
 fn instant(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
     raw.filter(|r| !r.is_empty())
         .map(|r| {
-            r.parse::<Timestamp>()
-                .map_err(|_| ApiError::invalid(field, format!("expected an RFC 3339 instant like 2026-01-31T09:00:00Z, got {r:?}")))
+            r.parse::<Timestamp>().map_err(|_| {
+                ApiError::invalid(
+                    field,
+                    format!("expected an RFC 3339 instant like 2026-01-31T09:00:00Z, got {r:?}"),
+                )
+            })
         })
         .transpose()
 }
 
 fn list_of(raw: Option<&str>) -> Vec<String> {
-    raw.map(|r| r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
-        .unwrap_or_default()
+    raw.map(|r| {
+        r.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Turns the query string into a filter, naming the parameter at fault.
 pub fn filter_from_query(query: &IncidentQuery) -> Result<IncidentFilter, ApiError> {
     let mut statuses = Vec::new();
     for status in list_of(query.status.as_deref()) {
-        statuses.push(status.parse::<IncidentStatus>().map_err(|m| ApiError::invalid("status", m))?);
+        statuses.push(
+            status
+                .parse::<IncidentStatus>()
+                .map_err(|m| ApiError::invalid("status", m))?,
+        );
     }
     let before_number = query
         .cursor
         .as_deref()
         .filter(|c| !c.is_empty())
-        .map(|c| c.parse::<u64>().map_err(|_| ApiError::invalid("cursor", format!("malformed cursor {c:?}"))))
+        .map(|c| {
+            c.parse::<u64>()
+                .map_err(|_| ApiError::invalid("cursor", format!("malformed cursor {c:?}")))
+        })
         .transpose()?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be 1-200, got {limit}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be 1-200, got {limit}"),
+        ));
     }
     Ok(IncidentFilter {
         statuses,
@@ -115,7 +135,10 @@ pub async fn show(
     Caller(caller): Caller,
     Path(incident): Path<String>,
 ) -> Result<Json<Incident>, ApiError> {
-    let incident = state.app.get_incident(&caller.actor, key(&incident)?).await?;
+    let incident = state
+        .app
+        .get_incident(&caller.actor, key(&incident)?)
+        .await?;
     Ok(Json(Incident::from(&incident)))
 }
 
@@ -154,7 +177,13 @@ async fn reach(
 ) -> Result<Json<Incident>, ApiError> {
     let incident = state
         .app
-        .reach_milestone(&caller.0.actor, key(&incident)?, body.version, milestone, body.at)
+        .reach_milestone(
+            &caller.0.actor,
+            key(&incident)?,
+            body.version,
+            milestone,
+            body.at,
+        )
         .await?;
     Ok(Json(Incident::from(&incident)))
 }
@@ -176,10 +205,30 @@ macro_rules! milestone_action {
     };
 }
 
-milestone_action!(acknowledge, "/incidents/{incident}/acknowledge", Milestone::Acknowledged, "Acknowledge: a responder has taken it on.");
-milestone_action!(mitigate, "/incidents/{incident}/mitigate", Milestone::Mitigated, "Mitigate: customer impact has stopped.");
-milestone_action!(resolve, "/incidents/{incident}/resolve", Milestone::Resolved, "Resolve: the cause is fixed.");
-milestone_action!(close, "/incidents/{incident}/close", Milestone::Closed, "Close: follow-up is done; the incident is archived.");
+milestone_action!(
+    acknowledge,
+    "/incidents/{incident}/acknowledge",
+    Milestone::Acknowledged,
+    "Acknowledge: a responder has taken it on."
+);
+milestone_action!(
+    mitigate,
+    "/incidents/{incident}/mitigate",
+    Milestone::Mitigated,
+    "Mitigate: customer impact has stopped."
+);
+milestone_action!(
+    resolve,
+    "/incidents/{incident}/resolve",
+    Milestone::Resolved,
+    "Resolve: the cause is fixed."
+);
+milestone_action!(
+    close,
+    "/incidents/{incident}/close",
+    Milestone::Closed,
+    "Close: follow-up is done; the incident is archived."
+);
 
 /// Correct (or clear, with `"at": null`) a milestone's instant after the fact.
 #[utoipa::path(put, path = "/incidents/{incident}/milestones/{milestone}", tag = "incidents", request_body = EditMilestone,
@@ -197,7 +246,13 @@ pub async fn edit_milestone(
         .map_err(|m| ApiError::invalid("milestone", m))?;
     let incident = state
         .app
-        .edit_milestone(&caller.actor, key(&incident)?, body.version, milestone, body.at)
+        .edit_milestone(
+            &caller.actor,
+            key(&incident)?,
+            body.version,
+            milestone,
+            body.at,
+        )
         .await?;
     Ok(Json(Incident::from(&incident)))
 }

@@ -1,7 +1,7 @@
 //! The configured severities and roles, for forms and clients.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use muster_api_types::{Role, RoleList, Severity, SeverityList};
 
 use crate::extract::Caller;

@@ -34,7 +34,10 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -44,7 +47,9 @@ pub fn router() -> Router<AppState> {
         .nest("/api/v1", routes())
         .split_for_parts();
     // Serialised once: the document cannot change while the process runs.
-    let document = document.to_pretty_json().unwrap_or_else(|_| String::from("{}"));
+    let document = document
+        .to_pretty_json()
+        .unwrap_or_else(|_| String::from("{}"));
     api.route(
         "/api/v1/openapi.json",
         get(move || {
@@ -65,7 +70,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::edit_milestone))
         .routes(routes!(collaboration::timeline))
         .routes(routes!(collaboration::add_note))
-        .routes(routes!(collaboration::assign_role, collaboration::unassign_role))
+        .routes(routes!(
+            collaboration::assign_role,
+            collaboration::unassign_role
+        ))
         .routes(routes!(collaboration::add_participant))
         .routes(routes!(collaboration::remove_participant))
         .routes(routes!(collaboration::list_tasks, collaboration::add_task))

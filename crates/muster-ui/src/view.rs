@@ -1,0 +1,238 @@
+//! View models: plain data, already formatted, that templates only print.
+//! Everything a template needs is decided here or in [`crate::present`], so
+//! templates hold no logic beyond loops and conditionals.
+
+/// The signed-in person, for the top bar and every form's CSRF field.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub name: String,
+    pub csrf_token: String,
+    /// Viewers read but never see write controls.
+    pub can_write: bool,
+}
+
+/// Asset URLs (with a content hash, so browsers may cache them forever) and
+/// the person, shared by every page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub css_href: String,
+    pub js_href: String,
+    pub icon_href: String,
+    pub me: Option<Me>,
+}
+
+impl Chrome {
+    pub fn new(me: Option<Me>) -> Self {
+        Self {
+            css_href: crate::asset_href("muster.css"),
+            js_href: crate::asset_href("htmx.min.js"),
+            icon_href: crate::asset_href("favicon.svg"),
+            me,
+        }
+    }
+
+    /// The CSRF token for forms, empty on pages without a session.
+    pub fn csrf(&self) -> &str {
+        self.me.as_ref().map_or("", |me| me.csrf_token.as_str())
+    }
+
+    pub fn can_write(&self) -> bool {
+        self.me.as_ref().is_some_and(|me| me.can_write)
+    }
+}
+
+/// A message shown above the content: the outcome of the last action.
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub message: String,
+    /// `error` or `info`; a CSS modifier.
+    pub kind: &'static str,
+}
+
+impl Flash {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: "error",
+        }
+    }
+
+    pub fn info(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: "info",
+        }
+    }
+}
+
+/// A severity as a coloured badge. `class` is `sev-1` (worst) … `sev-5`.
+#[derive(Debug, Clone)]
+pub struct SeverityBadge {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub class: String,
+}
+
+/// An incident status as a pill.
+#[derive(Debug, Clone)]
+pub struct StatusPill {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// One `<option>` of a select.
+#[derive(Debug, Clone)]
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub title: String,
+    pub selected: bool,
+}
+
+/// One row of the incident list.
+#[derive(Debug, Clone)]
+pub struct IncidentRow {
+    pub key: String,
+    pub href: String,
+    pub title: String,
+    pub severity: SeverityBadge,
+    pub status: StatusPill,
+    pub declared_at: String,
+    pub declared_at_iso: String,
+    pub drill: bool,
+    pub private: bool,
+    pub tags: Vec<String>,
+}
+
+/// The filter form of the incident list, echoing what was asked.
+#[derive(Debug, Clone)]
+pub struct ListFilters {
+    pub statuses: Vec<OptionView>,
+    pub severities: Vec<OptionView>,
+    pub drills: Vec<OptionView>,
+    pub tag: String,
+    /// Whether any filter narrows the list (offers a "clear" link).
+    pub active: bool,
+}
+
+/// One step of the milestone bar.
+#[derive(Debug, Clone)]
+pub struct MilestoneStep {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub at: Option<String>,
+    pub at_iso: String,
+    /// The latest milestone reached: highlighted.
+    pub current: bool,
+}
+
+/// A button that moves the incident to a milestone.
+#[derive(Debug, Clone)]
+pub struct MilestoneAction {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub href: String,
+    /// The natural next step is emphasised; the others are secondary.
+    pub primary: bool,
+}
+
+/// A configured role, who holds it, and the choices to give it to someone.
+#[derive(Debug, Clone)]
+pub struct RoleRow {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub holder: Option<String>,
+    pub holder_is_me: bool,
+    pub assign_href: String,
+    pub unassign_href: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParticipantRow {
+    pub name: String,
+    pub joined_at: String,
+    /// Roles held, e.g. "Incident commander".
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+    pub assignee: Option<String>,
+    pub href: String,
+    pub options: Vec<OptionView>,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineItem {
+    /// The event kind code (`note`, `milestone_reached`, …); a CSS modifier.
+    pub kind: &'static str,
+    pub is_note: bool,
+    pub time: String,
+    pub at_iso: String,
+    pub at_full: String,
+    /// Set on the first entry of each day in display order.
+    pub day: Option<String>,
+    pub actor: String,
+    pub text: String,
+}
+
+/// Everything shown on an incident's page.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    pub key: String,
+    pub href: String,
+    pub title: String,
+    pub description: String,
+    pub impact: String,
+    pub tags: Vec<String>,
+    pub tags_text: String,
+    pub severity: SeverityBadge,
+    pub status: StatusPill,
+    pub drill: bool,
+    pub private: bool,
+    pub version: u64,
+    pub declared_at: String,
+    pub declared_by: String,
+    pub milestones: Vec<MilestoneStep>,
+    pub actions: Vec<MilestoneAction>,
+    pub severity_options: Vec<OptionView>,
+    pub roles: Vec<RoleRow>,
+    pub participants: Vec<ParticipantRow>,
+    /// Whether the viewer takes part (else a "Join" button is offered).
+    pub i_participate: bool,
+    pub my_id: String,
+    pub join_href: String,
+    pub participant_options: Vec<OptionView>,
+    pub tasks: Vec<TaskRow>,
+    pub tasks_done: usize,
+    pub task_assignee_options: Vec<OptionView>,
+    /// Newest first.
+    pub timeline: Vec<TimelineItem>,
+    /// The newest timeline sequence shown; polls ask only for what follows.
+    pub last_sequence: i64,
+}
+
+/// Values typed into the declare form, echoed back when it is refused.
+#[derive(Debug, Clone, Default)]
+pub struct DeclareForm {
+    pub title: String,
+    pub description: String,
+    pub impact: String,
+    pub tags: String,
+    pub drill: bool,
+    pub private: bool,
+}
+
+/// A field-level error, for the field's label.
+#[derive(Debug, Clone)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}

@@ -1,0 +1,82 @@
+//! Starting the real `muster` binary for tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_muster");
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `muster serve` on a free port and waits for it to say where it listens.
+pub fn start(database_url: &str) -> Server {
+    let mut child = Command::new(BINARY)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .env("MUSTER_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start muster serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let address = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = sender.send(address);
+            }
+        }
+    });
+    let base = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("muster serve did not report its address");
+    Server { child, base }
+}
+
+/// `muster admin token` straight on the database: creates the user if needed.
+pub fn admin_token(database_url: &str, email: &str, role: &str) -> String {
+    let output = Command::new(BINARY)
+        .args([
+            "admin",
+            "token",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--database-url",
+            database_url,
+        ])
+        .output()
+        .expect("run muster admin token");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
