@@ -10,7 +10,7 @@ use muster_store::{
     IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select,
 };
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use crate::PostgresStore;
 use crate::codec::{
@@ -68,6 +68,37 @@ async fn insert_timeline(
         .execute(&mut *c)
         .await
         .map_err(|error| missing_as("incident")(unique(error, "entry_id", "")))?;
+    }
+    Ok(())
+}
+
+/// One entry (a note) in one autocommitted statement: the CTE takes the same
+/// incident row lock as [`insert_timeline`], so sequence order is commit order,
+/// without the round trips of an explicit transaction.
+async fn append_one(pool: &PgPool, entry: &NewTimelineEntry) -> Result<(), StoreError> {
+    let record = TimelineRecord::encode(&entry.event);
+    let inserted = sqlx::query(
+        "WITH locked AS (SELECT incident_id FROM incidents WHERE incident_id = $2 FOR UPDATE) \
+         INSERT INTO timeline_entries (entry_id, incident_id, occurred_at, actor_id, kind, subject, \
+         old_value, new_value, text, user_id, task_id) \
+         SELECT $1, locked.incident_id, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM locked",
+    )
+    .bind(entry.id.as_uuid())
+    .bind(entry.incident_id.as_uuid())
+    .bind(entry.occurred_at.as_millisecond())
+    .bind(entry.actor.map(|a| a.as_uuid()))
+    .bind(record.kind)
+    .bind(record.subject)
+    .bind(record.old_value)
+    .bind(record.new_value)
+    .bind(record.text)
+    .bind(record.user_id.map(|u| u.as_uuid()))
+    .bind(record.task_id.map(|t| t.as_uuid()))
+    .execute(pool)
+    .await
+    .map_err(|error| missing_as("incident")(unique(error, "entry_id", "")))?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::Missing { entity: "incident" });
     }
     Ok(())
 }
@@ -340,6 +371,9 @@ impl IncidentStore for PostgresStore {
     }
 
     async fn append_timeline(&self, entries: &[NewTimelineEntry]) -> Result<(), StoreError> {
+        if let [entry] = entries {
+            return append_one(&self.pool, entry).await;
+        }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         insert_timeline(&mut tx, entries).await?;
         tx.commit().await.map_err(backend)
