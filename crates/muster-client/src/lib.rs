@@ -81,6 +81,12 @@ impl Client {
     /// `http://host/muster/` is kept). `token` is sent as `Authorization: Bearer`.
     pub fn new(base_url: &str, token: Option<String>) -> Result<Self, ClientError> {
         let base = parse_base(base_url)?;
+        // reqwest is built without a default TLS backend; choose ring once per
+        // process. A provider installed earlier (by the embedding program) stays.
+        static CRYPTO: std::sync::Once = std::sync::Once::new();
+        CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .user_agent(USER_AGENT)
@@ -506,13 +512,6 @@ fn transport_error(error: &reqwest::Error, url: &Url) -> ClientError {
     }
     if error.is_builder() {
         return ClientError::InvalidUrl(format!("{url}: {cause}"));
-    }
-    // reqwest is built without TLS for now; its connector then refuses https with only
-    // "invalid URL, scheme is not http", which reads like a typo on the user's side.
-    if url.scheme() == "https" && cause.contains("scheme is not http") {
-        return ClientError::InvalidUrl(format!(
-            "{url}: https is not supported by this build yet; use http"
-        ));
     }
     ClientError::Transport(format!("cannot reach {url}: {cause}"))
 }

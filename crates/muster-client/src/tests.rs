@@ -294,12 +294,29 @@ async fn refused_connections_name_the_url() {
 }
 
 #[tokio::test]
-async fn https_without_tls_is_a_url_problem_not_an_outage() {
-    let client = Client::new("https://127.0.0.1:9", None).unwrap();
-    let error = client.healthz().await.unwrap_err();
-    assert!(
-        matches!(error, ClientError::InvalidUrl(ref m) if m.contains("https")),
-        "{error:?}"
+async fn https_urls_speak_tls() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let first_bytes = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = [0u8; 3];
+        socket.read_exact(&mut head).await.unwrap();
+        head
+    });
+    let client = Client::new(&format!("https://{address}"), None).unwrap();
+    // The listener never answers the handshake; the request fails, but only
+    // after a TLS ClientHello (record type 0x16, version 3.x) went out.
+    let request = tokio::spawn(async move { client.healthz().await });
+    let head = tokio::time::timeout(std::time::Duration::from_secs(10), first_bytes)
+        .await
+        .expect("the client connected")
+        .unwrap();
+    request.abort();
+    assert_eq!(
+        head[..2],
+        [0x16, 0x03],
+        "expected a TLS handshake, got {head:?}"
     );
 }
 
