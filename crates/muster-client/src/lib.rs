@@ -81,12 +81,6 @@ impl Client {
     /// `http://host/muster/` is kept). `token` is sent as `Authorization: Bearer`.
     pub fn new(base_url: &str, token: Option<String>) -> Result<Self, ClientError> {
         let base = parse_base(base_url)?;
-        // reqwest is built without a default TLS backend; choose ring once per
-        // process. A provider installed earlier (by the embedding program) stays.
-        static CRYPTO: std::sync::Once = std::sync::Once::new();
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .user_agent(USER_AGENT)
