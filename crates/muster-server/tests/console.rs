@@ -492,3 +492,54 @@ async fn repeated_failed_sign_ins_are_slowed_down_with_a_message() {
     assert!(limited.body.contains("Too many sign-in attempts."));
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
 }
+
+#[tokio::test]
+async fn milestone_times_can_be_corrected_but_only_in_order() {
+    let (_test, mut console, csrf) = signed_in().await;
+    console
+        .post(
+            "/incidents",
+            &format!("csrf_token={csrf}&title=Slow checkout"),
+        )
+        .await;
+    let page = console.get("/incidents/INC-1").await;
+    assert!(page.body.contains(r#"id="milestone-edit-form""#));
+    let corrected = console
+        .post(
+            "/incidents/INC-1/milestones",
+            &format!("csrf_token={csrf}&version=1&milestone=started&at=2026-01-31T09%3A05"),
+        )
+        .await;
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        corrected.body
+    );
+    let page = console.get("/incidents/INC-1").await;
+    assert!(
+        page.body.contains("Corrected started"),
+        "the correction is on the timeline"
+    );
+    assert!(page.body.contains(r#"datetime="2026-01-31T09:05:00Z""#));
+
+    let out_of_order = console
+        .post(
+            "/incidents/INC-1/milestones",
+            &format!("csrf_token={csrf}&version=2&milestone=detected&at=2020-01-01T00%3A00"),
+        )
+        .await;
+    assert_eq!(out_of_order.status, StatusCode::BAD_REQUEST);
+    assert!(
+        out_of_order.body.contains("must not be earlier"),
+        "{}",
+        out_of_order.body
+    );
+    let garbage = console
+        .post(
+            "/incidents/INC-1/milestones",
+            &format!("csrf_token={csrf}&version=2&milestone=started&at=yesterday"),
+        )
+        .await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+}

@@ -195,6 +195,10 @@ fn milestone_steps(incident: &Incident) -> Vec<MilestoneStep> {
                 label: milestone_label(m),
                 at: at.map(short_time),
                 at_iso: at.map(|t| t.to_string()).unwrap_or_default(),
+                // What a `datetime-local` input shows: UTC wall time to the second.
+                at_input: at
+                    .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string())
+                    .unwrap_or_default(),
                 current: latest == Some(m),
             }
         })

@@ -123,6 +123,8 @@ pub struct MilestoneStep {
     pub label: &'static str,
     pub at: Option<String>,
     pub at_iso: String,
+    /// The instant as a `datetime-local` value (UTC), empty when not reached.
+    pub at_input: String,
     /// The latest milestone reached: highlighted.
     pub current: bool,
 }

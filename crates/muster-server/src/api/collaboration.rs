@@ -43,7 +43,7 @@ pub(crate) async fn names(
 }
 
 /// The timeline, oldest first. `cursor` continues after the last entry seen.
-#[utoipa::path(get, path = "/incidents/{incident}/timeline", tag = "incidents", params(("incident" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/incidents/{incident}/timeline", tag = "incidents", params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"), PageQuery),
     responses((status = 200, body = TimelinePage), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
@@ -86,7 +86,7 @@ pub async fn timeline(
 }
 
 /// Add a note to the timeline. Notes never conflict with other changes.
-#[utoipa::path(post, path = "/incidents/{incident}/notes", tag = "incidents", request_body = NewNote, params(("incident" = String, Path)),
+#[utoipa::path(post, path = "/incidents/{incident}/notes", tag = "incidents", request_body = NewNote, params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 201, body = TimelineEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
@@ -113,7 +113,7 @@ pub async fn add_note(
 
 /// Give a role to a user (by id or email); they become a participant.
 #[utoipa::path(put, path = "/incidents/{incident}/roles/{role}", tag = "incidents", request_body = AssignRole,
-    params(("incident" = String, Path), ("role" = String, Path)),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"), ("role" = String, Path)),
     responses((status = 200, body = Incident), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn assign_role(
     State(state): State<AppState>,
@@ -131,7 +131,7 @@ pub async fn assign_role(
 
 /// Leave a role empty.
 #[utoipa::path(delete, path = "/incidents/{incident}/roles/{role}", tag = "incidents",
-    params(("incident" = String, Path), ("role" = String, Path)),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"), ("role" = String, Path)),
     responses((status = 200, body = Incident), (status = 404, body = ErrorBody)))]
 pub async fn unassign_role(
     State(state): State<AppState>,
@@ -147,7 +147,7 @@ pub async fn unassign_role(
 
 /// Add a participant.
 #[utoipa::path(post, path = "/incidents/{incident}/participants", tag = "incidents", request_body = AddParticipant,
-    params(("incident" = String, Path)),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 200, body = Incident), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_participant(
     State(state): State<AppState>,
@@ -165,7 +165,7 @@ pub async fn add_participant(
 
 /// Remove a participant who holds no role.
 #[utoipa::path(delete, path = "/incidents/{incident}/participants/{user}", tag = "incidents",
-    params(("incident" = String, Path), ("user" = String, Path, description = "user id or email")),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"), ("user" = String, Path, description = "user id or email")),
     responses((status = 200, body = Incident), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn remove_participant(
     State(state): State<AppState>,
@@ -181,7 +181,7 @@ pub async fn remove_participant(
 }
 
 /// The incident's tasks in the order they were added.
-#[utoipa::path(get, path = "/incidents/{incident}/tasks", tag = "incidents", params(("incident" = String, Path)),
+#[utoipa::path(get, path = "/incidents/{incident}/tasks", tag = "incidents", params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 200, body = TaskList), (status = 404, body = ErrorBody)))]
 pub async fn list_tasks(
     State(state): State<AppState>,
@@ -195,7 +195,7 @@ pub async fn list_tasks(
 }
 
 /// Add a task (a checklist item), optionally assigned.
-#[utoipa::path(post, path = "/incidents/{incident}/tasks", tag = "incidents", request_body = NewTask, params(("incident" = String, Path)),
+#[utoipa::path(post, path = "/incidents/{incident}/tasks", tag = "incidents", request_body = NewTask, params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_task(
     State(state): State<AppState>,
@@ -220,7 +220,7 @@ pub async fn add_task(
 
 /// Rename, (un)assign, complete or reopen a task.
 #[utoipa::path(patch, path = "/incidents/{incident}/tasks/{task}", tag = "incidents", request_body = UpdateTask,
-    params(("incident" = String, Path), ("task" = String, Path)),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"), ("task" = String, Path)),
     responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_task(
     State(state): State<AppState>,

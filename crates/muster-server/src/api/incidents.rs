@@ -128,7 +128,7 @@ pub async fn declare(
 
 /// One incident.
 #[utoipa::path(get, path = "/incidents/{incident}", tag = "incidents",
-    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID")),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 200, body = Incident), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -144,7 +144,7 @@ pub async fn show(
 
 /// Change fields. `version` must be the version you read; otherwise 409.
 #[utoipa::path(patch, path = "/incidents/{incident}", tag = "incidents", request_body = UpdateIncident,
-    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID")),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
     responses((status = 200, body = Incident), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -192,7 +192,7 @@ macro_rules! milestone_action {
     ($name:ident, $path:literal, $milestone:expr, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "incidents", request_body(content = Option<MilestoneAction>),
-            params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID")),
+            params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
             responses((status = 200, body = Incident), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
         pub async fn $name(
             State(state): State<AppState>,
@@ -232,7 +232,7 @@ milestone_action!(
 
 /// Correct (or clear, with `"at": null`) a milestone's instant after the fact.
 #[utoipa::path(put, path = "/incidents/{incident}/milestones/{milestone}", tag = "incidents", request_body = EditMilestone,
-    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID"),
+    params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1"),
            ("milestone" = String, Path, description = "started, detected, acknowledged, mitigated, resolved or closed")),
     responses((status = 200, body = Incident), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn edit_milestone(

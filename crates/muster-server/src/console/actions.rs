@@ -171,6 +171,53 @@ pub async fn edit(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub struct MilestoneForm {
+    version: Option<u64>,
+    milestone: String,
+    /// `datetime-local` input in UTC (`2026-01-31T09:05` or with seconds);
+    /// empty clears the milestone.
+    at: String,
+}
+
+fn utc_instant(raw: &str) -> Result<Option<jiff::Timestamp>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|wall| jiff::tz::TimeZone::UTC.to_timestamp(wall).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "at",
+                format!("expected a date and time like 2026-01-31T09:05, got {raw:?}"),
+            )
+        })
+}
+
+/// Corrects one milestone's time after the fact.
+pub async fn edit_milestone(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Verified(user, form): Verified<MilestoneForm>,
+) -> Result<Response, ConsoleError> {
+    let key = key_for(&raw, &user, &headers)?;
+    let outcome = match (form.milestone.parse::<Milestone>(), utc_instant(&form.at)) {
+        (Ok(milestone), Ok(at)) => state
+            .app
+            .edit_milestone(&user.principal.actor, key, form.version, milestone, at)
+            .await
+            .map(drop),
+        (Err(message), _) => Err(AppError::invalid("milestone", message)),
+        (_, Err(error)) => Err(error),
+    };
+    Ok(respond(&state, &user, &headers, key, outcome, LiveExtras::default()).await)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct UserForm {
     user: String,
 }

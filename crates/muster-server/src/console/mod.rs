@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/close", post(actions::close))
         .route("/incidents/{key}/severity", post(actions::change_severity))
         .route("/incidents/{key}/edit", post(actions::edit))
+        .route("/incidents/{key}/milestones", post(actions::edit_milestone))
         .route("/incidents/{key}/roles/{role}", post(actions::assign_role))
         .route(
             "/incidents/{key}/roles/{role}/unassign",
