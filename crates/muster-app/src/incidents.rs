@@ -38,6 +38,16 @@ impl std::fmt::Display for IncidentKey {
     }
 }
 
+/// An incident with everything around it, for pages that show it whole.
+#[derive(Debug, Clone)]
+pub struct IncidentOverview {
+    pub incident: Incident,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub tasks: Vec<Task>,
+    pub users: Vec<muster_core::User>,
+}
+
 /// A change to make to an incident, decided against its current state.
 type Decide<'a> =
     dyn Fn(&Incident, Timestamp) -> Result<IncidentDecision, DomainError> + Send + Sync + 'a;
@@ -379,6 +389,33 @@ impl App {
             .apply_task_change(&next, task.version, &timeline)
             .await?;
         Ok(next)
+    }
+
+    /// Everything an incident page shows, with the incident loaded once: its
+    /// whole timeline (oldest first), its tasks, and the people who can be named.
+    pub async fn incident_overview(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+    ) -> Result<IncidentOverview, AppError> {
+        const PAGE: u32 = 1000;
+        let incident = self.get_incident(actor, key).await?;
+        let mut timeline = self.store.list_timeline(incident.id, None, PAGE).await?;
+        let mut full_page = timeline.len() == PAGE as usize;
+        while full_page {
+            let after = timeline.last().map(|e| e.sequence);
+            let more = self.store.list_timeline(incident.id, after, PAGE).await?;
+            full_page = more.len() == PAGE as usize;
+            timeline.extend(more);
+        }
+        let tasks = self.store.list_tasks(incident.id).await?;
+        let users = self.store.list_users().await?;
+        Ok(IncidentOverview {
+            incident,
+            timeline,
+            tasks,
+            users,
+        })
     }
 
     pub async fn list_tasks(

@@ -18,8 +18,6 @@ use super::{ConsoleError, ConsoleQuery, describe, encode_query_value, is_htmx, r
 use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 25;
-/// The most timeline entries one store read returns.
-const TIMELINE_PAGE: u32 = 1000;
 
 /// `INC-42`, `42` or a UUID; anything else names no incident.
 pub(super) fn key(raw: &str) -> Result<IncidentKey, ConsoleError> {
@@ -33,26 +31,16 @@ pub(super) async fn load_view(
     user: &ConsoleUser,
     key: IncidentKey,
 ) -> Result<IncidentView, AppError> {
-    let actor = &user.principal.actor;
-    let (incident, mut timeline) = state.app.timeline(actor, key, None, TIMELINE_PAGE).await?;
-    let mut page_was_full = timeline.len() == TIMELINE_PAGE as usize;
-    while page_was_full {
-        let after = timeline.last().map(|e| e.sequence);
-        let (_, more) = state.app.timeline(actor, key, after, TIMELINE_PAGE).await?;
-        page_was_full = more.len() == TIMELINE_PAGE as usize;
-        timeline.extend(more);
-    }
-    let (_, tasks) = state
+    let overview = state
         .app
-        .list_tasks(actor, IncidentKey::Id(incident.id))
+        .incident_overview(&user.principal.actor, key)
         .await?;
-    let users = state.app.list_users(actor).await?;
     let settings = state.app.settings();
     Ok(present::incident_view(IncidentInputs {
-        incident: &incident,
-        tasks: &tasks,
-        timeline: &timeline,
-        users: &users,
+        incident: &overview.incident,
+        tasks: &overview.tasks,
+        timeline: &overview.timeline,
+        users: &overview.users,
         severities: &settings.severities,
         roles: &settings.roles,
         me: user.principal.user.id,
