@@ -1,13 +1,8 @@
 //! Turning PostgreSQL rows into domain values, with `Corrupt` instead of panics,
 //! and PostgreSQL failures into [`StoreError`]s.
 
-use std::collections::BTreeMap;
-
-use muster_core::{
-    IncidentId, IncidentNumber, Milestones, Participant, RoleCode, SeverityCode, Timestamp, User,
-    UserId,
-};
-use muster_store::StoreError;
+use muster_core::{IncidentId, IncidentNumber, Milestones, SeverityCode, Timestamp, User};
+use muster_store::{StoreError, sql};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
@@ -60,11 +55,6 @@ where
         .map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
 }
 
-/// Parses an id that the shared SQL folded into text (roles, participants).
-pub(crate) fn uuid(raw: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(raw).map_err(|_| StoreError::Corrupt(format!("invalid uuid {raw:?}")))
-}
-
 pub(crate) fn id<T: From<Uuid>>(row: &PgRow, column: &str) -> Result<T, StoreError> {
     get::<Uuid>(row, column).map(T::from)
 }
@@ -110,44 +100,11 @@ pub(crate) fn user(row: &PgRow) -> Result<User, StoreError> {
 pub(crate) fn incident(row: &PgRow) -> Result<muster_core::Incident, StoreError> {
     let number: i64 = get(row, "number")?;
     let tags: Option<String> = get(row, "tags")?;
-    // string_agg has no defined order; sort so equal aggregates compare equal.
-    let mut tags: Vec<String> = tags
-        .map(|t| t.split(',').map(str::to_owned).collect())
-        .unwrap_or_default();
-    tags.sort();
     let roles: Option<String> = get(row, "roles")?;
-    let mut role_map = BTreeMap::new();
-    for pair in roles.iter().flat_map(|r| r.split(',')) {
-        let (role, user) = pair
-            .split_once('=')
-            .ok_or_else(|| StoreError::Corrupt(format!("role pair {pair:?}")))?;
-        role_map.insert(RoleCode::new(role), UserId(uuid(user)?));
-    }
     let participants: Option<String> = get(row, "participants")?;
-    let mut people = Vec::new();
-    for pair in participants.iter().flat_map(|r| r.split(',')) {
-        let (user, joined) = pair
-            .split_once('=')
-            .ok_or_else(|| StoreError::Corrupt(format!("participant pair {pair:?}")))?;
-        let joined: i64 = joined
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("participant instant {joined:?}")))?;
-        people.push(Participant {
-            user_id: UserId(uuid(user)?),
-            joined_at: millis(joined)?,
-        });
-    }
-    people.sort_by_key(|p| (p.joined_at, p.user_id));
-    let columns = [
-        "started_at",
-        "detected_at",
-        "acknowledged_at",
-        "mitigated_at",
-        "resolved_at",
-        "closed_at",
-    ];
+    let members = sql::unfold_members(tags.as_deref(), roles.as_deref(), participants.as_deref())?;
     let mut at = [None; 6];
-    for (slot, column) in at.iter_mut().zip(columns) {
+    for (slot, column) in at.iter_mut().zip(sql::MILESTONE_COLUMNS) {
         *slot = optional_instant(row, column)?;
     }
     Ok(muster_core::Incident {
@@ -162,11 +119,11 @@ pub(crate) fn incident(row: &PgRow) -> Result<muster_core::Incident, StoreError>
         drill: get(row, "drill")?,
         private: get(row, "private")?,
         declared_by: id(row, "declared_by")?,
-        tags,
+        tags: members.tags,
         milestones: Milestones::from_instants(at)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        roles: role_map,
-        participants: people,
+        roles: members.roles,
+        participants: members.participants,
         version: version(row)?,
         declared_at: instant(row, "declared_at")?,
         updated_at: instant(row, "updated_at")?,

@@ -3,9 +3,12 @@
 //! Only standard SQL that SQLite (3.44+) and PostgreSQL both accept lives here;
 //! each backend binds the values and decodes the rows with its own types.
 
-use muster_core::UserId;
+use std::collections::BTreeMap;
 
-use crate::IncidentFilter;
+use muster_core::{Participant, RoleCode, Timestamp, UserId};
+use uuid::Uuid;
+
+use crate::{IncidentFilter, StoreError};
 
 /// Selects incidents with their tags, roles and participants folded into
 /// delimited text columns, so one round trip loads whole aggregates.
@@ -29,6 +32,76 @@ FROM incidents i"
 
 /// See [`incident_select!`].
 pub const INCIDENT_SELECT: &str = incident_select!();
+
+/// The milestone columns of `incidents`, in [`muster_core::Milestone::ALL`] order.
+pub const MILESTONE_COLUMNS: [&str; 6] = [
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+];
+
+/// An incident's tags, roles and participants, unfolded from the text
+/// columns of [`INCIDENT_SELECT`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members {
+    pub tags: Vec<String>,
+    pub roles: BTreeMap<RoleCode, UserId>,
+    pub participants: Vec<Participant>,
+}
+
+fn corrupt(what: &str, raw: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {raw:?}"))
+}
+
+fn user_id(raw: &str) -> Result<UserId, StoreError> {
+    Uuid::parse_str(raw)
+        .map(UserId)
+        .map_err(|_| corrupt("user id", raw))
+}
+
+/// Reads the `tags`, `roles` and `participants` columns back. `string_agg`
+/// has no defined order, so tags are sorted and participants ordered by when
+/// they joined: equal aggregates then compare equal.
+pub fn unfold_members(
+    tags: Option<&str>,
+    roles: Option<&str>,
+    participants: Option<&str>,
+) -> Result<Members, StoreError> {
+    let mut members = Members {
+        tags: tags
+            .map(|t| t.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        ..Members::default()
+    };
+    members.tags.sort();
+    for pair in roles.iter().flat_map(|r| r.split(',')) {
+        let (role, user) = pair
+            .split_once('=')
+            .ok_or_else(|| corrupt("role pair", pair))?;
+        members.roles.insert(RoleCode::new(role), user_id(user)?);
+    }
+    for pair in participants.iter().flat_map(|r| r.split(',')) {
+        let (user, joined) = pair
+            .split_once('=')
+            .ok_or_else(|| corrupt("participant pair", pair))?;
+        let joined_at = joined
+            .parse::<i64>()
+            .ok()
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+            .ok_or_else(|| corrupt("participant instant", joined))?;
+        members.participants.push(Participant {
+            user_id: user_id(user)?,
+            joined_at,
+        });
+    }
+    members
+        .participants
+        .sort_by_key(|p| (p.joined_at, p.user_id));
+    Ok(members)
+}
 
 /// How a backend writes the n-th bind parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +217,33 @@ pub fn incident_page(filter: &IncidentFilter, style: Placeholders) -> Statement 
 mod tests {
     use super::*;
     use muster_core::IncidentStatus;
+
+    #[test]
+    fn folded_members_unfold_in_a_stable_order_and_bad_text_is_corrupt() {
+        let ada = "00000000-0000-0000-0000-000000000001";
+        let bob = "00000000-0000-0000-0000-000000000002";
+        let members = unfold_members(
+            Some("db,checkout"),
+            Some(&format!("commander={ada},scribe={bob}")),
+            Some(&format!("{bob}=2000,{ada}=1000")),
+        )
+        .unwrap();
+        assert_eq!(members.tags, ["checkout", "db"]);
+        assert_eq!(members.roles.len(), 2);
+        assert_eq!(members.participants[0].user_id.to_string(), ada);
+        assert_eq!(
+            unfold_members(None, None, None).unwrap(),
+            Members::default()
+        );
+        assert!(matches!(
+            unfold_members(None, Some("commander"), None),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            unfold_members(None, None, Some(&format!("{ada}=soon"))),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 
     #[test]
     fn filters_become_numbered_placeholders_in_order() {

@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{admin_token, start};
+use common::{admin_token, start, stored_notes};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn crash_loses_no_acknowledged_write(database_url: &str) {
     let token = admin_token(database_url, "crash@example.com", "responder");
@@ -79,42 +79,7 @@ async fn crash_loses_no_acknowledged_write(database_url: &str) {
     drop(server);
 
     let restarted = start(database_url);
-    let page: Value = http
-        .get(format!(
-            "{}/api/v1/incidents/INC-1/timeline?limit=1000",
-            restarted.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("timeline")
-        .json()
-        .await
-        .expect("json");
-    let mut stored: HashSet<String> = HashSet::new();
-    let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
-    let mut entries = page["entries"].as_array().cloned().unwrap_or_default();
-    while let Some(next) = cursor.take() {
-        let more: Value = http
-            .get(format!(
-                "{}/api/v1/incidents/INC-1/timeline?limit=1000&cursor={next}",
-                restarted.base
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("timeline")
-            .json()
-            .await
-            .expect("json");
-        cursor = more["next_cursor"].as_str().map(str::to_owned);
-        entries.extend(more["entries"].as_array().cloned().unwrap_or_default());
-    }
-    for entry in entries {
-        if let Some(text) = entry["text"].as_str().filter(|_| entry["kind"] == "note") {
-            stored.insert(text.to_owned());
-        }
-    }
+    let stored = stored_notes(&restarted.base, &token).await;
     let lost: Vec<&String> = promised.difference(&stored).collect();
     assert!(
         lost.is_empty(),

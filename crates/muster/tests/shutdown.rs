@@ -8,8 +8,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{admin_token, start};
-use serde_json::{Value, json};
+use common::{admin_token, start, stored_notes};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_requests_finish() {
@@ -98,42 +98,7 @@ async fn sigterm_lets_in_flight_requests_finish() {
     drop(server);
 
     let restarted = start(&database);
-    let page: Value = http
-        .get(format!(
-            "{}/api/v1/incidents/INC-1/timeline?limit=1000",
-            restarted.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("timeline")
-        .json()
-        .await
-        .expect("json");
-    let mut stored = HashSet::new();
-    let mut entries = page["entries"].as_array().cloned().unwrap_or_default();
-    let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
-    while let Some(next) = cursor.take() {
-        let more: Value = http
-            .get(format!(
-                "{}/api/v1/incidents/INC-1/timeline?limit=1000&cursor={next}",
-                restarted.base
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("timeline")
-            .json()
-            .await
-            .expect("json");
-        cursor = more["next_cursor"].as_str().map(str::to_owned);
-        entries.extend(more["entries"].as_array().cloned().unwrap_or_default());
-    }
-    for entry in entries {
-        if let Some(text) = entry["text"].as_str().filter(|_| entry["kind"] == "note") {
-            stored.insert(text.to_owned());
-        }
-    }
+    let stored = stored_notes(&restarted.base, &token).await;
     assert!(
         promised.is_subset(&stored),
         "answered notes missing after a graceful stop"

@@ -80,3 +80,32 @@ pub fn admin_token(database_url: &str, email: &str, role: &str) -> String {
         .trim()
         .to_owned()
 }
+
+/// The texts of every note on INC-1's timeline, following the cursor.
+pub async fn stored_notes(base: &str, token: &str) -> std::collections::HashSet<String> {
+    let http = reqwest::Client::new();
+    let mut notes = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let page: serde_json::Value = http
+            .get(format!(
+                "{base}/api/v1/incidents/INC-1/timeline?limit=1000&cursor={cursor}"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("timeline")
+            .json()
+            .await
+            .expect("json");
+        for entry in page["entries"].as_array().into_iter().flatten() {
+            if let Some(text) = entry["text"].as_str().filter(|_| entry["kind"] == "note") {
+                notes.insert(text.to_owned());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => return notes,
+        }
+    }
+}
