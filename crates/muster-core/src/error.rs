@@ -50,6 +50,14 @@ impl DomainError {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 
+    /// The field errors of an `Invalid`, or the whole error as one field-less entry.
+    pub fn into_fields(self) -> Vec<FieldError> {
+        match self {
+            Self::Invalid(fields) => fields,
+            other => vec![FieldError::new("", other.to_string())],
+        }
+    }
+
     pub fn transition(message: impl Into<String>) -> Self {
         Self::InvalidTransition {
             message: message.into(),

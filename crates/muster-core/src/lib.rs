@@ -4,6 +4,7 @@
 //! current instant and fresh identifiers are always passed in, so every decision
 //! is deterministic and unit-testable.
 
+pub mod catalog;
 pub mod error;
 pub mod ids;
 pub mod incident;
