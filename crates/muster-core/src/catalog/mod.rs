@@ -1,13 +1,13 @@
 //! The catalog: who owns what. Teams, services and the dependencies between
 //! them, and the customer-facing functionalities services back.
 
+pub mod changes;
 pub mod graph;
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{FieldError, Validation};
-use crate::ids::UserId;
 use crate::text;
 
 /// The name a catalog entry goes by in references, URLs and the CLI
@@ -156,10 +156,10 @@ impl Link {
     }
 }
 
-/// Someone in a team, with their role in it (`lead`, `member`, …).
+/// Someone in a team, by email, with their role in it (`lead`, `member`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamMember {
-    pub user_id: UserId,
+    pub email: String,
     pub role: String,
 }
 
@@ -237,9 +237,13 @@ impl Team {
             text::TITLE_MAX,
         ));
         for (index, member) in self.members.iter().enumerate() {
+            validation.check(crate::user::email(
+                &format!("{at}members[{index}].email"),
+                &member.email,
+            ));
             if self.members[..index]
                 .iter()
-                .any(|m| m.user_id == member.user_id)
+                .any(|m| m.email == member.email)
             {
                 validation.push(
                     format!("{at}members[{index}]"),
