@@ -11,6 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-store-sqlite", &["muster-core", "muster-store"]),
     ("muster-store-postgres", &["muster-core", "muster-store"]),
     ("muster-api-types", &["muster-core"]),
+    ("muster-plan", &["muster-core"]),
     ("muster-ui", &["muster-core"]),
     ("muster-app", &["muster-core", "muster-store"]),
     (
