@@ -16,6 +16,7 @@ pub mod text;
 pub mod timeline;
 pub mod user;
 
+pub use catalog::Slug;
 pub use error::{DomainError, FieldError};
 pub use ids::{IncidentId, IncidentNumber, TaskId, TimelineEntryId, TokenId, UserId};
 pub use incident::{

@@ -64,6 +64,8 @@ pub enum Permission {
     WriteIncidents,
     ManageUsers,
     ManageOwnTokens,
+    /// Edit teams, services, functionalities and import catalogs.
+    ManageCatalog,
 }
 
 /// Who is acting: resolved from a session or token at the edge, checked in the app.

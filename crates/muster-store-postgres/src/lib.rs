@@ -3,6 +3,7 @@
 //! the place of SQLite's single writer.
 
 mod auth;
+mod catalog;
 mod codec;
 mod incidents;
 pub mod testing;

@@ -14,7 +14,9 @@ use muster_core::{
 };
 use uuid::Uuid;
 
-use crate::{ApiToken, BootstrapOutcome, IncidentFilter, NewSession, Store, StoreError};
+use crate::{
+    ApiToken, BootstrapOutcome, CatalogWrite, IncidentFilter, NewSession, Store, StoreError,
+};
 
 /// Expands to one `#[tokio::test]` per conformance case, each on a fresh store
 /// from `$fresh`: an async fn returning `Option<(Arc<dyn Store>, guard)>`, where
@@ -33,6 +35,9 @@ macro_rules! conformance_suite {
             listing_filters_pages_and_hides_private_incidents,
             timeline_keeps_order_and_pages,
             tasks_use_their_own_versions,
+            catalog_change_sets_round_trip,
+            catalog_change_sets_are_all_or_nothing,
+            catalog_prunes_and_remembers_sources,
         );
     };
 }
@@ -614,5 +619,249 @@ pub async fn tasks_use_their_own_versions(store: Arc<dyn Store>) {
     assert_eq!(
         stored.version, 1,
         "tasks must not bump the incident's version"
+    );
+}
+
+mod catalog_cases {
+    use super::*;
+    use muster_core::Slug;
+    use muster_core::catalog::changes::{CatalogChanges, EntryKind, Prune, diff};
+    use muster_core::catalog::{
+        Catalog, Criticality, Functionality, Lifecycle, Link, Service, Team, TeamMember,
+    };
+
+    pub(super) fn slug(s: &str) -> Slug {
+        Slug::parse("slug", s).unwrap()
+    }
+
+    pub(super) fn team(name: &str) -> Team {
+        Team {
+            slug: slug(name),
+            name: format!("Team {name}"),
+            description: "Owns things".into(),
+            contact_channel: format!("#{name}"),
+            escalation_policy: Some(slug(&format!("{name}-oncall"))),
+            members: vec![
+                TeamMember {
+                    email: format!("lead@{name}.example"),
+                    role: "lead".into(),
+                },
+                TeamMember {
+                    email: format!("dev@{name}.example"),
+                    role: "member".into(),
+                },
+            ],
+        }
+    }
+
+    pub(super) fn service(name: &str, owner: &str, deps: &[(&str, Criticality)]) -> Service {
+        Service {
+            slug: slug(name),
+            name: name.to_uppercase(),
+            description: format!("{name} does things"),
+            owner_team: Some(slug(owner)),
+            tier: 2,
+            lifecycle: Lifecycle::Production,
+            kind: "service".into(),
+            links: vec![Link {
+                title: "Dashboard".into(),
+                url: format!("https://grafana.example/{name}"),
+            }],
+            runbooks: vec![Link {
+                title: "Runbook".into(),
+                url: format!("https://wiki.example/{name}"),
+            }],
+            rollback_plan: "kubectl rollout undo".into(),
+            tags: vec!["system:shop".into()],
+            depends_on: deps.iter().map(|(d, c)| (slug(d), *c)).collect(),
+        }
+    }
+
+    pub(super) fn shop() -> Catalog {
+        Catalog {
+            teams: vec![team("payments"), team("platform")],
+            services: vec![
+                // "api" depends on "db", which sorts (and is written) after it.
+                service(
+                    "api",
+                    "payments",
+                    &[("db", Criticality::Hard), ("cache", Criticality::Soft)],
+                ),
+                service("cache", "platform", &[]),
+                service("db", "platform", &[]),
+            ],
+            functionalities: vec![Functionality {
+                slug: slug("checkout"),
+                name: "Checkout".into(),
+                description: "Paying for the basket".into(),
+                aliases: vec!["pay".into(), "can't pay".into()],
+                owner_team: Some(slug("payments")),
+                services: vec![slug("api")],
+            }],
+        }
+    }
+
+    pub(super) async fn apply(
+        store: &Arc<dyn Store>,
+        changes: &CatalogChanges,
+        source: Option<&str>,
+    ) -> Result<(), StoreError> {
+        store
+            .apply_catalog(&CatalogWrite {
+                changes,
+                new_users: &[],
+                source,
+                now: at(1),
+            })
+            .await
+    }
+
+    pub(super) fn sorted(mut catalog: Catalog) -> Catalog {
+        catalog.teams.sort_by(|a, b| a.slug.cmp(&b.slug));
+        catalog.services.sort_by(|a, b| a.slug.cmp(&b.slug));
+        catalog.functionalities.sort_by(|a, b| a.slug.cmp(&b.slug));
+        catalog
+    }
+
+    pub(super) fn kinds(
+        entries: &[(EntryKind, &str)],
+    ) -> std::collections::BTreeSet<(EntryKind, Slug)> {
+        entries.iter().map(|(k, s)| (*k, slug(s))).collect()
+    }
+
+    pub(super) fn prune_all() -> Prune {
+        Prune::Everything
+    }
+
+    pub(super) fn plan(current: &Catalog, desired: &Catalog, prune: &Prune) -> CatalogChanges {
+        diff(current, desired, prune)
+    }
+}
+
+pub async fn catalog_change_sets_round_trip(store: Arc<dyn Store>) {
+    use catalog_cases::*;
+    assert_eq!(store.load_catalog().await.unwrap(), Default::default());
+    let desired = shop();
+    let changes = plan(&Default::default(), &desired, &prune_all());
+    apply(&store, &changes, None).await.unwrap();
+    assert_eq!(store.load_catalog().await.unwrap(), sorted(desired.clone()));
+
+    // Replace members, links and dependencies; applying again changes nothing.
+    let mut edited = desired.clone();
+    edited.teams[0].members.pop();
+    edited.services[0].depends_on = vec![(slug("cache"), muster_core::catalog::Criticality::Hard)];
+    edited.services[0].links.clear();
+    edited.functionalities[0].aliases = vec!["checkout".into()];
+    let current = store.load_catalog().await.unwrap();
+    apply(&store, &plan(&current, &edited, &prune_all()), None)
+        .await
+        .unwrap();
+    let stored = store.load_catalog().await.unwrap();
+    assert_eq!(stored, sorted(edited.clone()));
+    assert!(plan(&stored, &edited, &prune_all()).is_empty());
+}
+
+pub async fn catalog_change_sets_are_all_or_nothing(store: Arc<dyn Store>) {
+    use catalog_cases::*;
+    let mut broken = shop();
+    // The last functionality points at a service nobody defines: the whole set fails.
+    broken.functionalities[0].services.push(slug("ghost"));
+    let changes = plan(&Default::default(), &broken, &prune_all());
+    assert!(apply(&store, &changes, None).await.is_err());
+    assert_eq!(
+        store.load_catalog().await.unwrap(),
+        Default::default(),
+        "nothing is half-applied"
+    );
+
+    let newcomer = User {
+        id: UserId(new_id()),
+        email: "new@backstage.example".into(),
+        name: "New".into(),
+        role: UserRole::Responder,
+        created_at: at(0),
+    };
+    let existing = user(&store, "old@backstage.example", UserRole::Admin).await;
+    let clash = User {
+        id: UserId(new_id()),
+        role: UserRole::Viewer,
+        ..existing.clone()
+    };
+    let changes = plan(&Default::default(), &shop(), &prune_all());
+    store
+        .apply_catalog(&CatalogWrite {
+            changes: &changes,
+            new_users: &[newcomer.clone(), clash],
+            source: None,
+            now: at(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.find_user(newcomer.id).await.unwrap(), Some(newcomer));
+    let kept = store
+        .find_user_by_email("old@backstage.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (kept.id, kept.role),
+        (existing.id, UserRole::Admin),
+        "an existing user is left alone"
+    );
+}
+
+pub async fn catalog_prunes_and_remembers_sources(store: Arc<dyn Store>) {
+    use catalog_cases::*;
+    use muster_core::catalog::changes::{EntryKind, Prune};
+    let handmade = muster_core::catalog::Catalog {
+        teams: vec![team("sre")],
+        ..Default::default()
+    };
+    apply(
+        &store,
+        &plan(&Default::default(), &handmade, &Prune::Nothing),
+        None,
+    )
+    .await
+    .unwrap();
+    let current = store.load_catalog().await.unwrap();
+    let mut imported = shop();
+    imported.teams.push(team("sre"));
+    apply(
+        &store,
+        &plan(&current, &imported, &Prune::Nothing),
+        Some("backstage:acme"),
+    )
+    .await
+    .unwrap();
+    let mine = store
+        .catalog_source_entries("backstage:acme")
+        .await
+        .unwrap();
+    assert!(mine.contains(&(EntryKind::Service, slug("db"))));
+    assert!(mine.contains(&(EntryKind::Team, slug("payments"))));
+
+    // The source drops "cache" (and api's soft dependency on it): pruning
+    // deletes what the source made, and only that.
+    let mut smaller = imported.clone();
+    smaller.services.retain(|s| s.slug.as_str() != "cache");
+    smaller.services[0]
+        .depends_on
+        .retain(|(d, _)| d.as_str() != "cache");
+    smaller.teams.retain(|t| t.slug.as_str() != "sre");
+    let current = store.load_catalog().await.unwrap();
+    let changes = plan(&current, &smaller, &Prune::Only(mine));
+    apply(&store, &changes, Some("backstage:acme"))
+        .await
+        .unwrap();
+    let after = store.load_catalog().await.unwrap();
+    assert!(after.service(&slug("cache")).is_none());
+    assert!(
+        after.team(&slug("sre")).is_some(),
+        "sre was made by hand, so this source may not prune it"
+    );
+    assert_eq!(
+        store.catalog_source_entries("nobody").await.unwrap(),
+        kinds(&[])
     );
 }

@@ -5,6 +5,7 @@
 //! behaviour every backend must show, run by each backend's own tests.
 
 pub mod auth;
+pub mod catalog;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod timeline_record;
 use async_trait::async_trait;
 
 pub use auth::{ApiToken, BootstrapOutcome, NewSession, Session};
+pub use catalog::{CatalogStore, CatalogWrite};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
 pub use timeline_record::TimelineRecord;
@@ -29,7 +31,7 @@ use muster_core::{
 /// Every method that writes is atomic: it commits all of its rows or none, and
 /// returns only after the commit is durable.
 #[async_trait]
-pub trait Store: AccountStore + IncidentStore + Send + Sync + 'static {
+pub trait Store: AccountStore + IncidentStore + CatalogStore + Send + Sync + 'static {
     /// Checks the database answers; used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -583,6 +583,17 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/tokens", vec!["get", "post"]),
         ("/api/v1/tokens/{id}", vec!["delete"]),
         ("/api/v1/login", vec!["post"]),
+        ("/api/v1/teams", vec!["get"]),
+        ("/api/v1/teams/{slug}", vec!["get", "put", "delete"]),
+        ("/api/v1/services", vec!["get"]),
+        ("/api/v1/services/{slug}", vec!["get", "put", "delete"]),
+        ("/api/v1/services/{slug}/impact", vec!["get"]),
+        ("/api/v1/functionalities", vec!["get"]),
+        (
+            "/api/v1/functionalities/{slug}",
+            vec!["get", "put", "delete"],
+        ),
+        ("/api/v1/functionalities/{slug}/backing", vec!["get"]),
     ];
     for (path, methods) in &expected {
         let item = paths

@@ -384,3 +384,72 @@ mod tests {
         assert!(diff(&desired, &desired, &Prune::Everything).is_empty());
     }
 }
+
+impl CatalogChanges {
+    /// The catalog after applying these changes to `current`: what validation
+    /// must judge, since a desired document may lean on entries it omits.
+    pub fn apply_to(&self, current: &Catalog) -> Catalog {
+        fn merge<T: Clone>(
+            current: &[T],
+            changes: &[Change<T>],
+            slug_of: impl Fn(&T) -> &Slug,
+        ) -> Vec<T> {
+            let mut result: Vec<T> = current
+                .iter()
+                .filter(|entry| {
+                    !changes.iter().any(|c| {
+                        &c.slug == slug_of(entry)
+                            && matches!(c.kind, ChangeKind::Delete | ChangeKind::Update)
+                    })
+                })
+                .cloned()
+                .collect();
+            result.extend(
+                changes
+                    .iter()
+                    .filter(|c| matches!(c.kind, ChangeKind::Create | ChangeKind::Update))
+                    .filter_map(|c| c.desired.clone()),
+            );
+            result
+        }
+        Catalog {
+            teams: merge(&current.teams, &self.teams, |t| &t.slug),
+            services: merge(&current.services, &self.services, |s| &s.slug),
+            functionalities: merge(&current.functionalities, &self.functionalities, |f| &f.slug),
+        }
+    }
+}
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+
+    #[test]
+    fn applying_a_diff_yields_the_desired_catalog_when_pruning_everything() {
+        let slug = |s: &str| Slug::parse("s", s).unwrap();
+        let team = |name: &str| Team {
+            slug: slug(name),
+            name: name.into(),
+            description: String::new(),
+            contact_channel: String::new(),
+            escalation_policy: None,
+            members: vec![],
+        };
+        let current = Catalog {
+            teams: vec![team("a"), team("b")],
+            ..Catalog::default()
+        };
+        let mut renamed = team("a");
+        renamed.name = "Team A".into();
+        let desired = Catalog {
+            teams: vec![renamed, team("c")],
+            ..Catalog::default()
+        };
+        let result = diff(&current, &desired, &Prune::Everything).apply_to(&current);
+        let mut names: Vec<&str> = result.teams.iter().map(|t| t.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["Team A", "c"]);
+        let kept = diff(&current, &desired, &Prune::Nothing).apply_to(&current);
+        assert_eq!(kept.teams.len(), 3, "without pruning, b stays");
+    }
+}

@@ -2,6 +2,7 @@
 //! them, and the customer-facing functionalities services back.
 
 pub mod changes;
+pub use changes::Catalog;
 pub mod graph;
 
 use std::fmt;

@@ -2,6 +2,7 @@
 //! handlers' annotations, so every route is in it by construction.
 
 mod accounts;
+mod catalog;
 mod collaboration;
 mod incidents;
 mod meta;
@@ -25,6 +26,7 @@ use crate::state::AppState;
         (name = "incidents", description = "Declare and run incidents"),
         (name = "accounts", description = "Users and API tokens"),
         (name = "settings", description = "Configured severities and roles"),
+        (name = "catalog", description = "Teams, services, functionalities and their dependencies"),
     )
 )]
 struct ApiDoc;
@@ -85,4 +87,24 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list_tokens, accounts::create_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::login))
+        .routes(routes!(catalog::list_teams))
+        .routes(routes!(
+            catalog::show_team,
+            catalog::put_team,
+            catalog::delete_team
+        ))
+        .routes(routes!(catalog::list_services))
+        .routes(routes!(
+            catalog::show_service,
+            catalog::put_service,
+            catalog::delete_service
+        ))
+        .routes(routes!(catalog::impact))
+        .routes(routes!(catalog::list_functionalities))
+        .routes(routes!(
+            catalog::show_functionality,
+            catalog::put_functionality,
+            catalog::delete_functionality
+        ))
+        .routes(routes!(catalog::backing))
 }

@@ -1,0 +1,159 @@
+//! The catalog over HTTP, on SQLite and (when configured) PostgreSQL.
+
+use muster_core::UserRole;
+use muster_test_support::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_is_edited_whole_and_answers_what_breaks() {
+    for app in TestApp::each().await {
+        let token = app.token("ada@example.com", UserRole::Responder).await;
+        let put =
+            |path: &'static str, body: Value| call(&app, &token, Method::PUT, path, Some(body));
+
+        let (status, body) = put("/api/v1/services/api", json!({"owner_team": "payments"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["error"]["fields"]["services[api].owner_team"].is_string(),
+            "{body}"
+        );
+
+        for team in ["payments", "platform", "identity"] {
+            let (status, body) = put_team(&app, &token, team).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (status, body) = put(
+            "/api/v1/services/db",
+            json!({"owner_team": "platform", "tier": 1}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = put(
+            "/api/v1/services/api",
+            json!({
+                "name": "Checkout API", "owner_team": "payments", "tier": 1,
+                "rollback_plan": "kubectl rollout undo deploy/api",
+                "links": [{"title": "Dashboard", "url": "https://grafana.example/d/api"}],
+                "depends_on": [{"service": "db"}]
+            }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["depends_on"][0]["criticality"], "hard");
+        let (status, _) = put("/api/v1/services/web", json!({"owner_team": "identity", "depends_on": [{"service": "api", "criticality": "soft"}]})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = put(
+            "/api/v1/functionalities/checkout",
+            json!({"name": "Checkout", "description": "Paying for what is in the basket", "owner_team": "payments", "services": ["api"], "aliases": ["can't pay"]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let (status, radius) = call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/services/db/impact",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(radius["services"][0]["service"], "api");
+        assert_eq!(radius["services"][1]["service"], "web");
+        assert_eq!(radius["services"][1]["criticality"], "soft");
+        assert_eq!(radius["functionalities"][0]["functionality"], "checkout");
+        assert_eq!(radius["teams"], json!(["identity", "payments", "platform"]));
+        let (_, backing) = call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/functionalities/checkout/backing",
+            None,
+        )
+        .await;
+        assert_eq!(backing["services"].as_array().map(Vec::len), Some(2));
+
+        // Bad input names the field; references must resolve; deletes must not orphan.
+        let (status, body) = put(
+            "/api/v1/services/bad",
+            json!({"tier": 9, "lifecycle": "eternal", "links": [{"url": "ftp://x"}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        for field in ["lifecycle", "links[0].url"] {
+            assert!(
+                body["error"]["fields"][field].is_string(),
+                "{field}: {body}"
+            );
+        }
+        let (status, body) = call(&app, &token, Method::DELETE, "/api/v1/services/db", None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "still_referenced");
+        let (status, _) = call(&app, &token, Method::GET, "/api/v1/services/nope", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/services/not%20a%20slug",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (status, _) = call(&app, &token, Method::DELETE, "/api/v1/services/web", None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (_, list) = call(&app, &token, Method::GET, "/api/v1/services", None).await;
+        let names: Vec<&str> = list["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["slug"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["api", "db"]);
+
+        let viewer = app.token("val@example.com", UserRole::Viewer).await;
+        let (status, _) = call(
+            &app,
+            &viewer,
+            Method::PUT,
+            "/api/v1/teams/x",
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = call(&app, &viewer, Method::GET, "/api/v1/teams", None).await;
+        assert_eq!(status, StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+async fn put_team(app: &TestApp, token: &str, team: &str) -> (StatusCode, Value) {
+    call(
+        app,
+        token,
+        Method::PUT,
+        &format!("/api/v1/teams/{team}"),
+        Some(json!({"name": team, "contact_channel": format!("#{team}"), "members": [{"email": format!("lead@{team}.example"), "role": "lead"}]})),
+    )
+    .await
+}
