@@ -160,3 +160,56 @@ pub struct Backing {
     pub functionality: String,
     pub services: Vec<ImpactedService>,
 }
+
+/// Someone a synced document names (a Backstage User), created if new.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncUser {
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Body of `POST /api/v1/catalog/sync`: a whole desired catalog.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSync {
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    #[serde(default)]
+    pub functionalities: Vec<Functionality>,
+    #[serde(default)]
+    pub users: Vec<SyncUser>,
+    /// Where the document comes from, e.g. `backstage:acme-corp.yaml`; what
+    /// this sync writes is recorded under it.
+    pub source: Option<String>,
+    /// `nothing` (default): absent entries stay (would-delete); `own`: delete
+    /// absent entries this source wrote earlier; `everything`: the document is
+    /// the whole catalog.
+    #[serde(default)]
+    pub prune: Option<String>,
+    /// Only compute the plan.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One line of a sync plan.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlannedChange {
+    /// `team`, `service` or `functionality`.
+    pub entry: String,
+    pub slug: String,
+    /// `create`, `update`, `unchanged`, `delete` or `would-delete`.
+    pub action: String,
+}
+
+/// What a sync did (or, for a dry run, would do).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CatalogSyncResult {
+    pub dry_run: bool,
+    /// Whether anything was (or would be) written.
+    pub changed: bool,
+    pub changes: Vec<PlannedChange>,
+}

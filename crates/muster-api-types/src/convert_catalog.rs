@@ -255,3 +255,28 @@ impl From<&graph::Backing> for Backing {
         }
     }
 }
+
+impl From<(&muster_core::catalog::changes::CatalogChanges, bool)> for CatalogSyncResult {
+    fn from((changes, dry_run): (&muster_core::catalog::changes::CatalogChanges, bool)) -> Self {
+        fn lines<T>(
+            entry: &str,
+            list: &[muster_core::catalog::changes::Change<T>],
+            out: &mut Vec<PlannedChange>,
+        ) {
+            out.extend(list.iter().map(|c| PlannedChange {
+                entry: entry.to_owned(),
+                slug: c.slug.to_string(),
+                action: c.kind.as_str().to_owned(),
+            }));
+        }
+        let mut planned = Vec::new();
+        lines("team", &changes.teams, &mut planned);
+        lines("service", &changes.services, &mut planned);
+        lines("functionality", &changes.functionalities, &mut planned);
+        Self {
+            dry_run,
+            changed: !changes.is_empty(),
+            changes: planned,
+        }
+    }
+}

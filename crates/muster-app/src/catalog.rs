@@ -35,8 +35,9 @@ pub struct Sync {
     pub prune: SyncPrune,
     /// Recorded on what the sync writes (`backstage:…`, `plan`).
     pub source: Option<String>,
-    /// People the document names, created if their email is new.
-    pub new_users: Vec<User>,
+    /// People the document names (email, display name), created as
+    /// responders without a password if their email is new.
+    pub people: Vec<(String, String)>,
     /// Compute and return the plan without writing.
     pub dry_run: bool,
 }
@@ -215,7 +216,19 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         if !sync.dry_run {
-            self.commit_catalog(&current, &changes, &sync.new_users, sync.source.as_deref())
+            let now = self.now();
+            let people: Vec<User> = sync
+                .people
+                .into_iter()
+                .map(|(email, name)| User {
+                    id: muster_core::UserId(uuid::Uuid::now_v7()),
+                    email,
+                    name,
+                    role: muster_core::UserRole::Responder,
+                    created_at: now,
+                })
+                .collect();
+            self.commit_catalog(&current, &changes, &people, sync.source.as_deref())
                 .await?;
         }
         Ok(changes)

@@ -146,7 +146,7 @@ async fn a_dry_run_plans_without_writing_and_a_sync_prunes_only_its_own() {
         desired,
         prune: SyncPrune::OwnEntries,
         source: Some("backstage:test".into()),
-        new_users: vec![],
+        people: vec![],
         dry_run,
     };
     let plan = app

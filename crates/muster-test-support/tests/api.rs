@@ -594,6 +594,7 @@ async fn the_openapi_document_lists_every_route() {
             vec!["get", "put", "delete"],
         ),
         ("/api/v1/functionalities/{slug}/backing", vec!["get"]),
+        ("/api/v1/catalog/sync", vec!["post"]),
     ];
     for (path, methods) in &expected {
         let item = paths

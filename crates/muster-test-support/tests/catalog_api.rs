@@ -157,3 +157,105 @@ async fn put_team(app: &TestApp, token: &str, team: &str) -> (StatusCode, Value)
     )
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_document_syncs_in_one_go_and_prunes_only_its_own() {
+    for app in TestApp::each().await {
+        let token = app.token("root@example.com", UserRole::Admin).await;
+        let (status, _) = put_team(&app, &token, "handmade").await;
+        assert_eq!(status, StatusCode::OK);
+        let document = |services: Value, dry_run: bool| {
+            json!({
+                "teams": [{"slug": "team-a", "name": "Team A", "members": [{"email": "pat@example.com"}]}],
+                "services": services,
+                "users": [{"email": "Pat@Example.com", "name": "Pat"}],
+                "source": "backstage:acme",
+                "prune": "own",
+                "dry_run": dry_run
+            })
+        };
+        let two = json!([
+            {"slug": "artist-lookup", "owner_team": "team-a", "depends_on": [{"service": "artists-db"}]},
+            {"slug": "artists-db", "owner_team": "team-a", "kind": "database"}
+        ]);
+        let sync = |body: Value| {
+            call(
+                &app,
+                &token,
+                Method::POST,
+                "/api/v1/catalog/sync",
+                Some(body),
+            )
+        };
+
+        let (status, plan) = sync(document(two.clone(), true)).await;
+        assert_eq!(status, StatusCode::OK, "{plan}");
+        assert_eq!(
+            (plan["dry_run"].as_bool(), plan["changed"].as_bool()),
+            (Some(true), Some(true))
+        );
+        let actions: Vec<(String, String)> = plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["slug"].as_str().unwrap().to_owned(),
+                    c["action"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            actions.contains(&("handmade".into(), "would-delete".into())),
+            "{actions:?}"
+        );
+        assert!(actions.contains(&("artist-lookup".into(), "create".into())));
+        let (_, services) = call(&app, &token, Method::GET, "/api/v1/services", None).await;
+        assert_eq!(
+            services["services"].as_array().map(Vec::len),
+            Some(0),
+            "a dry run writes nothing"
+        );
+
+        let (status, _) = sync(document(two.clone(), false)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, again) = sync(document(two, false)).await;
+        assert_eq!(
+            again["changed"], false,
+            "re-importing changes nothing: {again}"
+        );
+        let (status, users) = call(&app, &token, Method::GET, "/api/v1/users", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            users["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["email"] == "pat@example.com")
+        );
+
+        let one = json!([{"slug": "artist-lookup", "owner_team": "team-a"}]);
+        let (status, pruned) = sync(document(one, false)).await;
+        assert_eq!(status, StatusCode::OK, "{pruned}");
+        let (_, services) = call(&app, &token, Method::GET, "/api/v1/services", None).await;
+        let names: Vec<&str> = services["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["slug"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["artist-lookup"]);
+        let (status, _) = call(&app, &token, Method::GET, "/api/v1/teams/handmade", None).await;
+        assert_eq!(status, StatusCode::OK, "another source's team stays");
+
+        let (status, body) = sync(json!({"services": [{"slug": "bad name"}, {"slug": "x", "owner_team": "nobody"}], "prune": "sometimes"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        for field in ["services[0].slug", "prune"] {
+            assert!(
+                body["error"]["fields"][field].is_string(),
+                "{field}: {body}"
+            );
+        }
+        app.stop().await;
+    }
+}

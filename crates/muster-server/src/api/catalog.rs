@@ -5,10 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use muster_api_types::ErrorBody;
 use muster_api_types::catalog::{
-    Backing, BlastRadius, Functionality, FunctionalityList, Service, ServiceList, Team, TeamList,
+    Backing, BlastRadius, CatalogSync, CatalogSyncResult, Functionality, FunctionalityList,
+    Service, ServiceList, Team, TeamList,
 };
 use muster_app::AppError;
+use muster_app::catalog::{Sync, SyncPrune};
 use muster_core::Slug;
+use muster_core::catalog::Catalog;
 use muster_core::catalog::changes::EntryKind;
 
 use crate::error::ApiError;
@@ -229,4 +232,92 @@ pub async fn backing(
     let slug = slug(&raw, EntryKind::Functionality)?;
     let backing = state.app.backing(&caller.actor, &slug).await?;
     Ok(Json(Backing::from(&backing)))
+}
+
+/// The sync the body asks for, and every problem with it.
+fn sync_input(body: CatalogSync) -> (Sync, Vec<muster_core::FieldError>) {
+    let mut errors = Vec::new();
+    let mut desired = Catalog::default();
+    for (index, team) in body.teams.into_iter().enumerate() {
+        let slug = team.slug.clone();
+        match team.into_core(&slug) {
+            Ok(team) => desired.teams.push(team),
+            Err(fields) => errors.extend(prefixed(&format!("teams[{index}]."), fields)),
+        }
+    }
+    for (index, service) in body.services.into_iter().enumerate() {
+        let slug = service.slug.clone();
+        match service.into_core(&slug) {
+            Ok(service) => desired.services.push(service),
+            Err(fields) => errors.extend(prefixed(&format!("services[{index}]."), fields)),
+        }
+    }
+    for (index, functionality) in body.functionalities.into_iter().enumerate() {
+        let slug = functionality.slug.clone();
+        match functionality.into_core(&slug) {
+            Ok(functionality) => desired.functionalities.push(functionality),
+            Err(fields) => errors.extend(prefixed(&format!("functionalities[{index}]."), fields)),
+        }
+    }
+    let mut people = Vec::new();
+    for (index, user) in body.users.into_iter().enumerate() {
+        match muster_core::user::email(&format!("users[{index}].email"), &user.email) {
+            Ok(email) => {
+                let name = match user.name.trim() {
+                    "" => email.split('@').next().unwrap_or(&email).to_owned(),
+                    name => name.to_owned(),
+                };
+                people.push((email, name));
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    let prune = match body.prune.as_deref() {
+        None | Some("") | Some("nothing") => SyncPrune::Nothing,
+        Some("own") => SyncPrune::OwnEntries,
+        Some("everything") => SyncPrune::Everything,
+        Some(other) => {
+            errors.push(muster_core::FieldError::new(
+                "prune",
+                format!("expected nothing, own or everything, got {other:?}"),
+            ));
+            SyncPrune::Nothing
+        }
+    };
+    let sync = Sync {
+        desired,
+        prune,
+        source: body.source.filter(|s| !s.trim().is_empty()),
+        people,
+        dry_run: body.dry_run,
+    };
+    (sync, errors)
+}
+
+fn prefixed(
+    prefix: &str,
+    fields: Vec<muster_core::FieldError>,
+) -> impl Iterator<Item = muster_core::FieldError> {
+    let prefix = prefix.to_owned();
+    fields
+        .into_iter()
+        .map(move |f| muster_core::FieldError::new(format!("{prefix}{}", f.field), f.message))
+}
+
+/// Make the catalog match a whole document (a Backstage import, the plan):
+/// one transaction, or with `dry_run` only the plan.
+#[utoipa::path(post, path = "/catalog/sync", tag = "catalog", request_body = CatalogSync,
+    responses((status = 200, body = CatalogSyncResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn sync(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<CatalogSync>,
+) -> Result<Json<CatalogSyncResult>, ApiError> {
+    let (sync, errors) = sync_input(body);
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let dry_run = sync.dry_run;
+    let changes = state.app.sync_catalog(&caller.actor, sync).await?;
+    Ok(Json(CatalogSyncResult::from((&changes, dry_run))))
 }

@@ -107,4 +107,5 @@ fn routes() -> OpenApiRouter<AppState> {
             catalog::delete_functionality
         ))
         .routes(routes!(catalog::backing))
+        .routes(routes!(catalog::sync))
 }
