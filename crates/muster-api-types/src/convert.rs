@@ -45,6 +45,29 @@ impl From<&core::Incident> for Incident {
                     joined_at: p.joined_at,
                 })
                 .collect(),
+            affected: Affected {
+                services: incident
+                    .affected
+                    .services
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                functionalities: incident
+                    .affected
+                    .functionalities
+                    .iter()
+                    .map(|(slug, criticality)| AffectedFunctionality {
+                        functionality: slug.to_string(),
+                        criticality: criticality.to_string(),
+                    })
+                    .collect(),
+                teams: incident
+                    .affected
+                    .teams
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            },
             version: incident.version,
             declared_at: incident.declared_at,
             updated_at: incident.updated_at,
@@ -164,7 +187,7 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             new_value: Some(to.clone()),
             ..Flat::default()
         },
-        E::Note { text } => Flat {
+        E::Note { text } | E::ImpactAssessed { summary: text } => Flat {
             text: Some(text.clone()),
             ..Flat::default()
         },

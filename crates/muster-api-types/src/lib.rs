@@ -77,6 +77,8 @@ pub struct Incident {
     pub milestones: Milestones,
     pub roles: Vec<RoleAssignment>,
     pub participants: Vec<Participant>,
+    #[serde(default)]
+    pub affected: Affected,
     /// Send it back on updates; a stale version gets 409.
     pub version: u64,
     #[schema(value_type = String, format = DateTime)]
@@ -131,6 +133,29 @@ pub struct DeclareIncident {
     pub started_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub detected_at: Option<Timestamp>,
+    /// Services it is declared on (by name); their blast radius is recorded.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Functionalities it is declared on, by name or in customers' words
+    /// ("can't log in" finds Login).
+    #[serde(default)]
+    pub functionalities: Vec<String>,
+}
+
+/// A functionality an incident takes away (`hard`) or degrades (`soft`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AffectedFunctionality {
+    pub functionality: String,
+    pub criticality: String,
+}
+
+/// What an incident touches in the catalog, assessed when it was declared.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Affected {
+    pub services: Vec<String>,
+    pub functionalities: Vec<AffectedFunctionality>,
+    /// The teams owning all of it: who to involve.
+    pub teams: Vec<String>,
 }
 
 /// Body of `PATCH /api/v1/incidents/{incident}`: the version you read, and the

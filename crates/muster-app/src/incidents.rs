@@ -1,10 +1,14 @@
 //! Incident use cases: declare, read, change, and the sub-resources.
 
+use muster_core::catalog::Catalog;
+use muster_core::catalog::impact::assess;
+use muster_core::catalog::search::rank;
 use muster_core::{
     Actor, DomainError, Incident, IncidentChange, IncidentDecision, IncidentId, IncidentNumber,
     IncidentPatch, Milestone, NewIncident, NewTask, NewTimelineEntry, Permission, Task, TaskId,
     TaskPatch, TimelineEntry, TimelineEntryId, TimelineEvent, Timestamp, UserId,
 };
+use muster_core::{FieldError, Slug};
 use muster_store::{IncidentFilter, IncidentPage, StoreError};
 use uuid::Uuid;
 
@@ -74,6 +78,61 @@ fn entries(
         .collect()
 }
 
+/// Names as people type them → catalog entries, or an error per name.
+fn resolve_targets(
+    catalog: &Catalog,
+    services: &[String],
+    functionalities: &[String],
+) -> Result<(Vec<Slug>, Vec<Slug>), AppError> {
+    let mut errors = Vec::new();
+    let mut found_services = Vec::new();
+    for (index, raw) in services.iter().enumerate() {
+        match Slug::parse("service", raw)
+            .ok()
+            .filter(|s| catalog.service(s).is_some())
+        {
+            Some(slug) => found_services.push(slug),
+            None => errors.push(FieldError::new(
+                format!("services[{index}]"),
+                format!("no service named {raw:?}"),
+            )),
+        }
+    }
+    let mut found_functionalities = Vec::new();
+    for (index, raw) in functionalities.iter().enumerate() {
+        let exact = Slug::parse("functionality", raw)
+            .ok()
+            .filter(|s| catalog.functionality(s).is_some());
+        let matched = exact.or_else(|| {
+            rank(raw, &catalog.functionalities)
+                .first()
+                .map(|(f, _)| f.slug.clone())
+        });
+        match matched {
+            Some(slug) => found_functionalities.push(slug),
+            None => {
+                let known: Vec<&str> = catalog
+                    .functionalities
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect();
+                errors.push(FieldError::new(
+                    format!("functionalities[{index}]"),
+                    format!(
+                        "no functionality matches {raw:?}; known: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((found_services, found_functionalities))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
 fn check_version(incident: &Incident, expected: Option<u64>) -> Result<(), AppError> {
     match expected {
         Some(expected) if expected != incident.version => Err(DomainError::VersionConflict {
@@ -117,6 +176,24 @@ impl App {
         actor: &Actor,
         input: NewIncident,
     ) -> Result<Incident, AppError> {
+        self.declare_incident_on(actor, input, &[], &[]).await
+    }
+
+    /// Declares an incident on services and functionalities (as customers
+    /// say them: "can't log in" finds Login), recording what they take with
+    /// them and the teams that own it all.
+    pub async fn declare_incident_on(
+        &self,
+        actor: &Actor,
+        mut input: NewIncident,
+        services: &[String],
+        functionalities: &[String],
+    ) -> Result<Incident, AppError> {
+        if !services.is_empty() || !functionalities.is_empty() {
+            let catalog = self.store.load_catalog().await?;
+            let (services, functionalities) = resolve_targets(&catalog, services, functionalities)?;
+            input.affected = assess(&catalog, &services, &functionalities);
+        }
         let now = self.now();
         let (mut incident, events) = Incident::declare(
             IncidentId(Uuid::now_v7()),

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::catalog::impact::IncidentImpact;
 use crate::error::{DomainError, Validation};
 use crate::ids::{IncidentId, IncidentNumber, TaskId, UserId};
 use crate::milestone::{Milestone, Milestones};
@@ -103,6 +104,8 @@ pub struct Incident {
     pub milestones: Milestones,
     pub roles: BTreeMap<RoleCode, UserId>,
     pub participants: Vec<Participant>,
+    /// The services and functionalities it touches and the teams to involve.
+    pub affected: IncidentImpact,
     pub version: u64,
     pub declared_at: Timestamp,
     pub updated_at: Timestamp,
@@ -127,6 +130,8 @@ pub struct NewIncident {
     pub started_at: Option<Timestamp>,
     /// When it was noticed, if known; defaults to the declaration instant.
     pub detected_at: Option<Timestamp>,
+    /// What it touches, assessed against the catalog by the caller.
+    pub affected: IncidentImpact,
 }
 
 /// A partial update; `None` leaves a field as it is.
@@ -162,6 +167,31 @@ pub enum IncidentDecision {
 pub struct IncidentRules<'a> {
     pub severities: &'a SeverityScale,
     pub roles: &'a RoleCatalog,
+}
+
+/// One line for the timeline: what customers lose and who is involved.
+fn impact_summary(impact: &IncidentImpact) -> String {
+    let mut parts = Vec::new();
+    if !impact.services.is_empty() {
+        let names: Vec<String> = impact.services.iter().map(ToString::to_string).collect();
+        parts.push(format!("on {}", names.join(", ")));
+    }
+    if !impact.functionalities.is_empty() {
+        let names: Vec<String> = impact
+            .functionalities
+            .iter()
+            .map(|(slug, criticality)| match criticality {
+                crate::catalog::Criticality::Hard => format!("{slug} unavailable"),
+                crate::catalog::Criticality::Soft => format!("{slug} degraded"),
+            })
+            .collect();
+        parts.push(format!("customers: {}", names.join(", ")));
+    }
+    if !impact.teams.is_empty() {
+        let names: Vec<String> = impact.teams.iter().map(ToString::to_string).collect();
+        parts.push(format!("teams: {}", names.join(", ")));
+    }
+    format!("Impact: {}", parts.join("; "))
 }
 
 fn require(actor: &Actor, permission: Permission) -> Result<(), DomainError> {
@@ -255,14 +285,20 @@ impl Incident {
                 user_id: actor.user_id,
                 joined_at: now,
             }],
+            affected: input.affected,
             version: 1,
             declared_at: now,
             updated_at: now,
         };
-        let events = vec![TimelineEvent::Declared {
+        let mut events = vec![TimelineEvent::Declared {
             title: incident.title.clone(),
             severity: incident.severity.clone(),
         }];
+        if !incident.affected.is_empty() {
+            events.push(TimelineEvent::ImpactAssessed {
+                summary: impact_summary(&incident.affected),
+            });
+        }
         Ok((incident, events))
     }
 

@@ -74,6 +74,10 @@ pub enum TimelineEvent {
     Note {
         text: String,
     },
+    /// What the incident touches, from the catalog, in one line.
+    ImpactAssessed {
+        summary: String,
+    },
 }
 
 impl TimelineEvent {
@@ -95,6 +99,7 @@ impl TimelineEvent {
             Self::TaskAssigned { .. } => "task_assigned",
             Self::TaskRenamed { .. } => "task_renamed",
             Self::Note { .. } => "note",
+            Self::ImpactAssessed { .. } => "impact_assessed",
         }
     }
 }
@@ -187,6 +192,7 @@ impl TimelineEvent {
                 format!("Task renamed from \"{from}\" to \"{to}\"")
             }
             Self::Note { text } => text.clone(),
+            Self::ImpactAssessed { summary } => summary.clone(),
         }
     }
 }

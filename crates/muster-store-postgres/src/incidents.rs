@@ -5,7 +5,7 @@ use muster_core::{
     Incident, IncidentChange, IncidentId, IncidentNumber, Milestone, NewTimelineEntry, Task,
     TaskId, TimelineEntry,
 };
-use muster_store::sql::{self, Placeholders, SqlValue};
+use muster_store::sql::{self, Placeholders, SqlValue, affected_rows};
 use muster_store::{
     IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select,
 };
@@ -115,6 +115,7 @@ async fn write_members(
             "DELETE FROM incident_tags WHERE incident_id = $1",
             "DELETE FROM incident_roles WHERE incident_id = $1",
             "DELETE FROM incident_participants WHERE incident_id = $1",
+            "DELETE FROM incident_affected WHERE incident_id = $1",
         ] {
             sqlx::query(table)
                 .bind(id)
@@ -148,6 +149,16 @@ async fn write_members(
             .execute(&mut *c)
             .await
             .map_err(|e| missing_as("user")(unique(e, "participant", "")))?;
+    }
+    for (kind, slug, criticality) in affected_rows(&incident.affected) {
+        sqlx::query("INSERT INTO incident_affected (incident_id, kind, slug, criticality) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(kind)
+            .bind(slug)
+            .bind(criticality)
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
     }
     Ok(())
 }

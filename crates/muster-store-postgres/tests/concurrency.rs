@@ -88,6 +88,7 @@ async fn concurrent_declarations_get_distinct_gapless_numbers() {
                 milestones: Milestones::default(),
                 roles: Default::default(),
                 participants: vec![],
+                affected: Default::default(),
                 version: 1,
                 declared_at: at,
                 updated_at: at,

@@ -97,7 +97,13 @@ pub(crate) fn incident(row: &SqliteRow) -> Result<muster_core::Incident, StoreEr
     let tags: Option<String> = get(row, "tags")?;
     let roles: Option<String> = get(row, "roles")?;
     let participants: Option<String> = get(row, "participants")?;
-    let members = sql::unfold_members(tags.as_deref(), roles.as_deref(), participants.as_deref())?;
+    let affected: Option<String> = get(row, "affected")?;
+    let members = sql::unfold_members(
+        tags.as_deref(),
+        roles.as_deref(),
+        participants.as_deref(),
+        affected.as_deref(),
+    )?;
     let mut at = [None; 6];
     for (slot, column) in at.iter_mut().zip(sql::MILESTONE_COLUMNS) {
         *slot = optional_instant(row, column)?;
@@ -119,6 +125,7 @@ pub(crate) fn incident(row: &SqliteRow) -> Result<muster_core::Incident, StoreEr
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         roles: members.roles,
         participants: members.participants,
+        affected: members.affected,
         version: version(row)?,
         declared_at: instant(row, "declared_at")?,
         updated_at: instant(row, "updated_at")?,

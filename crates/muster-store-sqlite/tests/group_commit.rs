@@ -56,6 +56,7 @@ async fn failures_in_a_batch_are_isolated() {
             user_id: user.id,
             joined_at: at(0),
         }],
+        affected: Default::default(),
         version: 1,
         declared_at: at(0),
         updated_at: at(0),

@@ -103,6 +103,7 @@ fn incident(declared_by: UserId, title: &str) -> Incident {
             user_id: declared_by,
             joined_at: at(10),
         }],
+        affected: Default::default(),
         version: 1,
         declared_at: at(10),
         updated_at: at(10),
@@ -305,6 +306,14 @@ pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Ar
     });
     second.private = true;
     second.drill = true;
+    second.affected = muster_core::catalog::impact::IncidentImpact {
+        services: vec![catalog_cases::slug("auth")],
+        functionalities: vec![
+            (catalog_cases::slug("login"), muster_core::catalog::Criticality::Hard),
+            (catalog_cases::slug("signup"), muster_core::catalog::Criticality::Soft),
+        ],
+        teams: vec![catalog_cases::slug("identity"), catalog_cases::slug("web")],
+    };
     let second = declare(&store, second).await;
     assert_eq!(
         (first.number, second.number),

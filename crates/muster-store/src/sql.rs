@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use muster_core::{Participant, RoleCode, Timestamp, UserId};
+use muster_core::catalog::Criticality;
+use muster_core::catalog::impact::IncidentImpact;
+use muster_core::{Participant, RoleCode, Slug, Timestamp, UserId};
 use uuid::Uuid;
 
 use crate::{IncidentFilter, StoreError};
@@ -25,7 +27,9 @@ i.mitigated_at, i.resolved_at, i.closed_at, i.version, i.declared_at, i.updated_
 (SELECT string_agg(r.role || '=' || CAST(r.user_id AS TEXT), ',') FROM incident_roles r \
 WHERE r.incident_id = i.incident_id) AS roles, \
 (SELECT string_agg(CAST(p.user_id AS TEXT) || '=' || CAST(p.joined_at AS TEXT), ',') \
-FROM incident_participants p WHERE p.incident_id = i.incident_id) AS participants \
+FROM incident_participants p WHERE p.incident_id = i.incident_id) AS participants, \
+(SELECT string_agg(a.kind || ':' || a.slug || ':' || COALESCE(a.criticality, ''), ',') \
+FROM incident_affected a WHERE a.incident_id = i.incident_id) AS affected \
 FROM incidents i"
     };
 }
@@ -50,6 +54,7 @@ pub struct Members {
     pub tags: Vec<String>,
     pub roles: BTreeMap<RoleCode, UserId>,
     pub participants: Vec<Participant>,
+    pub affected: IncidentImpact,
 }
 
 fn corrupt(what: &str, raw: &str) -> StoreError {
@@ -69,6 +74,7 @@ pub fn unfold_members(
     tags: Option<&str>,
     roles: Option<&str>,
     participants: Option<&str>,
+    affected: Option<&str>,
 ) -> Result<Members, StoreError> {
     let mut members = Members {
         tags: tags
@@ -100,7 +106,45 @@ pub fn unfold_members(
     members
         .participants
         .sort_by_key(|p| (p.joined_at, p.user_id));
+    for row in affected.iter().flat_map(|a| a.split(',')) {
+        let mut parts = row.splitn(3, ':');
+        let (Some(kind), Some(slug), Some(criticality)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(corrupt("affected entry", row));
+        };
+        let slug = Slug::parse("slug", slug).map_err(|_| corrupt("affected slug", row))?;
+        let affected = &mut members.affected;
+        match (kind, criticality) {
+            ("service", _) => affected.services.push(slug),
+            ("team", _) => affected.teams.push(slug),
+            ("functionality", level) => affected.functionalities.push((
+                slug,
+                level
+                    .parse::<Criticality>()
+                    .map_err(|_| corrupt("affected criticality", row))?,
+            )),
+            _ => return Err(corrupt("affected kind", row)),
+        }
+    }
+    members.affected.services.sort();
+    members.affected.teams.sort();
+    members.affected.functionalities.sort();
     Ok(members)
+}
+
+/// The rows of `incident_affected` for an incident: (kind, slug, criticality).
+pub fn affected_rows(affected: &IncidentImpact) -> Vec<(&'static str, &str, Option<&'static str>)> {
+    let services = affected
+        .services
+        .iter()
+        .map(|s| ("service", s.as_str(), None));
+    let functionalities = affected
+        .functionalities
+        .iter()
+        .map(|(s, c)| ("functionality", s.as_str(), Some(c.as_str())));
+    let teams = affected.teams.iter().map(|s| ("team", s.as_str(), None));
+    services.chain(functionalities).chain(teams).collect()
 }
 
 /// How a backend writes the n-th bind parameter.
@@ -226,21 +270,28 @@ mod tests {
             Some("db,checkout"),
             Some(&format!("commander={ada},scribe={bob}")),
             Some(&format!("{bob}=2000,{ada}=1000")),
+            Some("team:payments:,functionality:login:hard,service:api:"),
         )
         .unwrap();
+        assert_eq!(members.affected.functionalities.len(), 1);
+        assert_eq!(members.affected.teams.len(), 1);
+        assert!(matches!(
+            unfold_members(None, None, None, Some("planet:x:")),
+            Err(StoreError::Corrupt(_))
+        ));
         assert_eq!(members.tags, ["checkout", "db"]);
         assert_eq!(members.roles.len(), 2);
         assert_eq!(members.participants[0].user_id.to_string(), ada);
         assert_eq!(
-            unfold_members(None, None, None).unwrap(),
+            unfold_members(None, None, None, None).unwrap(),
             Members::default()
         );
         assert!(matches!(
-            unfold_members(None, Some("commander"), None),
+            unfold_members(None, Some("commander"), None, None),
             Err(StoreError::Corrupt(_))
         ));
         assert!(matches!(
-            unfold_members(None, None, Some(&format!("{ada}=soon"))),
+            unfold_members(None, None, Some(&format!("{ada}=soon")), None),
             Err(StoreError::Corrupt(_))
         ));
     }

@@ -114,10 +114,12 @@ impl TimelineRecord {
                 new_value: Some(to.clone()),
                 ..base
             },
-            TimelineEvent::Note { text } => Self {
-                text: Some(text.clone()),
-                ..base
-            },
+            TimelineEvent::Note { text } | TimelineEvent::ImpactAssessed { summary: text } => {
+                Self {
+                    text: Some(text.clone()),
+                    ..base
+                }
+            }
         }
     }
 
@@ -195,6 +197,7 @@ impl TimelineRecord {
                 to: new()?,
             },
             "note" => TimelineEvent::Note { text: text()? },
+            "impact_assessed" => TimelineEvent::ImpactAssessed { summary: text()? },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown timeline kind {other:?}"

@@ -259,3 +259,103 @@ async fn a_whole_document_syncs_in_one_go_and_prunes_only_its_own() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declaring_on_a_functionality_in_customers_words_records_its_owners() {
+    for app in TestApp::each().await {
+        let token = app.token("ada@example.com", UserRole::Responder).await;
+        for team in ["identity", "platform"] {
+            assert_eq!(put_team(&app, &token, team).await.0, StatusCode::OK);
+        }
+        let put =
+            |path: &'static str, body: Value| call(&app, &token, Method::PUT, path, Some(body));
+        assert_eq!(
+            put("/api/v1/services/db", json!({"owner_team": "platform"}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            put(
+                "/api/v1/services/auth",
+                json!({"owner_team": "identity", "depends_on": [{"service": "db"}]})
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        let (status, body) = put(
+            "/api/v1/functionalities/login",
+            json!({"name": "Login", "owner_team": "identity", "services": ["auth"], "aliases": ["sign in"]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let declare =
+            |body: Value| call(&app, &token, Method::POST, "/api/v1/incidents", Some(body));
+        let (status, incident) = declare(
+            json!({"title": "Customers can't log in", "functionalities": ["can't log in"]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        assert_eq!(
+            incident["affected"]["functionalities"],
+            json!([{"functionality": "login", "criticality": "hard"}])
+        );
+        assert_eq!(incident["affected"]["teams"], json!(["identity"]));
+
+        let (status, incident) =
+            declare(json!({"title": "Database down", "services": ["db"]})).await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        assert_eq!(incident["affected"]["services"], json!(["db"]));
+        assert_eq!(
+            incident["affected"]["teams"],
+            json!(["identity", "platform"])
+        );
+        assert_eq!(
+            incident["affected"]["functionalities"][0]["functionality"],
+            "login"
+        );
+        let (_, page) = call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/incidents/INC-2/timeline",
+            None,
+        )
+        .await;
+        let impact = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "impact_assessed")
+            .cloned();
+        let summary = impact
+            .map(|e| e["summary"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        assert!(
+            summary.contains("login unavailable") && summary.contains("platform"),
+            "{summary}"
+        );
+
+        let (status, body) =
+            declare(json!({"title": "x", "services": ["nope"], "functionalities": ["weather"]}))
+                .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["error"]["fields"]["services[0]"].is_string(), "{body}");
+        assert!(
+            body["error"]["fields"]["functionalities[0]"]
+                .as_str()
+                .unwrap()
+                .contains("Login"),
+            "{body}"
+        );
+        let (_, list) = call(&app, &token, Method::GET, "/api/v1/incidents", None).await;
+        assert_eq!(
+            list["incidents"].as_array().map(Vec::len),
+            Some(2),
+            "nothing half-declared"
+        );
+        app.stop().await;
+    }
+}

@@ -4,6 +4,8 @@
 pub mod changes;
 pub use changes::Catalog;
 pub mod graph;
+pub mod impact;
+pub mod search;
 
 use std::fmt;
 use std::str::FromStr;

@@ -121,8 +121,12 @@ pub async fn declare(
         private: body.private,
         started_at: body.started_at,
         detected_at: body.detected_at,
+        affected: Default::default(),
     };
-    let incident = state.app.declare_incident(&caller.actor, input).await?;
+    let incident = state
+        .app
+        .declare_incident_on(&caller.actor, input, &body.services, &body.functionalities)
+        .await?;
     Ok((StatusCode::CREATED, Json(Incident::from(&incident))))
 }
 

@@ -273,6 +273,7 @@ pub async fn declare(
         private: input.private.is_some(),
         started_at: None,
         detected_at: None,
+        affected: Default::default(),
     };
     match state.app.declare_incident(&user.principal.actor, new).await {
         Ok(incident) => Ok(Redirect::to(&present::incident_href(&incident)).into_response()),

@@ -42,6 +42,8 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
                 private,
                 started_at,
                 detected_at,
+                services: Vec::new(),
+                functionalities: Vec::new(),
             };
             let incident = client.declare_incident(&body).await?;
             show_summary(&incident, json)

@@ -336,6 +336,7 @@ mod tests {
                 user_id: Uuid::from_u128(3),
                 joined_at: at("2026-11-26T17:30:00Z"),
             }],
+            affected: Default::default(),
             version: 7,
             declared_at: at("2026-11-26T17:22:59Z"),
             updated_at: at("2026-11-26T17:30:00Z"),
