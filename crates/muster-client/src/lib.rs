@@ -4,6 +4,8 @@
 //! non-2xx answer becomes [`ClientError::Api`] with the server's error code, message and
 //! field errors.
 
+mod catalog;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -11,176 +11,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
+use support::browser::{
+    ChromeDriver, browsers_installed, click, click_element, screenshots, set_up_admin, type_into,
+    wait_for_text, wait_for_url,
+};
 use support::{ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, TestServer};
 use thirtyfour::prelude::*;
-use tokio::time::Instant;
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// How long a page may take to show what an action promised.
-const PATIENCE: Duration = Duration::from_secs(10);
-const POLL: Duration = Duration::from_millis(100);
-
-/// chromedriver, killed when dropped (also when an assertion fails half-way).
-/// Browser sessions are declared after it, so they drop (and quit) first.
-struct ChromeDriver {
-    child: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let driver = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on {port}"
-            );
-            tokio::time::sleep(POLL).await;
-        }
-        driver
-    }
-
-    async fn browser(&self, profile: &Path) -> WebDriver {
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary(CHROMIUM).unwrap();
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--window-size=1280,900",
-        ] {
-            caps.add_arg(arg).unwrap();
-        }
-        caps.add_arg(&format!("--user-data-dir={}", profile.display()))
-            .unwrap();
-        WebDriver::new(self.url.as_str(), caps)
-            .await
-            .expect("a browser session")
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn browsers_installed() -> bool {
-    let installed = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
-    if !installed {
-        assert!(
-            std::env::var("MUSTER_TEST_REQUIRE_ALL").as_deref() != Ok("1"),
-            "MUSTER_TEST_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
-        );
-        eprintln!("skipping browser test: chromium/chromedriver not installed");
-    }
-    installed
-}
-
-/// The text of the element `id`, once it contains `needle` (or a failure
-/// naming what was seen instead).
-async fn wait_for_text(driver: &WebDriver, id: &str, needle: &str) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    let mut seen = String::new();
-    while Instant::now() < deadline {
-        if let Ok(element) = driver.find(By::Id(id)).await
-            && let Ok(text) = element.text().await
-        {
-            if text.contains(needle) {
-                return text;
-            }
-            seen = text;
-        }
-        tokio::time::sleep(POLL).await;
-    }
-    let url = driver
-        .current_url()
-        .await
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    panic!("#{id} never showed {needle:?} within {PATIENCE:?} on {url}; last seen: {seen:?}");
-}
-
-async fn wait_for_url(driver: &WebDriver, suffix: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    let mut url = String::new();
-    while Instant::now() < deadline {
-        url = driver
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        if url.ends_with(suffix) {
-            return;
-        }
-        tokio::time::sleep(POLL).await;
-    }
-    panic!("the browser never reached …{suffix}; it is at {url}");
-}
-
-async fn type_into(driver: &WebDriver, id: &str, text: &str) {
-    driver
-        .find(By::Id(id))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
-/// Clicks with the element centred, clear of the sticky top bar.
-async fn click_element(element: WebElement) {
-    element.scroll_into_view().await.unwrap();
-    element.click().await.unwrap();
-}
-
-async fn click(driver: &WebDriver, id: &str) {
-    click_element(driver.find(By::Id(id)).await.unwrap()).await;
-}
-
-/// Saves the page at desktop and phone widths when asked to.
-async fn screenshots(driver: &WebDriver, name: &str) {
-    let Some(dir) = std::env::var_os("MUSTER_SCREENSHOTS").map(PathBuf::from) else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).unwrap();
-    for (label, width, height) in [("desktop", 1280, 1400), ("phone", 390, 2200)] {
-        driver.set_window_rect(0, 0, width, height).await.unwrap();
-        driver
-            .screenshot(&dir.join(format!("{name}-{label}.png")))
-            .await
-            .unwrap();
-    }
-    driver.set_window_rect(0, 0, 1280, 900).await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_is_run_from_the_browser_and_seen_live_by_another() {
@@ -200,15 +36,7 @@ async fn an_incident_is_run_from_the_browser_and_seen_live_by_another() {
     let first = chromedriver.browser(&profiles.path().join("first")).await;
 
     // Set-up creates the first admin and signs them in.
-    first
-        .goto(format!("{base}/setup?token={secret}"))
-        .await
-        .unwrap();
-    type_into(&first, "setup-email", ADMIN_EMAIL).await;
-    type_into(&first, "setup-name", ADMIN_NAME).await;
-    type_into(&first, "setup-password", ADMIN_PASSWORD).await;
-    click(&first, "setup-submit").await;
-    wait_for_text(&first, "me-name", ADMIN_NAME).await;
+    set_up_admin(&first, &base, &secret).await;
     wait_for_text(&first, "incident-list-empty", "No incidents yet").await;
 
     // Declaring needs only a title.

@@ -309,8 +309,14 @@ pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Ar
     second.affected = muster_core::catalog::impact::IncidentImpact {
         services: vec![catalog_cases::slug("auth")],
         functionalities: vec![
-            (catalog_cases::slug("login"), muster_core::catalog::Criticality::Hard),
-            (catalog_cases::slug("signup"), muster_core::catalog::Criticality::Soft),
+            (
+                catalog_cases::slug("login"),
+                muster_core::catalog::Criticality::Hard,
+            ),
+            (
+                catalog_cases::slug("signup"),
+                muster_core::catalog::Criticality::Soft,
+            ),
         ],
         teams: vec![catalog_cases::slug("identity"), catalog_cases::slug("web")],
     };

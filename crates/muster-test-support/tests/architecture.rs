@@ -36,6 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-api-types",
             "muster-server",
             "muster-client",
+            "muster-plan",
         ],
     ),
     (

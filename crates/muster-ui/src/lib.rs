@@ -4,6 +4,7 @@
 //! This crate renders; it never queries. The server loads domain values,
 //! [`present`] shapes them into [`view`] models, and [`pages`] renders them.
 
+pub mod graph;
 pub mod pages;
 pub mod present;
 pub mod view;

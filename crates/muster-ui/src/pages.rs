@@ -4,8 +4,9 @@
 use askama::Template;
 
 use crate::view::{
-    Chrome, DeclareForm, FieldMessage, Flash, IncidentRow, IncidentView, ListFilters, OptionView,
-    SeverityBadge,
+    CatalogOverview, Chrome, DeclareForm, FieldMessage, Flash, FunctionalityForm,
+    FunctionalityView, IncidentRow, IncidentView, ListFilters, OptionView, ServiceForm,
+    ServiceView, SeverityBadge, TeamForm, TeamView,
 };
 
 /// `/login`.
@@ -63,15 +64,27 @@ pub struct DeclarePage {
     pub errors: Vec<FieldMessage>,
 }
 
-impl DeclarePage {
-    /// The message for `field`, shown beside its input.
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
+/// Pages with a form whose fields show their own errors.
+macro_rules! field_errors {
+    ($($page:ty),*) => {$(
+        impl $page {
+            /// The message for `field`, shown beside its input.
+            pub fn error_for(&self, field: &str) -> Option<&str> {
+                self.errors
+                    .iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message.as_str())
+            }
+        }
+    )*};
 }
+
+field_errors!(
+    DeclarePage,
+    TeamFormPage,
+    ServiceFormPage,
+    FunctionalityFormPage
+);
 
 /// `/incidents/{key}`.
 #[derive(Debug, Template)]
@@ -119,4 +132,92 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: String,
     pub message: String,
+}
+
+/// `/catalog`: teams, services and functionalities.
+#[derive(Debug, Template)]
+#[template(path = "catalog.html")]
+pub struct CatalogPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub catalog: CatalogOverview,
+}
+
+/// `/teams/{slug}`.
+#[derive(Debug, Template)]
+#[template(path = "team.html")]
+pub struct TeamPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub team: TeamView,
+}
+
+/// `/services/{slug}`: the service, its rollback plan, and what its failure takes with it.
+#[derive(Debug, Template)]
+#[template(path = "service.html")]
+pub struct ServicePage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub service: ServiceView,
+}
+
+/// `/functionalities/{slug}`.
+#[derive(Debug, Template)]
+#[template(path = "functionality.html")]
+pub struct FunctionalityPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub functionality: FunctionalityView,
+}
+
+/// What every catalog form page shares besides its fields.
+#[derive(Debug, Clone)]
+pub struct FormFrame {
+    /// Creating (the slug is typed) rather than editing (the slug is fixed).
+    pub creating: bool,
+    /// Where the form posts.
+    pub action: String,
+    pub cancel_href: String,
+    /// Where the delete form posts, when editing.
+    pub delete_href: Option<String>,
+}
+
+/// `/teams/new` and `/teams/{slug}/edit`.
+#[derive(Debug, Template)]
+#[template(path = "team_form.html")]
+pub struct TeamFormPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub frame: FormFrame,
+    pub form: TeamForm,
+    pub errors: Vec<FieldMessage>,
+}
+
+/// `/services/new` and `/services/{slug}/edit`.
+#[derive(Debug, Template)]
+#[template(path = "service_form.html")]
+pub struct ServiceFormPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub frame: FormFrame,
+    pub form: ServiceForm,
+    pub owners: Vec<OptionView>,
+    pub tiers: Vec<OptionView>,
+    pub lifecycles: Vec<OptionView>,
+    /// Slugs of the services a dependency may name.
+    pub known_services: Vec<String>,
+    pub errors: Vec<FieldMessage>,
+}
+
+/// `/functionalities/new` and `/functionalities/{slug}/edit`.
+#[derive(Debug, Template)]
+#[template(path = "functionality_form.html")]
+pub struct FunctionalityFormPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub frame: FormFrame,
+    pub form: FunctionalityForm,
+    pub owners: Vec<OptionView>,
+    pub known_services: Vec<String>,
+    pub errors: Vec<FieldMessage>,
 }

@@ -61,6 +61,7 @@ fn chrome(can_write: bool) -> Chrome {
         name: "Ada".into(),
         csrf_token: "msc_token123".into(),
         can_write,
+        can_edit_catalog: can_write,
     }))
 }
 
@@ -186,4 +187,205 @@ fn assets_are_embedded_with_hashed_urls() {
             .starts_with("/*! htmx 2")
     );
     assert!(crate::asset("../Cargo.toml").is_none());
+}
+
+mod catalog {
+    use askama::Template;
+    use muster_core::Slug;
+    use muster_core::catalog::{
+        Catalog, Criticality, Functionality, Lifecycle, Service, Team, TeamMember,
+    };
+
+    use super::chrome;
+    use crate::pages::{
+        CatalogPage, FormFrame, FunctionalityPage, ServiceFormPage, ServicePage, TeamPage,
+    };
+    use crate::present;
+    use crate::view::FieldMessage;
+
+    fn slug(s: &str) -> Slug {
+        Slug::parse("slug", s).unwrap()
+    }
+
+    fn service(name: &str, deps: &[(&str, Criticality)]) -> Service {
+        Service {
+            slug: slug(name),
+            name: String::new(),
+            description: String::new(),
+            owner_team: Some(slug("payments")),
+            tier: 1,
+            lifecycle: Lifecycle::Production,
+            kind: "service".into(),
+            links: vec![],
+            runbooks: vec![],
+            rollback_plan: String::new(),
+            tags: vec![],
+            depends_on: deps.iter().map(|(d, c)| (slug(d), *c)).collect(),
+        }
+    }
+
+    fn catalog() -> Catalog {
+        Catalog {
+            teams: vec![Team {
+                slug: slug("payments"),
+                name: "Payments <&> Co".into(),
+                description: String::new(),
+                contact_channel: "#payments".into(),
+                escalation_policy: None,
+                members: vec![TeamMember {
+                    email: "grace@example.com".into(),
+                    role: "lead".into(),
+                }],
+            }],
+            services: vec![
+                Service {
+                    rollback_plan: "kubectl rollout undo deploy/api".into(),
+                    ..service(
+                        "api",
+                        &[("db", Criticality::Hard), ("cache", Criticality::Soft)],
+                    )
+                },
+                service("db", &[]),
+                service("cache", &[]),
+                service("web", &[("api", Criticality::Hard)]),
+            ],
+            functionalities: vec![Functionality {
+                slug: slug("login"),
+                name: "Login".into(),
+                description: "Signing in".into(),
+                aliases: vec!["sign in".into()],
+                owner_team: None,
+                services: vec![slug("web")],
+            }],
+        }
+    }
+
+    #[test]
+    fn the_overview_lists_everything_by_name_with_owners() {
+        let overview = present::catalog_overview(&catalog());
+        let names: Vec<&str> = overview.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["api", "cache", "db", "web"], "slug when unnamed");
+        assert_eq!(overview.teams[0].services, 4);
+        assert_eq!(
+            overview.services[0].owner.as_ref().unwrap().name,
+            "Payments <&> Co"
+        );
+        let html = CatalogPage {
+            chrome: chrome(true),
+            flash: None,
+            catalog: overview,
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("id=\"new-team\""));
+        assert!(!html.contains("Payments <&> Co"), "escaped");
+        assert!(html.contains("href=\"/functionalities/login\""));
+        let read_only = CatalogPage {
+            chrome: chrome(false),
+            flash: None,
+            catalog: present::catalog_overview(&catalog()),
+        }
+        .render()
+        .unwrap();
+        assert!(!read_only.contains("id=\"new-team\""));
+    }
+
+    #[test]
+    fn a_service_shows_its_rollback_plan_links_and_blast_radius() {
+        let view = present::service_view(&catalog(), &slug("api")).unwrap();
+        assert_eq!(view.dependencies.len(), 2);
+        assert_eq!(view.dependencies[1].criticality, "soft");
+        assert_eq!(view.dependants[0].slug, "web");
+        assert_eq!(view.impacted_services[0].criticality, "hard");
+        assert_eq!(view.impacted_functionalities[0].slug, "login");
+        assert_eq!(view.teams_to_involve[0].slug, "payments");
+        let html = ServicePage {
+            chrome: chrome(true),
+            flash: None,
+            service: view,
+        }
+        .render()
+        .unwrap();
+        for needle in [
+            "id=\"rollback-plan\"",
+            "kubectl rollout undo deploy/api",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"service-graph\"",
+            "data-slug=\"login\"",
+            "id=\"blast-radius\"",
+            "id=\"edit-service\"",
+        ] {
+            assert!(html.contains(needle), "missing {needle}");
+        }
+        assert!(!html.contains("<&>"), "the svg escapes owner names too");
+        assert!(present::service_view(&catalog(), &slug("nope")).is_none());
+    }
+
+    #[test]
+    fn team_and_functionality_pages_render() {
+        let team = present::team_view(&catalog(), &slug("payments")).unwrap();
+        assert_eq!(team.services.len(), 4);
+        let html = TeamPage {
+            chrome: chrome(true),
+            flash: None,
+            team,
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("grace@example.com") && html.contains("#payments"));
+
+        let functionality = present::functionality_view(&catalog(), &slug("login")).unwrap();
+        assert_eq!(functionality.services[0].slug, "web");
+        let backing: Vec<&str> = functionality
+            .backing
+            .iter()
+            .map(|s| s.slug.as_str())
+            .collect();
+        assert_eq!(backing, ["api", "cache", "db"]);
+        let html = FunctionalityPage {
+            chrome: chrome(true),
+            flash: None,
+            functionality,
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("id=\"functionality-graph\""));
+        assert!(html.contains("sign in"));
+    }
+
+    #[test]
+    fn forms_round_trip_what_is_stored_and_show_field_errors() {
+        let catalog = catalog();
+        let form = present::service_form(&catalog.services[0]);
+        assert_eq!(form.depends_on, "db:hard\ncache:soft");
+        assert_eq!(form.tier, "1");
+        let team = present::team_form(&catalog.teams[0]);
+        assert_eq!(team.members, "grace@example.com:lead");
+        let html = ServiceFormPage {
+            chrome: chrome(true),
+            flash: None,
+            frame: FormFrame {
+                creating: false,
+                action: "/services/api".into(),
+                cancel_href: "/services/api".into(),
+                delete_href: Some("/services/api/delete".into()),
+            },
+            owners: present::team_options(&catalog, &form.owner_team),
+            tiers: present::tier_options(&form.tier),
+            lifecycles: present::lifecycle_options(&form.lifecycle),
+            known_services: vec!["api".into()],
+            form,
+            errors: vec![FieldMessage {
+                field: "depends_on".into(),
+                message: "line 2: no service named cache".into(),
+            }],
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("line 2: no service named cache"));
+        assert!(html.contains("<option value=\"payments\" selected>"));
+        assert!(html.contains("<option value=\"1\" selected>"));
+        assert!(html.contains("id=\"delete-confirm\""));
+        assert!(html.contains(r#"name="csrf_token" value="msc_token123""#));
+        assert!(html.contains("action=\"/services/api\""));
+    }
 }

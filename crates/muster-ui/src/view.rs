@@ -9,6 +9,8 @@ pub struct Me {
     pub csrf_token: String,
     /// Viewers read but never see write controls.
     pub can_write: bool,
+    /// May edit teams, services and functionalities.
+    pub can_edit_catalog: bool,
 }
 
 /// Asset URLs (with a content hash, so browsers may cache them forever) and
@@ -38,6 +40,10 @@ impl Chrome {
 
     pub fn can_write(&self) -> bool {
         self.me.as_ref().is_some_and(|me| me.can_write)
+    }
+
+    pub fn can_edit_catalog(&self) -> bool {
+        self.me.as_ref().is_some_and(|me| me.can_edit_catalog)
     }
 }
 
@@ -237,4 +243,171 @@ pub struct DeclareForm {
 pub struct FieldMessage {
     pub field: String,
     pub message: String,
+}
+
+/// A link to a team, by name.
+#[derive(Debug, Clone)]
+pub struct TeamRef {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+}
+
+/// A service in a list: who owns it, how critical, and (in dependency and
+/// blast-radius lists) how it is linked.
+#[derive(Debug, Clone)]
+pub struct ServiceRef {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub owner: Option<TeamRef>,
+    pub tier: u8,
+    /// `hard` or `soft`; empty where it does not apply.
+    pub criticality: &'static str,
+    /// Hops from the focus; 0 where it does not apply.
+    pub distance: usize,
+    pub lifecycle: &'static str,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionalityRef {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub owner: Option<TeamRef>,
+    /// `hard` (unusable) or `soft` (degraded); empty where it does not apply.
+    pub criticality: &'static str,
+    pub services: Vec<ServiceRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamRow {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub contact_channel: String,
+    pub members: usize,
+    pub services: usize,
+    pub functionalities: usize,
+}
+
+/// `/catalog`: everything, by name.
+#[derive(Debug, Clone)]
+pub struct CatalogOverview {
+    pub teams: Vec<TeamRow>,
+    pub services: Vec<ServiceRef>,
+    pub functionalities: Vec<FunctionalityRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub email: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamView {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub description: String,
+    pub contact_channel: String,
+    pub escalation_policy: Option<String>,
+    pub members: Vec<MemberRow>,
+    pub services: Vec<ServiceRef>,
+    pub functionalities: Vec<FunctionalityRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceView {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub description: String,
+    pub owner: Option<TeamRef>,
+    pub tier: u8,
+    pub lifecycle: &'static str,
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub links: Vec<LinkView>,
+    pub runbooks: Vec<LinkView>,
+    pub rollback_plan: String,
+    /// What it needs (direct), with criticality.
+    pub dependencies: Vec<ServiceRef>,
+    /// What needs it (direct), with criticality.
+    pub dependants: Vec<ServiceRef>,
+    /// Everything its failure reaches, nearest first.
+    pub impacted_services: Vec<ServiceRef>,
+    pub impacted_functionalities: Vec<FunctionalityRef>,
+    /// Owners of the service and of everything its failure reaches.
+    pub teams_to_involve: Vec<TeamRef>,
+    /// Dependency cycles through it, as `a → b → a`.
+    pub cycles: Vec<String>,
+    /// The neighbourhood as inline SVG, already escaped.
+    pub graph_svg: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionalityView {
+    pub slug: String,
+    pub name: String,
+    pub href: String,
+    pub description: String,
+    pub aliases: Vec<String>,
+    pub owner: Option<TeamRef>,
+    /// The services it stands on directly.
+    pub services: Vec<ServiceRef>,
+    /// What those need, transitively, with how badly.
+    pub backing: Vec<ServiceRef>,
+    pub graph_svg: String,
+}
+
+/// The team form's fields, as typed (or as stored, when editing).
+#[derive(Debug, Clone, Default)]
+pub struct TeamForm {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub contact_channel: String,
+    pub escalation_policy: String,
+    /// `email:role` lines.
+    pub members: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServiceForm {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub owner_team: String,
+    pub tier: String,
+    pub lifecycle: String,
+    pub kind: String,
+    pub rollback_plan: String,
+    /// `service:hard|soft` lines.
+    pub depends_on: String,
+    /// `title url` lines.
+    pub links: String,
+    pub runbooks: String,
+    /// Comma-separated.
+    pub tags: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FunctionalityForm {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    /// One per line.
+    pub aliases: String,
+    pub owner_team: String,
+    /// Service slugs, one per line.
+    pub services: String,
 }

@@ -63,6 +63,18 @@ enum Command {
     /// Manage your API tokens.
     #[command(subcommand)]
     Token(remote::TokenCommand),
+    /// Import a Backstage catalog into the server's catalog.
+    #[command(subcommand)]
+    Catalog(remote::CatalogCommand),
+    /// List, show and edit the catalog's teams and their members.
+    #[command(subcommand)]
+    Team(remote::TeamCommand),
+    /// List, show and edit services and their dependencies; see a failure's blast radius.
+    #[command(subcommand)]
+    Service(remote::ServiceCommand),
+    /// List, show and edit customer-facing functionalities and the services behind them.
+    #[command(subcommand)]
+    Functionality(remote::FunctionalityCommand),
     /// Sign in with email and password and save a profile.
     Login(remote::LoginArgs),
     /// Forget a saved profile (and revoke its token).
@@ -109,6 +121,12 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Incident(cmd) => return remote::run_incident(cmd, &cli.remote).await,
         Command::Token(cmd) => return remote::run_token(cmd, &cli.remote).await,
+        Command::Catalog(cmd) => return remote::run_catalog(cmd, &cli.remote).await,
+        Command::Team(cmd) => return remote::run_team(cmd, &cli.remote).await,
+        Command::Service(cmd) => return remote::run_service(cmd, &cli.remote).await,
+        Command::Functionality(cmd) => {
+            return remote::run_functionality(cmd, &cli.remote).await;
+        }
         Command::Login(args) => return remote::run_login(args, &cli.remote).await,
         Command::Logout => return remote::run_logout(&cli.remote).await,
         Command::Serve {

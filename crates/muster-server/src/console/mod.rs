@@ -8,6 +8,7 @@
 mod actions;
 mod assets;
 mod auth;
+mod catalog;
 mod incidents;
 mod session;
 
@@ -59,6 +60,37 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/notes", post(actions::add_note))
         .route("/incidents/{key}/tasks", post(actions::add_task))
         .route("/incidents/{key}/tasks/{task}", post(actions::update_task))
+        .route("/catalog", get(catalog::overview))
+        .route("/teams", post(catalog::create_team))
+        .route("/teams/new", get(catalog::new_team))
+        .route(
+            "/teams/{slug}",
+            get(catalog::team).post(catalog::update_team),
+        )
+        .route("/teams/{slug}/edit", get(catalog::edit_team))
+        .route("/teams/{slug}/delete", post(catalog::delete_team))
+        .route("/services", post(catalog::create_service))
+        .route("/services/new", get(catalog::new_service))
+        .route(
+            "/services/{slug}",
+            get(catalog::service).post(catalog::update_service),
+        )
+        .route("/services/{slug}/edit", get(catalog::edit_service))
+        .route("/services/{slug}/delete", post(catalog::delete_service))
+        .route("/functionalities", post(catalog::create_functionality))
+        .route("/functionalities/new", get(catalog::new_functionality))
+        .route(
+            "/functionalities/{slug}",
+            get(catalog::functionality).post(catalog::update_functionality),
+        )
+        .route(
+            "/functionalities/{slug}/edit",
+            get(catalog::edit_functionality),
+        )
+        .route(
+            "/functionalities/{slug}/delete",
+            post(catalog::delete_functionality),
+        )
         .route("/logout", post(auth::logout))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(auth::setup_form).post(auth::setup))

@@ -46,6 +46,7 @@ impl ConsoleUser {
             name: self.principal.user.name.clone(),
             csrf_token: self.csrf_token.clone(),
             can_write: self.principal.actor.can(Permission::WriteIncidents),
+            can_edit_catalog: self.principal.actor.can(Permission::ManageCatalog),
         }
     }
 

@@ -31,6 +31,8 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
             private,
             started_at,
             detected_at,
+            services,
+            functionalities,
         } => {
             let body = DeclareIncident {
                 title,
@@ -42,8 +44,8 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
                 private,
                 started_at,
                 detected_at,
-                services: Vec::new(),
-                functionalities: Vec::new(),
+                services,
+                functionalities,
             };
             let incident = client.declare_incident(&body).await?;
             show_summary(&incident, json)

@@ -1,5 +1,5 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
-//! `login` and `logout`.
+//! `team ...`, `service ...`, `functionality ...`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -19,6 +19,8 @@
 //! Errors go to stderr as `error: <message>`, then one `  <field>: <problem>` line per field
 //! the server complained about.
 
+mod catalog;
+mod import;
 mod incident;
 mod output;
 mod profile;
@@ -31,6 +33,11 @@ use std::process::ExitCode;
 use jiff::Timestamp;
 use muster_client::{Client, ClientError};
 use uuid::Uuid;
+
+pub use catalog::{
+    FunctionalityCommand, ServiceCommand, TeamCommand, run_functionality, run_service, run_team,
+};
+pub use import::CatalogCommand;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REJECTED: u8 = 1;
@@ -118,6 +125,13 @@ pub enum IncidentCommand {
         /// When the problem was detected (RFC 3339).
         #[arg(long, value_parser = parse_timestamp)]
         detected_at: Option<Timestamp>,
+        /// A service it is on; its blast radius and owners are recorded. Repeatable.
+        #[arg(long = "service", value_name = "SERVICE")]
+        services: Vec<String>,
+        /// A functionality it is on, by name or in customers' words
+        /// ("can't log in" finds Login); its owner is recorded. Repeatable.
+        #[arg(long = "functionality", value_name = "WORDS")]
+        functionalities: Vec<String>,
     },
     /// List incidents, newest first.
     List {
@@ -275,6 +289,10 @@ pub struct LoginArgs {
 
 pub async fn run_incident(cmd: IncidentCommand, opts: &RemoteOptions) -> ExitCode {
     finish(incident::run(cmd, opts).await)
+}
+
+pub async fn run_catalog(cmd: CatalogCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(import::run(cmd, opts).await)
 }
 
 pub async fn run_token(cmd: TokenCommand, opts: &RemoteOptions) -> ExitCode {

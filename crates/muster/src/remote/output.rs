@@ -159,6 +159,24 @@ pub(crate) fn incident_summary(incident: &Incident, names: &Names) -> String {
     if !incident.impact.is_empty() {
         row("Impact", incident.impact.clone());
     }
+    let affected = &incident.affected;
+    if !affected.services.is_empty() {
+        row("Services", affected.services.join(", "));
+    }
+    if !affected.functionalities.is_empty() {
+        let lost: Vec<String> = affected
+            .functionalities
+            .iter()
+            .map(|f| match f.criticality.as_str() {
+                "hard" => format!("{} (down)", f.functionality),
+                _ => format!("{} (degraded)", f.functionality),
+            })
+            .collect();
+        row("Customers", lost.join(", "));
+    }
+    if !affected.teams.is_empty() {
+        row("Teams", affected.teams.join(", "));
+    }
     finish(&table)
 }
 
