@@ -1021,3 +1021,105 @@ async fn viewers_read_the_catalog_but_get_no_catalog_forms() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn declaring_in_customers_words_finds_the_functionality_and_its_owners() {
+    use muster_core::catalog::{Functionality, Lifecycle, Service, Team};
+    use muster_core::{Slug, UserRole};
+    let (test, mut console, csrf) = signed_in().await;
+    let (_, secret) = test
+        .app
+        .issue_admin_token(support::ADMIN_EMAIL, UserRole::Admin, "catalog set-up")
+        .await
+        .unwrap();
+    let actor = test.app.authenticate_token(&secret).await.unwrap().actor;
+    let slug = |s: &str| Slug::parse("slug", s).unwrap();
+    test.app
+        .put_team(
+            &actor,
+            Team {
+                slug: slug("identity"),
+                name: "Identity".into(),
+                description: String::new(),
+                contact_channel: String::new(),
+                escalation_policy: None,
+                members: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    test.app
+        .put_service(
+            &actor,
+            Service {
+                slug: slug("auth"),
+                name: "Auth".into(),
+                description: String::new(),
+                owner_team: Some(slug("identity")),
+                tier: 1,
+                lifecycle: Lifecycle::Production,
+                kind: "service".into(),
+                links: vec![],
+                runbooks: vec![],
+                rollback_plan: String::new(),
+                tags: vec![],
+                depends_on: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    test.app
+        .put_functionality(
+            &actor,
+            Functionality {
+                slug: slug("login"),
+                name: "Login".into(),
+                description: "Signing in".into(),
+                aliases: vec![],
+                owner_team: Some(slug("identity")),
+                services: vec![slug("auth")],
+            },
+        )
+        .await
+        .unwrap();
+
+    let form = console.get("/incidents/new").await;
+    assert!(
+        form.body.contains(r#"<option value="Login">"#),
+        "the picker suggests functionalities"
+    );
+    assert!(
+        form.body.contains(r#"<option value="auth">"#),
+        "and services"
+    );
+    let declared = console
+        .post(
+            "/incidents",
+            &format!("csrf_token={csrf}&title=Login+broken&functionality=can%27t+log+in"),
+        )
+        .await;
+    assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.body);
+    let page = console.get("/incidents/INC-1").await;
+    assert!(
+        page.body.contains("login unavailable"),
+        "the impact is on the timeline"
+    );
+    assert!(page.body.contains("identity"));
+
+    let refused = console
+        .post(
+            "/incidents",
+            &format!("csrf_token={csrf}&title=Odd&functionality=the+weather&services=nope"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("no functionality matches"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="the weather""#),
+        "what was typed is kept"
+    );
+}

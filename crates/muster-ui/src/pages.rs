@@ -62,6 +62,10 @@ pub struct DeclarePage {
     pub severities: Vec<OptionView>,
     pub guide: Vec<SeverityBadge>,
     pub errors: Vec<FieldMessage>,
+    /// Suggestions for the "what can't customers do" picker.
+    pub functionality_names: Vec<String>,
+    /// Suggestions for the services field.
+    pub service_names: Vec<String>,
 }
 
 /// Pages with a form whose fields show their own errors.

@@ -236,6 +236,10 @@ pub struct DeclareForm {
     pub tags: String,
     pub drill: bool,
     pub private: bool,
+    /// What customers cannot do, in their words ("can't log in").
+    pub functionality: String,
+    /// Comma-separated service names.
+    pub services: String,
 }
 
 /// A field-level error, for the field's label.

@@ -212,7 +212,7 @@ pub async fn list(
     Ok(render(status, &page))
 }
 
-fn declare_page(
+async fn declare_page(
     state: &AppState,
     user: &ConsoleUser,
     form: DeclareForm,
@@ -220,7 +220,23 @@ fn declare_page(
     errors: Vec<FieldMessage>,
 ) -> DeclarePage {
     let scale = &state.app.settings().severities;
+    // The pickers only suggest; declaring must work even if the catalog cannot be read.
+    let catalog = state
+        .app
+        .catalog(&user.principal.actor)
+        .await
+        .unwrap_or_default();
     DeclarePage {
+        functionality_names: catalog
+            .functionalities
+            .iter()
+            .map(|f| f.name.clone())
+            .collect(),
+        service_names: catalog
+            .services
+            .iter()
+            .map(|s| s.slug.to_string())
+            .collect(),
         chrome: user.chrome(),
         flash: (!errors.is_empty()).then(|| {
             Flash::error("The incident was not declared: please fix the fields marked below.")
@@ -235,7 +251,7 @@ fn declare_page(
 pub async fn new(State(state): State<AppState>, user: ConsoleUser) -> Response {
     render(
         StatusCode::OK,
-        &declare_page(&state, &user, DeclareForm::default(), "", Vec::new()),
+        &declare_page(&state, &user, DeclareForm::default(), "", Vec::new()).await,
     )
 }
 
@@ -249,6 +265,10 @@ pub struct DeclareInput {
     tags: String,
     drill: Option<String>,
     private: Option<String>,
+    /// What customers cannot do, in their words.
+    functionality: String,
+    /// Comma-separated service names.
+    services: String,
 }
 
 pub(super) fn split_tags(raw: &str) -> Vec<String> {
@@ -275,7 +295,16 @@ pub async fn declare(
         detected_at: None,
         affected: Default::default(),
     };
-    match state.app.declare_incident(&user.principal.actor, new).await {
+    let services = split_tags(&input.services);
+    let functionalities: Vec<String> = Some(input.functionality.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .into_iter()
+        .collect();
+    let declared = state
+        .app
+        .declare_incident_on(&user.principal.actor, new, &services, &functionalities)
+        .await;
+    match declared {
         Ok(incident) => Ok(Redirect::to(&present::incident_href(&incident)).into_response()),
         Err(AppError::Invalid(fields)) => {
             let errors = fields
@@ -292,8 +321,10 @@ pub async fn declare(
                 tags: input.tags,
                 drill: input.drill.is_some(),
                 private: input.private.is_some(),
+                functionality: input.functionality,
+                services: input.services,
             };
-            let page = declare_page(&state, &user, form, &input.severity, errors);
+            let page = declare_page(&state, &user, form, &input.severity, errors).await;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(error) => Err(user.fail(error)),
