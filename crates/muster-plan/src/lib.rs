@@ -3,3 +3,4 @@
 //! problem reported at its `file:line`.
 
 pub mod backstage;
+pub mod plan;

@@ -359,3 +359,29 @@ async fn declaring_on_a_functionality_in_customers_words_records_its_owners() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalog_sync_may_be_larger_than_other_requests() {
+    let app = TestApp::sqlite().await;
+    let token = app.token("root@example.com", UserRole::Admin).await;
+    let about = "x".repeat(400);
+    let services: Vec<Value> = (0..3_000)
+        .map(|n| json!({"slug": format!("svc-{n}"), "owner_team": "team-a", "description": about}))
+        .collect();
+    let body = json!({"teams": [{"slug": "team-a"}], "services": services, "source": "generated"});
+    assert!(
+        body.to_string().len() > 1024 * 1024,
+        "the point is a body over the usual 1 MiB"
+    );
+    let (status, result) = call(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/catalog/sync",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["changes"].as_array().map(Vec::len), Some(3_001));
+    app.stop().await;
+}

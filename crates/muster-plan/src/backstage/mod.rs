@@ -68,12 +68,12 @@
 //! entity's first line.
 
 mod entity;
-mod fields;
+pub(crate) mod fields;
 mod load;
 mod map;
 mod node;
 mod services;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use services::{DEFAULT_TIER, ROLLBACK_ANNOTATION, TIER_ANNOTATION};
 

@@ -8,14 +8,19 @@ mod incidents;
 mod meta;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+
+/// Largest whole-catalog document `POST /api/v1/catalog/sync` accepts.
+pub const CATALOG_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -107,5 +112,7 @@ fn routes() -> OpenApiRouter<AppState> {
             catalog::delete_functionality
         ))
         .routes(routes!(catalog::backing))
-        .routes(routes!(catalog::sync))
+        // A whole catalog (10,000 services is a few MB) is far larger than any
+        // other request; only this route accepts that much.
+        .routes(routes!(catalog::sync).layer(DefaultBodyLimit::max(CATALOG_BODY_LIMIT)))
 }
