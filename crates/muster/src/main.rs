@@ -66,6 +66,9 @@ enum Command {
     /// Import a Backstage catalog into the server's catalog.
     #[command(subcommand)]
     Catalog(remote::CatalogCommand),
+    /// The incident plan as code: validate, list stale documents, diff and apply.
+    #[command(subcommand)]
+    Plan(remote::PlanCommand),
     /// List, show and edit the catalog's teams and their members.
     #[command(subcommand)]
     Team(remote::TeamCommand),
@@ -122,6 +125,7 @@ async fn main() -> ExitCode {
         Command::Incident(cmd) => return remote::run_incident(cmd, &cli.remote).await,
         Command::Token(cmd) => return remote::run_token(cmd, &cli.remote).await,
         Command::Catalog(cmd) => return remote::run_catalog(cmd, &cli.remote).await,
+        Command::Plan(cmd) => return remote::run_plan(cmd, &cli.remote).await,
         Command::Team(cmd) => return remote::run_team(cmd, &cli.remote).await,
         Command::Service(cmd) => return remote::run_service(cmd, &cli.remote).await,
         Command::Functionality(cmd) => {

@@ -23,6 +23,7 @@ mod catalog;
 mod import;
 mod incident;
 mod output;
+mod plan;
 mod profile;
 mod token;
 
@@ -38,6 +39,7 @@ pub use catalog::{
     FunctionalityCommand, ServiceCommand, TeamCommand, run_functionality, run_service, run_team,
 };
 pub use import::CatalogCommand;
+pub use plan::PlanCommand;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REJECTED: u8 = 1;
@@ -293,6 +295,10 @@ pub async fn run_incident(cmd: IncidentCommand, opts: &RemoteOptions) -> ExitCod
 
 pub async fn run_catalog(cmd: CatalogCommand, opts: &RemoteOptions) -> ExitCode {
     finish(import::run(cmd, opts).await)
+}
+
+pub async fn run_plan(cmd: PlanCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(plan::run(cmd, opts).await)
 }
 
 pub async fn run_token(cmd: TokenCommand, opts: &RemoteOptions) -> ExitCode {
