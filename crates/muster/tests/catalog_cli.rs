@@ -3,68 +3,8 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{BINARY, admin_token, start};
-use serde_json::{Value, json};
-
-struct Cli {
-    url: String,
-    token: String,
-    home: tempfile::TempDir,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BINARY)
-            .args(args)
-            .env("MUSTER_URL", &self.url)
-            .env("MUSTER_TOKEN", &self.token)
-            .env("XDG_CONFIG_HOME", self.home.path())
-            .env("HOME", self.home.path())
-            .env_remove("MUSTER_PROFILE")
-            .output()
-            .expect("run muster")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "muster {args:?} failed ({:?}): {}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    fn code(&self, args: &[&str]) -> (i32, String) {
-        let output = self.run(args);
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    /// The API's own answer, to compare the CLI's JSON with.
-    fn api(&self, path: &str) -> Value {
-        reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/{path}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .expect("GET")
-            .error_for_status()
-            .expect("2xx")
-            .json()
-            .expect("JSON")
-    }
-}
+use common::{Cli, admin_token, start};
+use serde_json::json;
 
 fn assert_contains(text: &str, expected: &[&str], what: &str) {
     for e in expected {

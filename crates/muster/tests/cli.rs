@@ -3,55 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{BINARY, admin_token, start};
+use common::{BINARY, Cli, admin_token, start};
 use serde_json::Value;
-
-struct Cli {
-    url: String,
-    token: String,
-    home: tempfile::TempDir,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BINARY)
-            .args(args)
-            .env("MUSTER_URL", &self.url)
-            .env("MUSTER_TOKEN", &self.token)
-            .env("XDG_CONFIG_HOME", self.home.path())
-            .env("HOME", self.home.path())
-            .env_remove("MUSTER_PROFILE")
-            .output()
-            .expect("run muster")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "muster {args:?} failed ({:?}): {}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    fn code(&self, args: &[&str]) -> (i32, String) {
-        let output = self.run(args);
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-}
 
 #[test]
 fn a_responder_runs_an_incident_from_the_terminal() {

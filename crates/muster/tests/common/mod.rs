@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_muster");
@@ -107,5 +107,64 @@ pub async fn stored_notes(base: &str, token: &str) -> std::collections::HashSet<
             Some(next) => cursor = next.to_owned(),
             None => return notes,
         }
+    }
+}
+
+/// The CLI pointed at one server with one token, in a home of its own.
+pub struct Cli {
+    pub url: String,
+    pub token: String,
+    pub home: tempfile::TempDir,
+}
+
+impl Cli {
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BINARY)
+            .args(args)
+            .env("MUSTER_URL", &self.url)
+            .env("MUSTER_TOKEN", &self.token)
+            .env("XDG_CONFIG_HOME", self.home.path())
+            .env("HOME", self.home.path())
+            .env_remove("MUSTER_PROFILE")
+            .output()
+            .expect("run muster")
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "muster {args:?} failed ({:?}): {}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["--output", "json"]);
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+
+    pub fn code(&self, args: &[&str]) -> (i32, String) {
+        let output = self.run(args);
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// The API's own answer, to compare the CLI's JSON with.
+    pub fn api(&self, path: &str) -> serde_json::Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("GET")
+            .error_for_status()
+            .expect("2xx")
+            .json()
+            .expect("JSON")
     }
 }
