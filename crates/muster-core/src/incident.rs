@@ -5,10 +5,12 @@
 //! commits both together, compare-and-swap on `version`.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use jiff::Timestamp;
+
+mod status;
+
+pub use status::IncidentStatus;
 
 use crate::catalog::impact::IncidentImpact;
 use crate::error::{DomainError, Validation};
@@ -20,64 +22,6 @@ use crate::task::{self, NewTask, Task, TaskPatch};
 use crate::text;
 use crate::timeline::TimelineEvent;
 use crate::user::{Actor, Permission};
-
-/// Where an incident stands, derived from the latest milestone reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IncidentStatus {
-    /// Declared; nobody has acknowledged it yet.
-    Active,
-    Acknowledged,
-    Mitigated,
-    Resolved,
-    Closed,
-}
-
-impl IncidentStatus {
-    pub const ALL: [IncidentStatus; 5] = [
-        Self::Active,
-        Self::Acknowledged,
-        Self::Mitigated,
-        Self::Resolved,
-        Self::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Acknowledged => "acknowledged",
-            Self::Mitigated => "mitigated",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-        }
-    }
-
-    fn of(milestones: &Milestones) -> Self {
-        match milestones.latest() {
-            Some(Milestone::Closed) => Self::Closed,
-            Some(Milestone::Resolved) => Self::Resolved,
-            Some(Milestone::Mitigated) => Self::Mitigated,
-            Some(Milestone::Acknowledged) => Self::Acknowledged,
-            _ => Self::Active,
-        }
-    }
-}
-
-impl fmt::Display for IncidentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for IncidentStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown status {s:?}; expected one of active, acknowledged, mitigated, resolved, closed"
-            )
-        })
-    }
-}
 
 /// Someone taking part in the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,31 +111,6 @@ pub enum IncidentDecision {
 pub struct IncidentRules<'a> {
     pub severities: &'a SeverityScale,
     pub roles: &'a RoleCatalog,
-}
-
-/// One line for the timeline: what customers lose and who is involved.
-fn impact_summary(impact: &IncidentImpact) -> String {
-    let mut parts = Vec::new();
-    if !impact.services.is_empty() {
-        let names: Vec<String> = impact.services.iter().map(ToString::to_string).collect();
-        parts.push(format!("on {}", names.join(", ")));
-    }
-    if !impact.functionalities.is_empty() {
-        let names: Vec<String> = impact
-            .functionalities
-            .iter()
-            .map(|(slug, criticality)| match criticality {
-                crate::catalog::Criticality::Hard => format!("{slug} unavailable"),
-                crate::catalog::Criticality::Soft => format!("{slug} degraded"),
-            })
-            .collect();
-        parts.push(format!("customers: {}", names.join(", ")));
-    }
-    if !impact.teams.is_empty() {
-        let names: Vec<String> = impact.teams.iter().map(ToString::to_string).collect();
-        parts.push(format!("teams: {}", names.join(", ")));
-    }
-    format!("Impact: {}", parts.join("; "))
 }
 
 fn require(actor: &Actor, permission: Permission) -> Result<(), DomainError> {
@@ -296,7 +215,7 @@ impl Incident {
         }];
         if !incident.affected.is_empty() {
             events.push(TimelineEvent::ImpactAssessed {
-                summary: impact_summary(&incident.affected),
+                summary: incident.affected.summary(),
             });
         }
         Ok((incident, events))

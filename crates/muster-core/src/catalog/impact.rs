@@ -21,6 +21,36 @@ impl IncidentImpact {
     pub fn is_empty(&self) -> bool {
         self.services.is_empty() && self.functionalities.is_empty() && self.teams.is_empty()
     }
+
+    /// One line for the timeline: what customers lose and who is involved.
+    pub fn summary(&self) -> String {
+        let names = |slugs: &[Slug]| {
+            slugs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !self.services.is_empty() {
+            parts.push(format!("on {}", names(&self.services)));
+        }
+        if !self.functionalities.is_empty() {
+            let lost: Vec<String> = self
+                .functionalities
+                .iter()
+                .map(|(slug, criticality)| match criticality {
+                    Criticality::Hard => format!("{slug} unavailable"),
+                    Criticality::Soft => format!("{slug} degraded"),
+                })
+                .collect();
+            parts.push(format!("customers: {}", lost.join(", ")));
+        }
+        if !self.teams.is_empty() {
+            parts.push(format!("teams: {}", names(&self.teams)));
+        }
+        format!("Impact: {}", parts.join("; "))
+    }
 }
 
 fn worst(slug: &Slug, criticality: Criticality, lost: &mut BTreeMap<Slug, Criticality>) {
@@ -117,6 +147,10 @@ mod tests {
     #[test]
     fn a_functionality_is_lost_and_its_owner_is_involved() {
         let impact = assess(&catalog(), &[], &[slug("login")]);
+        assert_eq!(
+            impact.summary(),
+            "Impact: customers: login unavailable; teams: identity"
+        );
         assert_eq!(
             impact.functionalities,
             vec![(slug("login"), Criticality::Hard)]

@@ -1,0 +1,500 @@
+//! Each document's own fields, by kind, and the review fields every kind has.
+
+use muster_core::catalog::Link;
+
+use super::{BUILTIN_ROLES, Doc};
+use crate::backstage::fields;
+use crate::backstage::yaml::Node;
+use crate::plan::{Kind, Period, PeriodUnit, rules};
+
+const CONDITIONS: [&str; 3] = ["unavailable", "degraded", "bug"];
+const FUNCTIONS: [&str; 6] = [
+    "customer_support",
+    "legal",
+    "finance",
+    "marketing",
+    "sales",
+    "engineering",
+];
+const CHANNELS: [&str; 5] = ["email", "webhook", "slack", "teams", "matrix"];
+const ACTIONS: [&str; 9] = [
+    "assign_role",
+    "page_team",
+    "assemble_task_force",
+    "create_tasks",
+    "notify_stakeholders",
+    "post_update",
+    "draft_status_update",
+    "webhook",
+    "manual",
+];
+
+pub(super) fn review(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    let required = d.doc.kind.requires_review();
+    match d.str_at(&node, &["owner"], &["owner"]) {
+        Some(owner) => {
+            d.reference(Kind::Team, owner, &["owner"], rules::UNKNOWN_REFERENCE);
+        }
+        None if required => d.push(
+            &[],
+            None,
+            rules::MISSING_REVIEW,
+            "owner is required (a team)".into(),
+        ),
+        None => {}
+    }
+    match d.str_at(&node, &["review_every"], &["review_every"]) {
+        Some(raw) if Period::parse(raw, &Period::REVIEW_UNITS).is_none() => d.push(
+            &["review_every"],
+            None,
+            rules::INVALID_DURATION,
+            format!("review_every: expected a period such as 90d, 12w, 6m or 1y, got {raw:?}"),
+        ),
+        Some(_) => {}
+        None if required => d.push(
+            &[],
+            None,
+            rules::MISSING_REVIEW,
+            "review_every is required (e.g. 90d)".into(),
+        ),
+        None => {}
+    }
+    match d.str_at(&node, &["last_reviewed"], &["last_reviewed"]) {
+        Some(raw) if raw.trim().parse::<jiff::civil::Date>().is_err() => d.push(
+            &["last_reviewed"],
+            None,
+            rules::INVALID_FIELD,
+            format!("last_reviewed: expected a date YYYY-MM-DD, got {raw:?}"),
+        ),
+        Some(_) => {}
+        None if required => d.push(
+            &[],
+            None,
+            rules::MISSING_REVIEW,
+            "last_reviewed is required (YYYY-MM-DD)".into(),
+        ),
+        None => {}
+    }
+}
+
+pub(super) fn severity(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    if d.integer(&node, &["rank"], &["rank"], (1, 100)).is_none()
+        && fields::node_at(&node, &["rank"]).ok().flatten().is_none()
+    {
+        d.push(
+            &[],
+            None,
+            rules::INVALID_FIELD,
+            "rank is required (1 = worst)".into(),
+        );
+    }
+    d.str_at(&node, &["description"], &["description"]);
+}
+
+pub(super) fn matrix(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    let at = ["rules"];
+    let items = d.maps(&node, &at);
+    if items.is_empty() {
+        d.push(
+            &at,
+            None,
+            rules::INVALID_FIELD,
+            "rules: list at least one rule".into(),
+        );
+    }
+    for rule in items {
+        if let Some(condition) = d.required(rule, &["condition"], &at) {
+            d.one_of(&condition, &CONDITIONS, "condition", &at);
+        }
+        d.integer(
+            rule,
+            &["tier"],
+            &at,
+            (1, i64::from(muster_core::catalog::TIER_MAX)),
+        );
+        d.refer(Kind::Functionality, rule, &["functionality"], &at);
+        if let Some(severity) = d.required(rule, &["severity"], &at) {
+            d.reference(Kind::Severity, &severity, &at, rules::UNKNOWN_REFERENCE);
+        }
+    }
+}
+
+pub(super) fn task_force(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    let at = ["members"];
+    for member in d.maps(&node, &at) {
+        if let Some(function) = d.required(member, &["function"], &at) {
+            d.one_of(&function, &FUNCTIONS, "function", &at);
+        }
+        let team = d.str_at(member, &["team"], &at);
+        if let Some(team) = team {
+            d.reference(Kind::Team, team, &at, rules::UNKNOWN_REFERENCE);
+        }
+        let contact = d.str_at(member, &["contact"], &at);
+        if let Some(contact) = contact {
+            email(d, contact, &at);
+        }
+        if team.is_none() && contact.is_none() {
+            d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "a task force member needs a team, a contact, or both".into(),
+            );
+        }
+    }
+    d.refer(
+        Kind::Severity,
+        &node,
+        &["join_at_severity"],
+        &["join_at_severity"],
+    );
+}
+
+fn email(d: &mut Doc<'_>, raw: &str, at: &[&str]) {
+    if let Err(error) = muster_core::user::email("email", raw) {
+        d.push(at, Some(raw), rules::INVALID_FIELD, error.message);
+    }
+}
+
+pub(super) fn stakeholders(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    for member in d.strings(&node, &["members"], &["members"]) {
+        email(d, member, &["members"]);
+    }
+    let at = ["channels"];
+    for channel in d.maps(&node, &at) {
+        if let Some(kind) = d.required(channel, &["kind"], &at) {
+            d.one_of(&kind, &CHANNELS, "kind", &at);
+        }
+        d.required(channel, &["target"], &at);
+    }
+    d.time_zone(&node, &["time_zone"], &["time_zone"]);
+    let at = ["policies"];
+    let policies = d.maps(&node, &at);
+    if policies.is_empty() {
+        d.push(
+            &at,
+            None,
+            rules::INVALID_FIELD,
+            "policies: list at least one notification policy".into(),
+        );
+    }
+    for policy in policies {
+        for severity in d.strings(policy, &["severities"], &at) {
+            d.reference(Kind::Severity, severity, &at, rules::UNKNOWN_REFERENCE);
+        }
+        match fields::node_at(policy, &["when"]) {
+            Ok(Some(Node::String(when)))
+                if when == "immediately" || when == "next_business_morning" => {}
+            Ok(Some(Node::Map(_))) => {
+                if d.integer(policy, &["when", "after_minutes"], &at, (1, 10_080))
+                    .is_none()
+                    && fields::node_at(policy, &["when", "after_minutes"])
+                        .ok()
+                        .flatten()
+                        .is_none()
+                {
+                    d.push(
+                        &at,
+                        None,
+                        rules::INVALID_FIELD,
+                        "when: expected {after_minutes: N}".into(),
+                    );
+                }
+            }
+            Ok(Some(Node::String(when))) => d.push(
+                &at,
+                Some(when),
+                rules::INVALID_FIELD,
+                format!("when: expected immediately, {{after_minutes: N}} or next_business_morning, got {when:?}"),
+            ),
+            _ => d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "when: expected immediately, {after_minutes: N} or next_business_morning".into(),
+            ),
+        }
+        if fields::node_at(policy, &["when"]).ok().flatten()
+            == Some(&Node::String("next_business_morning".into()))
+            && fields::node_at(&node, &["time_zone"])
+                .ok()
+                .flatten()
+                .is_none()
+        {
+            d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "next_business_morning needs the group's time_zone".into(),
+            );
+        }
+    }
+}
+
+pub(super) fn escalation(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    let at = ["steps"];
+    let steps = d.maps(&node, &at);
+    if steps.is_empty() {
+        d.push(
+            &at,
+            None,
+            rules::INVALID_FIELD,
+            "steps: list at least one step".into(),
+        );
+    }
+    for step in steps {
+        let targets = d.maps(step, &["targets"]);
+        if targets.is_empty() {
+            d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "every step needs at least one target".into(),
+            );
+        }
+        for target in targets {
+            let mut kinds = 0;
+            if let Some(schedule) = d.str_at(target, &["schedule"], &at) {
+                kinds += 1;
+                d.reference(Kind::Schedule, schedule, &at, rules::UNKNOWN_REFERENCE);
+            }
+            if let Some(team) = d.str_at(target, &["team"], &at) {
+                kinds += 1;
+                d.reference(Kind::Team, team, &at, rules::UNKNOWN_REFERENCE);
+            }
+            if let Some(user) = d.str_at(target, &["user"], &at) {
+                kinds += 1;
+                email(d, user, &at);
+            }
+            if kinds != 1 {
+                d.push(
+                    &at,
+                    None,
+                    rules::INVALID_FIELD,
+                    "a target is exactly one of schedule, team or user".into(),
+                );
+            }
+        }
+        d.integer(step, &["delay_minutes"], &at, (0, 1_440));
+    }
+    d.integer(&node, &["repeat"], &["repeat"], (0, 10));
+}
+
+pub(super) fn schedule(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    if fields::node_at(&node, &["time_zone"])
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        d.push(
+            &[],
+            None,
+            rules::INVALID_FIELD,
+            "time_zone is required".into(),
+        );
+    }
+    d.time_zone(&node, &["time_zone"], &["time_zone"]);
+    let at = ["rotations"];
+    let rotations = d.maps(&node, &at);
+    if rotations.is_empty() {
+        d.push(
+            &at,
+            None,
+            rules::INVALID_FIELD,
+            "rotations: list at least one rotation".into(),
+        );
+    }
+    for rotation in rotations {
+        let participants = d.strings(rotation, &["participants"], &at);
+        if participants.is_empty() {
+            d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "every rotation needs participants".into(),
+            );
+        }
+        for participant in participants {
+            email(d, participant, &at);
+        }
+        if let Some(shift) = d.required(rotation, &["shift"], &at)
+            && Period::parse(&shift, &Period::SHIFT_UNITS).is_none()
+        {
+            d.push(
+                &at,
+                Some(&shift),
+                rules::INVALID_DURATION,
+                format!("shift: expected a length such as 12h, 1d or 1w, got {shift:?}"),
+            );
+        }
+        if let Some(handoff) = d.str_at(rotation, &["handoff"], &at)
+            && handoff.parse::<jiff::civil::Time>().is_err()
+        {
+            d.push(
+                &at,
+                Some(handoff),
+                rules::INVALID_FIELD,
+                format!("handoff: expected a time HH:MM, got {handoff:?}"),
+            );
+        }
+    }
+}
+
+pub(super) fn runbook(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    let at = ["conditions"];
+    if let Err(problem) = fields::node_at(&node, &["conditions", "x"]) {
+        d.problem(problem);
+    }
+    d.refer(
+        Kind::Severity,
+        &node,
+        &["conditions", "severity_at_least"],
+        &["conditions", "severity_at_least"],
+    );
+    d.refer(
+        Kind::Functionality,
+        &node,
+        &["conditions", "functionality"],
+        &["conditions", "functionality"],
+    );
+    d.refer(
+        Kind::Service,
+        &node,
+        &["conditions", "service"],
+        &["conditions", "service"],
+    );
+    d.refer(
+        Kind::Team,
+        &node,
+        &["conditions", "team"],
+        &["conditions", "team"],
+    );
+    d.str_at(&node, &["conditions", "tag"], &at);
+    if let Ok(Some(drill)) = fields::node_at(&node, &["conditions", "drill"])
+        && !matches!(drill, Node::Bool(_))
+    {
+        d.push(
+            &["conditions", "drill"],
+            None,
+            rules::INVALID_FIELD,
+            "drill: expected true or false".into(),
+        );
+    }
+    let at = ["steps"];
+    let steps = d.maps(&node, &at);
+    if steps.is_empty() {
+        d.push(
+            &at,
+            None,
+            rules::INVALID_FIELD,
+            "steps: list at least one step".into(),
+        );
+    }
+    for step in steps {
+        d.required(step, &["name"], &at);
+        let Some(action) = d.required(step, &["action"], &at) else {
+            continue;
+        };
+        if !d.one_of(&action, &ACTIONS, "action", &at) {
+            continue;
+        }
+        let needs = |key: &'static str| -> Option<&'static str> {
+            match (action.as_str(), key) {
+                ("assign_role", "role")
+                | ("page_team", "team")
+                | ("notify_stakeholders", "group")
+                | ("webhook", "url") => Some(key),
+                _ => None,
+            }
+        };
+        for key in ["role", "team", "group", "url"] {
+            if needs(key).is_some() && fields::node_at(step, &[key]).ok().flatten().is_none() {
+                d.push(
+                    &at,
+                    Some(&action),
+                    rules::INVALID_FIELD,
+                    format!("a {action} step needs {key}"),
+                );
+            }
+        }
+        if let Some(role) = d.str_at(step, &["role"], &at)
+            && !BUILTIN_ROLES.contains(&role)
+        {
+            d.reference(Kind::Role, role, &at, rules::UNKNOWN_REFERENCE);
+        }
+        d.refer(Kind::Team, step, &["team"], &at);
+        d.refer(Kind::StakeholderGroup, step, &["group"], &at);
+        d.refer(Kind::TaskForce, step, &["task_force"], &at);
+        d.refer(Kind::StatusPageComponent, step, &["component"], &at);
+        if let Some(url) = d.str_at(step, &["url"], &at)
+            && let Err(error) = Link::new("url", "", url)
+        {
+            d.push(&at, Some(url), rules::INVALID_FIELD, error.message);
+        }
+        d.strings(step, &["tasks"], &at);
+    }
+}
+
+pub(super) fn scenario(d: &mut Doc<'_>) {
+    let node = d.doc.node.clone();
+    d.str_at(&node, &["description"], &["description"]);
+    let runbooks = d.strings(&node, &["runbooks"], &["runbooks"]);
+    if runbooks.is_empty() {
+        d.push(
+            &["runbooks"],
+            None,
+            rules::SCENARIO_UNKNOWN_RUNBOOK,
+            "runbooks: list the runbooks this scenario exercises".into(),
+        );
+    }
+    for runbook in runbooks {
+        d.reference(
+            Kind::Runbook,
+            runbook,
+            &["runbooks"],
+            rules::SCENARIO_UNKNOWN_RUNBOOK,
+        );
+    }
+    let at = ["expected_timeline"];
+    for entry in d.maps(&node, &at) {
+        if let Some(when) = d.required(entry, &["at"], &at) {
+            let ok = when.strip_prefix("T+").is_some_and(|rest| {
+                rest.parse::<u32>().is_err()
+                    && Period::parse(rest, &[PeriodUnit::Hours, PeriodUnit::Days]).is_some()
+                    || rest
+                        .strip_suffix("m")
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                    || rest
+                        .strip_suffix("s")
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+            });
+            if !ok {
+                d.push(
+                    &at,
+                    Some(&when),
+                    rules::INVALID_DURATION,
+                    format!("at: expected T+<n>m, T+<n>h or T+<n>d, got {when:?}"),
+                );
+            }
+        }
+        let milestone = d.str_at(entry, &["milestone"], &at).is_some();
+        let action = d.str_at(entry, &["action"], &at).is_some();
+        if milestone == action {
+            d.push(
+                &at,
+                None,
+                rules::INVALID_FIELD,
+                "a timeline entry has either milestone or action".into(),
+            );
+        }
+    }
+    d.strings(&node, &["action_items"], &["action_items"]);
+}
