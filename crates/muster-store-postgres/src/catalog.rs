@@ -7,9 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use muster_core::catalog::changes::{CatalogChanges, Change, ChangeKind, EntryKind};
-use muster_core::catalog::{Catalog, Criticality, Functionality, Link, Service, Team, TeamMember};
+use muster_core::catalog::{Catalog, Functionality, Service, Team};
 use muster_core::{Slug, Timestamp, User};
-use muster_store::{CatalogStore, CatalogWrite, StoreError};
+use muster_store::{
+    CatalogRow, CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog,
+};
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 
@@ -451,29 +453,20 @@ async fn apply(
     .await
 }
 
-fn group<T>(rows: Vec<(String, T)>) -> BTreeMap<String, Vec<T>> {
-    let mut grouped: BTreeMap<String, Vec<T>> = BTreeMap::new();
-    for (key, value) in rows {
-        grouped.entry(key).or_default().push(value);
+/// A row as the shared catalog assembly reads it.
+struct Row<'a>(&'a PgRow);
+
+impl CatalogRow for Row<'_> {
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        get(self.0, column)
     }
-    grouped
-}
-
-fn pairs<T>(
-    rows: &[PgRow],
-    key: &str,
-    value: impl Fn(&PgRow) -> Result<T, StoreError>,
-) -> Result<Vec<(String, T)>, StoreError> {
-    rows.iter()
-        .map(|row| Ok((get::<String>(row, key)?, value(row)?)))
-        .collect()
-}
-
-fn optional_slug(row: &PgRow, column: &str) -> Result<Option<Slug>, StoreError> {
-    get::<Option<String>>(row, column)?
-        .as_deref()
-        .map(slug)
-        .transpose()
+    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        get(self.0, column)
+    }
+    fn integer(&self, column: &str) -> Result<i64, StoreError> {
+        // The catalog's integer columns are INTEGER (INT4) here.
+        get::<i32>(self.0, column).map(i64::from)
+    }
 }
 
 #[async_trait]
@@ -537,95 +530,23 @@ impl CatalogStore for PostgresStore {
         .await?;
         tx.commit().await.map_err(backend)?;
 
-        let mut members = group(pairs(&members, "team_slug", |r| {
-            Ok(TeamMember {
-                email: get(r, "email")?,
-                role: get(r, "role")?,
-            })
-        })?);
-        let mut links = group(pairs(&links, "service_slug", |r| {
-            Ok((
-                get::<String>(r, "kind")?,
-                Link {
-                    title: get(r, "title")?,
-                    url: get(r, "url")?,
-                },
-            ))
-        })?);
-        let mut tags = group(pairs(&tags, "service_slug", |r| get::<String>(r, "tag"))?);
-        let mut dependencies = group(pairs(&dependencies, "service_slug", |r| {
-            let criticality: String = get(r, "criticality")?;
-            Ok((
-                slug(&get::<String>(r, "depends_on")?)?,
-                criticality.parse::<Criticality>().map_err(corrupt)?,
-            ))
-        })?);
-        let mut aliases = group(pairs(&aliases, "functionality_slug", |r| {
-            get::<String>(r, "alias")
-        })?);
-        let mut backing = group(pairs(&backing, "functionality_slug", |r| {
-            slug(&get::<String>(r, "service_slug")?)
-        })?);
-
-        let teams = teams
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                Ok(Team {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    contact_channel: get(r, "contact_channel")?,
-                    escalation_policy: optional_slug(r, "escalation_policy")?,
-                    members: members.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let services = services
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                let (runbooks, links): (Vec<_>, Vec<_>) = links
-                    .remove(&key)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .partition(|(kind, _)| kind == "runbook");
-                let tier: i32 = get(r, "tier")?;
-                let lifecycle: String = get(r, "lifecycle")?;
-                Ok(Service {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    owner_team: optional_slug(r, "owner_team")?,
-                    tier: u8::try_from(tier).map_err(corrupt)?,
-                    lifecycle: lifecycle.parse().map_err(corrupt)?,
-                    kind: get(r, "kind")?,
-                    links: links.into_iter().map(|(_, l)| l).collect(),
-                    runbooks: runbooks.into_iter().map(|(_, l)| l).collect(),
-                    rollback_plan: get(r, "rollback_plan")?,
-                    tags: tags.remove(&key).unwrap_or_default(),
-                    depends_on: dependencies.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let functionalities = functionalities
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                Ok(Functionality {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    aliases: aliases.remove(&key).unwrap_or_default(),
-                    owner_team: optional_slug(r, "owner_team")?,
-                    services: backing.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Catalog {
-            teams,
-            services,
-            functionalities,
+        fn wrap(rows: &[PgRow]) -> Vec<Row<'_>> {
+            rows.iter().map(Row).collect()
+        }
+        let (teams, members, services) = (wrap(&teams), wrap(&members), wrap(&services));
+        let (links, tags, dependencies) = (wrap(&links), wrap(&tags), wrap(&dependencies));
+        let (functionalities, aliases, backing) =
+            (wrap(&functionalities), wrap(&aliases), wrap(&backing));
+        assemble_catalog(CatalogRows {
+            teams: &teams,
+            members: &members,
+            services: &services,
+            links: &links,
+            tags: &tags,
+            dependencies: &dependencies,
+            functionalities: &functionalities,
+            aliases: &aliases,
+            backing: &backing,
         })
     }
 

@@ -1,12 +1,14 @@
 //! The catalog on SQLite: whole-document reads, one-transaction change sets.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use muster_core::catalog::changes::{CatalogChanges, Change, ChangeKind, EntryKind};
-use muster_core::catalog::{Catalog, Criticality, Functionality, Link, Service, Team, TeamMember};
+use muster_core::catalog::{Catalog, Functionality, Service, Team};
 use muster_core::{Slug, Timestamp};
-use muster_store::{CatalogStore, CatalogWrite, StoreError};
+use muster_store::{
+    CatalogRow, CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog,
+};
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 
@@ -15,10 +17,6 @@ use crate::codec::{backend, get};
 
 fn slug(raw: &str) -> Result<Slug, StoreError> {
     Slug::parse("slug", raw).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn corrupt<E: std::fmt::Display>(error: E) -> StoreError {
-    StoreError::Corrupt(error.to_string())
 }
 
 /// A foreign key failing here means the change set referred to something it
@@ -286,22 +284,19 @@ async fn apply(
     Ok(())
 }
 
-fn group<T>(rows: Vec<(String, T)>) -> BTreeMap<String, Vec<T>> {
-    let mut grouped: BTreeMap<String, Vec<T>> = BTreeMap::new();
-    for (key, value) in rows {
-        grouped.entry(key).or_default().push(value);
-    }
-    grouped
-}
+/// A row as the shared catalog assembly reads it.
+struct Row<'a>(&'a SqliteRow);
 
-fn pairs<T>(
-    rows: &[SqliteRow],
-    key: &str,
-    value: impl Fn(&SqliteRow) -> Result<T, StoreError>,
-) -> Result<Vec<(String, T)>, StoreError> {
-    rows.iter()
-        .map(|row| Ok((get::<String>(row, key)?, value(row)?)))
-        .collect()
+impl CatalogRow for Row<'_> {
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        get(self.0, column)
+    }
+    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        get(self.0, column)
+    }
+    fn integer(&self, column: &str) -> Result<i64, StoreError> {
+        get::<i64>(self.0, column)
+    }
 }
 
 #[async_trait]
@@ -351,101 +346,23 @@ impl CatalogStore for SqliteStore {
         .await?;
         tx.commit().await.map_err(backend)?;
 
-        let mut members = group(pairs(&members, "team_slug", |r| {
-            Ok(TeamMember {
-                email: get(r, "email")?,
-                role: get(r, "role")?,
-            })
-        })?);
-        let mut links = group(pairs(&links, "service_slug", |r| {
-            Ok((
-                get::<String>(r, "kind")?,
-                Link {
-                    title: get(r, "title")?,
-                    url: get(r, "url")?,
-                },
-            ))
-        })?);
-        let mut tags = group(pairs(&tags, "service_slug", |r| get::<String>(r, "tag"))?);
-        let mut dependencies = group(pairs(&dependencies, "service_slug", |r| {
-            let criticality: String = get(r, "criticality")?;
-            Ok((
-                slug(&get::<String>(r, "depends_on")?)?,
-                criticality.parse::<Criticality>().map_err(corrupt)?,
-            ))
-        })?);
-        let mut aliases = group(pairs(&aliases, "functionality_slug", |r| {
-            get::<String>(r, "alias")
-        })?);
-        let mut backing = group(pairs(&backing, "functionality_slug", |r| {
-            slug(&get::<String>(r, "service_slug")?)
-        })?);
-        let optional_slug = |r: &SqliteRow, column: &str| -> Result<Option<Slug>, StoreError> {
-            get::<Option<String>>(r, column)?
-                .as_deref()
-                .map(slug)
-                .transpose()
-        };
-
-        let teams = teams
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                Ok(Team {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    contact_channel: get(r, "contact_channel")?,
-                    escalation_policy: optional_slug(r, "escalation_policy")?,
-                    members: members.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let services = services
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                let (runbooks, links): (Vec<_>, Vec<_>) = links
-                    .remove(&key)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .partition(|(kind, _)| kind == "runbook");
-                let tier: i64 = get(r, "tier")?;
-                let lifecycle: String = get(r, "lifecycle")?;
-                Ok(Service {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    owner_team: optional_slug(r, "owner_team")?,
-                    tier: u8::try_from(tier).map_err(corrupt)?,
-                    lifecycle: lifecycle.parse().map_err(corrupt)?,
-                    kind: get(r, "kind")?,
-                    links: links.into_iter().map(|(_, l)| l).collect(),
-                    runbooks: runbooks.into_iter().map(|(_, l)| l).collect(),
-                    rollback_plan: get(r, "rollback_plan")?,
-                    tags: tags.remove(&key).unwrap_or_default(),
-                    depends_on: dependencies.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let functionalities = functionalities
-            .iter()
-            .map(|r| {
-                let key: String = get(r, "slug")?;
-                Ok(Functionality {
-                    slug: slug(&key)?,
-                    name: get(r, "name")?,
-                    description: get(r, "description")?,
-                    aliases: aliases.remove(&key).unwrap_or_default(),
-                    owner_team: optional_slug(r, "owner_team")?,
-                    services: backing.remove(&key).unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Catalog {
-            teams,
-            services,
-            functionalities,
+        fn wrap(rows: &[SqliteRow]) -> Vec<Row<'_>> {
+            rows.iter().map(Row).collect()
+        }
+        let (teams, members, services) = (wrap(&teams), wrap(&members), wrap(&services));
+        let (links, tags, dependencies) = (wrap(&links), wrap(&tags), wrap(&dependencies));
+        let (functionalities, aliases, backing) =
+            (wrap(&functionalities), wrap(&aliases), wrap(&backing));
+        assemble_catalog(CatalogRows {
+            teams: &teams,
+            members: &members,
+            services: &services,
+            links: &links,
+            tags: &tags,
+            dependencies: &dependencies,
+            functionalities: &functionalities,
+            aliases: &aliases,
+            backing: &backing,
         })
     }
 

@@ -34,3 +34,147 @@ pub trait CatalogStore: Send + Sync {
         source: &str,
     ) -> Result<BTreeSet<(EntryKind, Slug)>, StoreError>;
 }
+
+/// Read access to one stored row by column name: what each backend supplies
+/// so that rows become a catalog in one place, the same for every database.
+pub trait CatalogRow {
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn integer(&self, column: &str) -> Result<i64, StoreError>;
+}
+
+/// The rows of every catalog table, each ordered by its owner's slug and then
+/// by position (members, links, dependencies, aliases, backing services).
+#[derive(Debug)]
+pub struct CatalogRows<'a, R> {
+    pub teams: &'a [R],
+    pub members: &'a [R],
+    pub services: &'a [R],
+    pub links: &'a [R],
+    pub tags: &'a [R],
+    pub dependencies: &'a [R],
+    pub functionalities: &'a [R],
+    pub aliases: &'a [R],
+    pub backing: &'a [R],
+}
+
+fn corrupt<E: std::fmt::Display>(error: E) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+fn slug(raw: &str) -> Result<Slug, StoreError> {
+    Slug::parse("slug", raw).map_err(corrupt)
+}
+
+fn optional_slug<R: CatalogRow>(row: &R, column: &str) -> Result<Option<Slug>, StoreError> {
+    row.optional_text(column)?.as_deref().map(slug).transpose()
+}
+
+/// Rows grouped by the slug of the entry they belong to, order kept.
+fn grouped<R: CatalogRow, T>(
+    rows: &[R],
+    key: &str,
+    value: impl Fn(&R) -> Result<T, StoreError>,
+) -> Result<std::collections::BTreeMap<String, Vec<T>>, StoreError> {
+    let mut groups: std::collections::BTreeMap<String, Vec<T>> = std::collections::BTreeMap::new();
+    for row in rows {
+        groups.entry(row.text(key)?).or_default().push(value(row)?);
+    }
+    Ok(groups)
+}
+
+/// Builds the catalog from its tables' rows.
+pub fn assemble_catalog<R: CatalogRow>(rows: CatalogRows<'_, R>) -> Result<Catalog, StoreError> {
+    use muster_core::catalog::{Criticality, Functionality, Link, Service, Team, TeamMember};
+
+    let mut members = grouped(rows.members, "team_slug", |r| {
+        Ok(TeamMember {
+            email: r.text("email")?,
+            role: r.text("role")?,
+        })
+    })?;
+    let mut links = grouped(rows.links, "service_slug", |r| {
+        Ok((
+            r.text("kind")?,
+            Link {
+                title: r.text("title")?,
+                url: r.text("url")?,
+            },
+        ))
+    })?;
+    let mut tags = grouped(rows.tags, "service_slug", |r| r.text("tag"))?;
+    let mut dependencies = grouped(rows.dependencies, "service_slug", |r| {
+        Ok((
+            slug(&r.text("depends_on")?)?,
+            r.text("criticality")?
+                .parse::<Criticality>()
+                .map_err(corrupt)?,
+        ))
+    })?;
+    let mut aliases = grouped(rows.aliases, "functionality_slug", |r| r.text("alias"))?;
+    let mut backing = grouped(rows.backing, "functionality_slug", |r| {
+        slug(&r.text("service_slug")?)
+    })?;
+
+    let teams = rows
+        .teams
+        .iter()
+        .map(|r| {
+            let key = r.text("slug")?;
+            Ok(Team {
+                slug: slug(&key)?,
+                name: r.text("name")?,
+                description: r.text("description")?,
+                contact_channel: r.text("contact_channel")?,
+                escalation_policy: optional_slug(r, "escalation_policy")?,
+                members: members.remove(&key).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let services = rows
+        .services
+        .iter()
+        .map(|r| {
+            let key = r.text("slug")?;
+            let (runbooks, links): (Vec<_>, Vec<_>) = links
+                .remove(&key)
+                .unwrap_or_default()
+                .into_iter()
+                .partition(|(kind, _)| kind == "runbook");
+            Ok(Service {
+                slug: slug(&key)?,
+                name: r.text("name")?,
+                description: r.text("description")?,
+                owner_team: optional_slug(r, "owner_team")?,
+                tier: u8::try_from(r.integer("tier")?).map_err(corrupt)?,
+                lifecycle: r.text("lifecycle")?.parse().map_err(corrupt)?,
+                kind: r.text("kind")?,
+                links: links.into_iter().map(|(_, l)| l).collect(),
+                runbooks: runbooks.into_iter().map(|(_, l)| l).collect(),
+                rollback_plan: r.text("rollback_plan")?,
+                tags: tags.remove(&key).unwrap_or_default(),
+                depends_on: dependencies.remove(&key).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let functionalities = rows
+        .functionalities
+        .iter()
+        .map(|r| {
+            let key = r.text("slug")?;
+            Ok(Functionality {
+                slug: slug(&key)?,
+                name: r.text("name")?,
+                description: r.text("description")?,
+                aliases: aliases.remove(&key).unwrap_or_default(),
+                owner_team: optional_slug(r, "owner_team")?,
+                services: backing.remove(&key).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Catalog {
+        teams,
+        services,
+        functionalities,
+    })
+}

@@ -16,7 +16,7 @@ pub mod timeline_record;
 use async_trait::async_trait;
 
 pub use auth::{ApiToken, BootstrapOutcome, NewSession, Session};
-pub use catalog::{CatalogStore, CatalogWrite};
+pub use catalog::{CatalogRow, CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
 pub use timeline_record::TimelineRecord;
