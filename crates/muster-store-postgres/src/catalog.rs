@@ -9,13 +9,12 @@ use async_trait::async_trait;
 use muster_core::catalog::changes::{CatalogChanges, Change, ChangeKind, EntryKind};
 use muster_core::catalog::{Catalog, Functionality, Service, Team};
 use muster_core::{Slug, Timestamp, User};
-use muster_store::{
-    CatalogRow, CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog,
-};
+use muster_store::{CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog};
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 
 use crate::PostgresStore;
+use crate::codec::Row;
 use crate::codec::{backend, get, unique};
 
 /// The transaction-level advisory lock every change set holds: like SQLite's
@@ -451,22 +450,6 @@ async fn apply(
         &deleted(&changes.teams),
     )
     .await
-}
-
-/// A row as the shared catalog assembly reads it.
-struct Row<'a>(&'a PgRow);
-
-impl CatalogRow for Row<'_> {
-    fn text(&self, column: &str) -> Result<String, StoreError> {
-        get(self.0, column)
-    }
-    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        get(self.0, column)
-    }
-    fn integer(&self, column: &str) -> Result<i64, StoreError> {
-        // The catalog's integer columns are INTEGER (INT4) here.
-        get::<i32>(self.0, column).map(i64::from)
-    }
 }
 
 #[async_trait]

@@ -6,13 +6,12 @@ use async_trait::async_trait;
 use muster_core::catalog::changes::{CatalogChanges, Change, ChangeKind, EntryKind};
 use muster_core::catalog::{Catalog, Functionality, Service, Team};
 use muster_core::{Slug, Timestamp};
-use muster_store::{
-    CatalogRow, CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog,
-};
+use muster_store::{CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog};
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 
 use crate::SqliteStore;
+use crate::codec::Row;
 use crate::codec::{backend, get};
 
 fn slug(raw: &str) -> Result<Slug, StoreError> {
@@ -282,21 +281,6 @@ async fn apply(
         exec(c, "DELETE FROM teams WHERE slug = ?1", &slug).await?;
     }
     Ok(())
-}
-
-/// A row as the shared catalog assembly reads it.
-struct Row<'a>(&'a SqliteRow);
-
-impl CatalogRow for Row<'_> {
-    fn text(&self, column: &str) -> Result<String, StoreError> {
-        get(self.0, column)
-    }
-    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        get(self.0, column)
-    }
-    fn integer(&self, column: &str) -> Result<i64, StoreError> {
-        get::<i64>(self.0, column)
-    }
 }
 
 #[async_trait]

@@ -1,8 +1,8 @@
 //! Turning SQLite rows into domain values, with `Corrupt` instead of panics.
 
-use muster_core::{IncidentId, IncidentNumber, Milestones, SeverityCode, Timestamp, User};
-use muster_store::{StoreError, sql};
-use sqlx::Row;
+use muster_core::{Timestamp, User};
+use muster_store::{StoreError, StoredRow, decode_user, sql};
+use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
@@ -81,53 +81,35 @@ pub(crate) fn version(row: &SqliteRow) -> Result<u64, StoreError> {
 }
 
 pub(crate) fn user(row: &SqliteRow) -> Result<User, StoreError> {
-    let role: String = get(row, "role")?;
-    Ok(User {
-        id: id(row, "user_id")?,
-        email: get(row, "email")?,
-        name: get(row, "name")?,
-        role: role.parse().map_err(StoreError::Corrupt)?,
-        created_at: instant(row, "created_at")?,
-    })
+    decode_user(&Row(row))
 }
 
 /// Decodes a row of [`muster_store::sql::INCIDENT_SELECT`].
 pub(crate) fn incident(row: &SqliteRow) -> Result<muster_core::Incident, StoreError> {
-    let number: i64 = get(row, "number")?;
-    let tags: Option<String> = get(row, "tags")?;
-    let roles: Option<String> = get(row, "roles")?;
-    let participants: Option<String> = get(row, "participants")?;
-    let affected: Option<String> = get(row, "affected")?;
-    let members = sql::unfold_members(
-        tags.as_deref(),
-        roles.as_deref(),
-        participants.as_deref(),
-        affected.as_deref(),
-    )?;
-    let mut at = [None; 6];
-    for (slot, column) in at.iter_mut().zip(sql::MILESTONE_COLUMNS) {
-        *slot = optional_instant(row, column)?;
+    sql::decode_incident(&Row(row))
+}
+
+/// A row lent to muster-store's shared decoders.
+pub(crate) struct Row<'a>(pub(crate) &'a SqliteRow);
+
+impl StoredRow for Row<'_> {
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        get(self.0, column)
     }
-    Ok(muster_core::Incident {
-        id: id::<IncidentId>(row, "incident_id")?,
-        number: IncidentNumber(
-            u64::try_from(number).map_err(|_| StoreError::Corrupt("negative number".into()))?,
-        ),
-        title: get(row, "title")?,
-        description: get(row, "description")?,
-        impact: get(row, "impact")?,
-        severity: SeverityCode::new(get::<String>(row, "severity")?),
-        drill: get(row, "drill")?,
-        private: get(row, "private")?,
-        declared_by: id(row, "declared_by")?,
-        tags: members.tags,
-        milestones: Milestones::from_instants(at)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        roles: members.roles,
-        participants: members.participants,
-        affected: members.affected,
-        version: version(row)?,
-        declared_at: instant(row, "declared_at")?,
-        updated_at: instant(row, "updated_at")?,
-    })
+    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        get(self.0, column)
+    }
+    fn integer(&self, column: &str) -> Result<i64, StoreError> {
+        get::<i64>(self.0, column)
+    }
+    fn optional_integer(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        get(self.0, column)
+    }
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        get(self.0, column)
+    }
+    fn id(&self, column: &str) -> Result<Uuid, StoreError> {
+        let raw: String = get(self.0, column)?;
+        uuid(&raw)
+    }
 }

@@ -8,6 +8,7 @@ use muster_core::catalog::changes::{CatalogChanges, EntryKind};
 use muster_core::{Slug, User};
 
 use crate::StoreError;
+use crate::row::StoredRow;
 
 /// A set of catalog changes to commit together.
 #[derive(Debug, Clone)]
@@ -35,14 +36,6 @@ pub trait CatalogStore: Send + Sync {
     ) -> Result<BTreeSet<(EntryKind, Slug)>, StoreError>;
 }
 
-/// Read access to one stored row by column name: what each backend supplies
-/// so that rows become a catalog in one place, the same for every database.
-pub trait CatalogRow {
-    fn text(&self, column: &str) -> Result<String, StoreError>;
-    fn optional_text(&self, column: &str) -> Result<Option<String>, StoreError>;
-    fn integer(&self, column: &str) -> Result<i64, StoreError>;
-}
-
 /// The rows of every catalog table, each ordered by its owner's slug and then
 /// by position (members, links, dependencies, aliases, backing services).
 #[derive(Debug)]
@@ -66,12 +59,12 @@ fn slug(raw: &str) -> Result<Slug, StoreError> {
     Slug::parse("slug", raw).map_err(corrupt)
 }
 
-fn optional_slug<R: CatalogRow>(row: &R, column: &str) -> Result<Option<Slug>, StoreError> {
+fn optional_slug<R: StoredRow>(row: &R, column: &str) -> Result<Option<Slug>, StoreError> {
     row.optional_text(column)?.as_deref().map(slug).transpose()
 }
 
 /// Rows grouped by the slug of the entry they belong to, order kept.
-fn grouped<R: CatalogRow, T>(
+fn grouped<R: StoredRow, T>(
     rows: &[R],
     key: &str,
     value: impl Fn(&R) -> Result<T, StoreError>,
@@ -84,7 +77,7 @@ fn grouped<R: CatalogRow, T>(
 }
 
 /// Builds the catalog from its tables' rows.
-pub fn assemble_catalog<R: CatalogRow>(rows: CatalogRows<'_, R>) -> Result<Catalog, StoreError> {
+pub fn assemble_catalog<R: StoredRow>(rows: CatalogRows<'_, R>) -> Result<Catalog, StoreError> {
     use muster_core::catalog::{Criticality, Functionality, Link, Service, Team, TeamMember};
 
     let mut members = grouped(rows.members, "team_slug", |r| {

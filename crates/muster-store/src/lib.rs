@@ -10,15 +10,17 @@ pub mod catalog;
 pub mod conformance;
 pub mod error;
 pub mod incidents;
+pub mod row;
 pub mod sql;
 pub mod timeline_record;
 
 use async_trait::async_trait;
 
 pub use auth::{ApiToken, BootstrapOutcome, NewSession, Session};
-pub use catalog::{CatalogRow, CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
+pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
+pub use row::{StoredRow, decode_user};
 pub use timeline_record::TimelineRecord;
 
 use muster_core::{

@@ -257,6 +257,40 @@ pub fn incident_page(filter: &IncidentFilter, style: Placeholders) -> Statement 
     }
 }
 
+/// Decodes a row of [`INCIDENT_SELECT`].
+pub fn decode_incident<R: crate::StoredRow>(row: &R) -> Result<muster_core::Incident, StoreError> {
+    let members = unfold_members(
+        row.optional_text("tags")?.as_deref(),
+        row.optional_text("roles")?.as_deref(),
+        row.optional_text("participants")?.as_deref(),
+        row.optional_text("affected")?.as_deref(),
+    )?;
+    let mut at = [None; 6];
+    for (slot, column) in at.iter_mut().zip(MILESTONE_COLUMNS) {
+        *slot = row.optional_instant(column)?;
+    }
+    Ok(muster_core::Incident {
+        id: muster_core::IncidentId(row.id("incident_id")?),
+        number: muster_core::IncidentNumber(row.natural("number")?),
+        title: row.text("title")?,
+        description: row.text("description")?,
+        impact: row.text("impact")?,
+        severity: muster_core::SeverityCode::new(row.text("severity")?),
+        drill: row.flag("drill")?,
+        private: row.flag("private")?,
+        declared_by: UserId(row.id("declared_by")?),
+        tags: members.tags,
+        milestones: muster_core::Milestones::from_instants(at)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        roles: members.roles,
+        participants: members.participants,
+        affected: members.affected,
+        version: row.natural("version")?,
+        declared_at: row.instant("declared_at")?,
+        updated_at: row.instant("updated_at")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
