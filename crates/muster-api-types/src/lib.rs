@@ -4,6 +4,7 @@
 pub mod catalog;
 mod convert;
 mod convert_catalog;
+pub mod plan;
 
 use std::collections::BTreeMap;
 

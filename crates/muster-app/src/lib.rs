@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod incidents;
+pub mod plan;
 pub mod secrets;
 pub mod settings;
 mod token_cache;

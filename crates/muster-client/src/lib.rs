@@ -5,6 +5,7 @@
 //! field errors.
 
 mod catalog;
+mod plan;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

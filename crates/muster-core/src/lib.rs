@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod incident;
 pub mod milestone;
+pub mod plan;
 pub mod role;
 pub mod severity;
 pub mod task;

@@ -407,6 +407,21 @@ async fn write_functionalities(
     Ok(())
 }
 
+/// Writes `write` inside the caller's transaction, serialized with every
+/// other catalog write by a transaction-scoped advisory lock.
+pub(crate) async fn write_catalog(
+    c: &mut PgConnection,
+    write: &CatalogWrite<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CATALOG_WRITE_LOCK)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    insert_users(c, write.new_users).await?;
+    apply(c, write.changes, write.source, write.now).await
+}
+
 async fn apply(
     c: &mut PgConnection,
     changes: &CatalogChanges,
@@ -535,13 +550,7 @@ impl CatalogStore for PostgresStore {
 
     async fn apply_catalog(&self, write: &CatalogWrite<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CATALOG_WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        insert_users(&mut tx, write.new_users).await?;
-        apply(&mut tx, write.changes, write.source, write.now).await?;
+        write_catalog(&mut tx, write).await?;
         tx.commit().await.map_err(backend)
     }
 

@@ -6,6 +6,7 @@ mod auth;
 mod catalog;
 mod codec;
 mod incidents;
+mod plan;
 pub mod testing;
 
 use std::time::Duration;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use muster_core::catalog::changes::{CatalogChanges, Change, ChangeKind, EntryKind};
 use muster_core::catalog::{Catalog, Functionality, Service, Team};
-use muster_core::{Slug, Timestamp};
+use muster_core::{Slug, Timestamp, User};
 use muster_store::{CatalogRows, CatalogStore, CatalogWrite, StoreError, assemble_catalog};
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
@@ -230,6 +230,44 @@ fn writes(kind: ChangeKind) -> bool {
     matches!(kind, ChangeKind::Create | ChangeKind::Update)
 }
 
+/// A catalog write that can move into the writer task.
+pub(crate) struct OwnedCatalogWrite {
+    changes: CatalogChanges,
+    users: Vec<User>,
+    source: Option<String>,
+    now: Timestamp,
+}
+
+impl OwnedCatalogWrite {
+    pub(crate) fn of(write: &CatalogWrite<'_>) -> Self {
+        Self {
+            changes: write.changes.clone(),
+            users: write.new_users.to_vec(),
+            source: write.source.map(str::to_owned),
+            now: write.now,
+        }
+    }
+
+    /// Inside the caller's transaction.
+    pub(crate) async fn write(&self, c: &mut SqliteConnection) -> Result<(), StoreError> {
+        for user in &self.users {
+            sqlx::query(
+                "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?5) ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(user.id.to_string())
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(user.role.as_str())
+            .bind(user.created_at.as_millisecond())
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
+        }
+        apply(c, &self.changes, self.source.as_deref(), self.now).await
+    }
+}
+
 async fn apply(
     c: &mut SqliteConnection,
     changes: &CatalogChanges,
@@ -351,30 +389,9 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn apply_catalog(&self, write: &CatalogWrite<'_>) -> Result<(), StoreError> {
-        let changes = write.changes.clone();
-        let users = write.new_users.to_vec();
-        let source = write.source.map(str::to_owned);
-        let now = write.now;
+        let owned = OwnedCatalogWrite::of(write);
         self.writer
-            .write(move |c| {
-                Box::pin(async move {
-                    for user in &users {
-                        sqlx::query(
-                            "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
-                             VALUES (?1, ?2, ?3, ?4, NULL, ?5) ON CONFLICT (email) DO NOTHING",
-                        )
-                        .bind(user.id.to_string())
-                        .bind(&user.email)
-                        .bind(&user.name)
-                        .bind(user.role.as_str())
-                        .bind(user.created_at.as_millisecond())
-                        .execute(&mut *c)
-                        .await
-                        .map_err(backend)?;
-                    }
-                    apply(c, &changes, source.as_deref(), now).await
-                })
-            })
+            .write(move |c| Box::pin(async move { owned.write(c).await }))
             .await
     }
 

@@ -14,6 +14,9 @@ use muster_core::{
 };
 use uuid::Uuid;
 
+mod plan;
+pub use plan::*;
+
 use crate::{
     ApiToken, BootstrapOutcome, CatalogWrite, IncidentFilter, NewSession, Store, StoreError,
 };
@@ -38,6 +41,9 @@ macro_rules! conformance_suite {
             catalog_change_sets_round_trip,
             catalog_change_sets_are_all_or_nothing,
             catalog_prunes_and_remembers_sources,
+            plan_applies_commit_documents_revisions_and_files,
+            a_failed_plan_apply_leaves_no_trace,
+            review_reminders_are_recorded_once_per_due_date,
         );
     };
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod conformance;
 pub mod error;
 pub mod incidents;
+pub mod plan;
 pub mod row;
 pub mod sql;
 pub mod timeline_record;
@@ -20,6 +21,7 @@ pub use auth::{ApiToken, BootstrapOutcome, NewSession, Session};
 pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
+pub use plan::{PlanStore, PlanWrite};
 pub use row::{StoredRow, decode_user};
 pub use timeline_record::TimelineRecord;
 
@@ -33,7 +35,9 @@ use muster_core::{
 /// Every method that writes is atomic: it commits all of its rows or none, and
 /// returns only after the commit is durable.
 #[async_trait]
-pub trait Store: AccountStore + IncidentStore + CatalogStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + IncidentStore + CatalogStore + PlanStore + Send + Sync + 'static
+{
     /// Checks the database answers; used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }

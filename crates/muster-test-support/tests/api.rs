@@ -595,6 +595,11 @@ async fn the_openapi_document_lists_every_route() {
         ),
         ("/api/v1/functionalities/{slug}/backing", vec!["get"]),
         ("/api/v1/catalog/sync", vec!["post"]),
+        ("/api/v1/plan", vec!["get"]),
+        ("/api/v1/plan/apply", vec!["post"]),
+        ("/api/v1/plan/source", vec!["get"]),
+        ("/api/v1/plan/export", vec!["get"]),
+        ("/api/v1/plan/stale", vec!["get"]),
     ];
     for (path, methods) in &expected {
         let item = paths

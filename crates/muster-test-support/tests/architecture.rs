@@ -22,6 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-app",
             "muster-api-types",
             "muster-ui",
+            "muster-plan",
         ],
     ),
     ("muster-client", &["muster-api-types"]),

@@ -61,6 +61,129 @@ fn the_example_plan_validates_diffs_applies_and_then_matches() {
     let services = run(&["service", "list", "--output", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&services.stdout).expect("json");
     assert_eq!(list["services"].as_array().map(Vec::len), Some(12));
+
+    // The running plan says who applied it, and holds every other document too.
+    let shown = run(&["plan", "show", "--output", "json"]);
+    let overview: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(overview["revision"]["number"], 1);
+    assert_eq!(
+        overview["revision"]["applied_by"]["email"],
+        "root@example.com"
+    );
+    let kinds: std::collections::BTreeSet<&str> = overview["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    for kind in [
+        "Severity",
+        "SeverityMatrix",
+        "TaskForce",
+        "StakeholderGroup",
+        "Runbook",
+        "Scenario",
+    ] {
+        assert!(kinds.contains(kind), "{kind} is stored: {kinds:?}");
+    }
+
+    // Export writes the server's state as files; applying them changes nothing.
+    let exported = dir.path().join("exported");
+    let out = exported.display().to_string();
+    let export = run(&["plan", "export", &out]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let valid = run(&["plan", "validate", &out]);
+    assert!(
+        valid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+    let round_trip = run(&["plan", "diff", &out]);
+    assert_eq!(
+        round_trip.status.code(),
+        Some(0),
+        "export then diff is a no-op: {}",
+        String::from_utf8_lossy(&round_trip.stdout)
+    );
+    let again = run(&["plan", "export", &out]);
+    assert_ne!(
+        again.status.code(),
+        Some(0),
+        "existing files are not overwritten"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let forced = run(&["plan", "export", &out, "--force"]);
+    assert!(forced.status.success());
+
+    // A change made in the exported files shows up as an update of that document.
+    let runbooks = exported.join("runbooks.yaml");
+    let text = std::fs::read_to_string(&runbooks).expect("runbooks.yaml exported");
+    std::fs::write(&runbooks, text.replacen("Take command", "Take the lead", 1)).expect("edit");
+    let edited = run(&["plan", "diff", &out]);
+    assert_eq!(edited.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&edited.stdout);
+    assert!(
+        stdout.contains("update") && stdout.contains("Runbook"),
+        "{stdout}"
+    );
+    let applied = run(&["plan", "apply", &out]);
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("revision 2"));
+}
+
+#[test]
+fn the_schema_is_printed_for_editors() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = muster(
+        &["plan", "schema"],
+        "http://127.0.0.1:9",
+        "unused",
+        dir.path(),
+    );
+    assert!(output.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+}
+
+#[test]
+fn the_server_lists_overdue_reviews() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
+    let token = admin_token(&database, "root@example.com", "admin");
+    let server = start(&database);
+    let run = |args: &[&str]| muster(args, &server.base, &token, dir.path());
+    let plan = dir.path().join("plan");
+    std::fs::create_dir_all(&plan).expect("folder");
+    std::fs::write(
+        plan.join("plan.yaml"),
+        "kind: Team\nname: platform\nescalation_policy: oncall\n---\n\
+         kind: EscalationPolicy\nname: oncall\nowner: platform\nreview_every: 90d\nlast_reviewed: 2020-01-01\n\
+         steps:\n  - targets: [{team: platform}]\n",
+    )
+    .expect("write");
+    let applied = run(&["plan", "apply", &plan.display().to_string()]);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let stale = run(&["plan", "stale", "--output", "json"]);
+    assert!(
+        stale.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stale.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&stale.stdout).expect("json");
+    let documents = list["documents"].as_array().expect("documents");
+    assert_eq!(documents.len(), 1, "{list}");
+    assert_eq!(documents[0]["name"], "oncall");
+    assert_eq!(documents[0]["due"], "2020-03-31");
 }
 
 #[test]

@@ -69,6 +69,8 @@ pub enum Criticality {
 }
 
 impl Criticality {
+    pub const ALL: [Criticality; 2] = [Self::Hard, Self::Soft];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Hard => "hard",

@@ -13,8 +13,12 @@
 //! with the file's own line numbers, the alias budget, key location).
 
 mod check;
+mod export;
+pub mod schema;
 
 pub use check::validate;
+pub use export::{CorruptDocument, export};
+pub use schema::schema;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -166,61 +170,7 @@ impl fmt::Display for Kind {
     }
 }
 
-/// A length of time as the plan writes it: `90d`, `12w`, `6m`, `1y`, `12h`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub amount: u32,
-    pub unit: PeriodUnit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeriodUnit {
-    Hours,
-    Days,
-    Weeks,
-    Months,
-    Years,
-}
-
-impl Period {
-    /// Parses `<n><unit>` with `n >= 1` and unit one of `units`.
-    pub fn parse(raw: &str, units: &[PeriodUnit]) -> Option<Self> {
-        let raw = raw.trim();
-        let split = raw.find(|c: char| !c.is_ascii_digit())?;
-        let amount: u32 = raw[..split].parse().ok().filter(|n| *n >= 1)?;
-        let unit = match &raw[split..] {
-            "h" => PeriodUnit::Hours,
-            "d" => PeriodUnit::Days,
-            "w" => PeriodUnit::Weeks,
-            "m" => PeriodUnit::Months,
-            "y" => PeriodUnit::Years,
-            _ => return None,
-        };
-        units.contains(&unit).then_some(Self { amount, unit })
-    }
-
-    /// The review periods: days, weeks, months, years.
-    pub const REVIEW_UNITS: [PeriodUnit; 4] = [
-        PeriodUnit::Days,
-        PeriodUnit::Weeks,
-        PeriodUnit::Months,
-        PeriodUnit::Years,
-    ];
-    /// Shift lengths: hours, days, weeks.
-    pub const SHIFT_UNITS: [PeriodUnit; 3] =
-        [PeriodUnit::Hours, PeriodUnit::Days, PeriodUnit::Weeks];
-
-    pub fn span(self) -> jiff::Span {
-        let n = i64::from(self.amount);
-        match self.unit {
-            PeriodUnit::Hours => jiff::Span::new().hours(n),
-            PeriodUnit::Days => jiff::Span::new().days(n),
-            PeriodUnit::Weeks => jiff::Span::new().weeks(n),
-            PeriodUnit::Months => jiff::Span::new().months(n),
-            PeriodUnit::Years => jiff::Span::new().years(n),
-        }
-    }
-}
+pub use muster_core::plan::{Period, PeriodUnit};
 
 /// One YAML document of the plan.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ mod catalog;
 mod collaboration;
 mod incidents;
 mod meta;
+mod plan;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +33,7 @@ pub const CATALOG_BODY_LIMIT: usize = 64 * 1024 * 1024;
         (name = "accounts", description = "Users and API tokens"),
         (name = "settings", description = "Configured severities and roles"),
         (name = "catalog", description = "Teams, services, functionalities and their dependencies"),
+        (name = "plan", description = "The incident plan as code: apply, export, review"),
     )
 )]
 struct ApiDoc;
@@ -115,4 +117,9 @@ fn routes() -> OpenApiRouter<AppState> {
         // A whole catalog (10,000 services is a few MB) is far larger than any
         // other request; only this route accepts that much.
         .routes(routes!(catalog::sync).layer(DefaultBodyLimit::max(CATALOG_BODY_LIMIT)))
+        .routes(routes!(plan::apply).layer(DefaultBodyLimit::max(plan::PLAN_BODY_LIMIT)))
+        .routes(routes!(plan::overview))
+        .routes(routes!(plan::source))
+        .routes(routes!(plan::export))
+        .routes(routes!(plan::stale))
 }

@@ -1,17 +1,14 @@
-//! `muster plan …`: the incident plan as code. `validate` and `stale` read
-//! the files here and need no server; `diff` and `apply` compare the plan's
-//! catalog (teams, services, functionalities) with the server's.
+//! `muster plan …`: the incident plan as code. `validate`, `schema` and
+//! `stale DIR` need no server; `diff` and `apply` upload the folder's files
+//! (the server validates them again and applies every document in one
+//! transaction); `export` writes the server's state back as files.
 
 use std::path::{Path, PathBuf};
 
-use muster_api_types::catalog::{CatalogSync, Functionality, Service, Team};
+use muster_api_types::plan::{PlanFile, PlanUpload, check_path};
 use muster_plan::plan::{self, Finding, Plan};
 
 use super::{EXIT_REJECTED, Failure, OutputFormat, RemoteOptions, connect, output};
-
-/// The source name under which the plan's catalog entries are recorded, so an
-/// apply deletes only what an earlier apply made.
-const SOURCE: &str = "plan";
 
 /// Exit code of `plan diff` when applying would change something (as
 /// `terraform plan -detailed-exitcode` does).
@@ -21,20 +18,36 @@ pub const EXIT_DIFF: u8 = 2;
 pub enum PlanCommand {
     /// Check the plan: every problem at once with file:line:col; non-zero exit on any.
     Validate { dir: PathBuf },
-    /// Documents whose review is overdue (last_reviewed + review_every before today).
-    Stale { dir: PathBuf },
+    /// Documents whose review is overdue (last_reviewed + review_every before
+    /// today): in DIR, or on the server when DIR is left out.
+    Stale { dir: Option<PathBuf> },
     /// What applying would change on the server; exit 0 when nothing, 2 when something.
     Diff { dir: PathBuf },
-    /// Make the server's catalog match the plan, in one transaction.
+    /// Make the server's plan (catalog and every other document) match DIR, in one transaction.
     Apply { dir: PathBuf },
+    /// Write the server's plan into DIR as YAML files; applying them changes nothing.
+    Export {
+        dir: PathBuf,
+        /// Overwrite YAML files already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The running plan: its last revision (when, by whom) and its documents.
+    Show,
+    /// Print the JSON Schema of a plan document, for editor completion.
+    Schema,
 }
 
 pub(crate) async fn run(cmd: PlanCommand, opts: &RemoteOptions) -> Result<(), Failure> {
     match cmd {
         PlanCommand::Validate { dir } => validate(&dir, opts).map(drop),
-        PlanCommand::Stale { dir } => stale(&dir, opts),
+        PlanCommand::Stale { dir: Some(dir) } => stale(&dir, opts),
+        PlanCommand::Stale { dir: None } => stale_on_server(opts).await,
         PlanCommand::Diff { dir } => sync(&dir, opts, true).await,
         PlanCommand::Apply { dir } => sync(&dir, opts, false).await,
+        PlanCommand::Export { dir, force } => export(&dir, force, opts).await,
+        PlanCommand::Show => show(opts).await,
+        PlanCommand::Schema => output::print_json(&plan::schema()),
     }
 }
 
@@ -116,6 +129,28 @@ fn stale(dir: &Path, opts: &RemoteOptions) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The plan's files with paths relative to `dir`, as the server wants them.
+fn upload(dir: &Path, loaded: &Plan, dry_run: bool) -> Result<PlanUpload, Failure> {
+    let files = loaded
+        .files()
+        .into_iter()
+        .map(|file| {
+            let path = Path::new(&file.path);
+            let relative = path.strip_prefix(dir).unwrap_or(path);
+            let path = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            PlanFile {
+                path,
+                text: file.text,
+            }
+        })
+        .collect();
+    Ok(PlanUpload { files, dry_run })
+}
+
 async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Failure> {
     // Validation speaks only when it fails; the sync's answer is the output.
     let quiet = RemoteOptions {
@@ -123,31 +158,19 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
         ..opts.clone()
     };
     let loaded = validate(dir, &quiet)?;
-    let catalog = loaded.catalog();
-    let body = CatalogSync {
-        teams: catalog.teams.iter().map(Team::from).collect(),
-        services: catalog.services.iter().map(Service::from).collect(),
-        functionalities: catalog
-            .functionalities
-            .iter()
-            .map(Functionality::from)
-            .collect(),
-        users: Vec::new(),
-        source: Some(SOURCE.to_owned()),
-        prune: Some("own".to_owned()),
-        dry_run,
-    };
-    let result = connect(opts)?.sync_catalog(&body).await?;
+    let body = upload(dir, &loaded, dry_run)?;
+    let result = connect(opts)?.apply_plan(&body).await?;
     if opts.output == OutputFormat::Json {
         output::print_json(&result)?;
     } else {
         for change in result.changes.iter().filter(|c| c.action != "unchanged") {
-            println!("{:<13} {:<14} {}", change.action, change.entry, change.slug);
+            println!("{:<13} {:<22} {}", change.action, change.entry, change.slug);
         }
-        let verb = match (dry_run, result.changed) {
-            (true, true) => "applying would change the catalog",
-            (false, true) => "applied in one transaction",
-            (_, false) => "the server already matches the plan",
+        let verb = match (dry_run, result.changed, result.revision) {
+            (true, true, _) => "applying would change the plan".to_owned(),
+            (false, true, Some(n)) => format!("applied in one transaction as revision {n}"),
+            (false, true, None) => "applied in one transaction".to_owned(),
+            (_, false, _) => "the server already matches the plan".to_owned(),
         };
         println!("{verb}");
     }
@@ -158,5 +181,118 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
             fields: Default::default(),
         });
     }
+    Ok(())
+}
+
+async fn export(dir: &Path, force: bool, opts: &RemoteOptions) -> Result<(), Failure> {
+    let files = connect(opts)?.export_plan().await?.files;
+    // Check everything before writing anything: a refused export leaves DIR as it was.
+    for file in &files {
+        check_path(&file.path)
+            .map_err(|m| Failure::new(EXIT_REJECTED, format!("the server sent a bad path: {m}")))?;
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    if !force && dir.is_dir() {
+        let taken: Vec<String> = files
+            .iter()
+            .filter(|f| dir.join(&f.path).exists())
+            .map(|f| f.path.clone())
+            .collect();
+        if !taken.is_empty() {
+            return Err(Failure::usage(format!(
+                "{} already has {}; pass --force to overwrite",
+                dir.display(),
+                taken.join(", ")
+            )));
+        }
+    }
+    let write = |file: &PlanFile| -> std::io::Result<()> {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, &file.text)
+    };
+    for file in &files {
+        write(file).map_err(|e| {
+            Failure::new(
+                EXIT_REJECTED,
+                format!("writing {}: {e}", dir.join(&file.path).display()),
+            )
+        })?;
+    }
+    if opts.output == OutputFormat::Json {
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        return output::print_json(&serde_json::json!({ "dir": dir, "files": paths }));
+    }
+    eprintln!("wrote {} file(s) to {}", files.len(), dir.display());
+    Ok(())
+}
+
+async fn show(opts: &RemoteOptions) -> Result<(), Failure> {
+    let overview = connect(opts)?.plan_overview().await?;
+    if opts.output == OutputFormat::Json {
+        return output::print_json(&overview);
+    }
+    match &overview.revision {
+        Some(r) => println!(
+            "revision {} applied {} by {} <{}>: {}",
+            r.number, r.applied_at, r.applied_by.name, r.applied_by.email, r.summary
+        ),
+        None => println!("no plan applied yet (muster plan apply DIR)"),
+    }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_header(vec!["KIND", "NAME", "OWNER", "REVIEW DUE", "FILE"]);
+    for doc in &overview.documents {
+        let due = match (doc.review_due, doc.overdue) {
+            (Some(due), true) => format!("{due} (overdue)"),
+            (Some(due), false) => due.to_string(),
+            (None, _) => "-".into(),
+        };
+        table.add_row(vec![
+            doc.kind.clone(),
+            doc.name.clone(),
+            doc.owner.clone().unwrap_or_else(|| "-".into()),
+            due,
+            doc.file.clone(),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
+}
+
+async fn stale_on_server(opts: &RemoteOptions) -> Result<(), Failure> {
+    let stale = connect(opts)?.stale_plan_documents().await?;
+    if opts.output == OutputFormat::Json {
+        return output::print_json(&stale);
+    }
+    if stale.documents.is_empty() {
+        println!("every reviewed document is up to date");
+        return Ok(());
+    }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_header(vec!["KIND", "NAME", "OWNER", "DUE", "REMINDED", "FILE"]);
+    for doc in &stale.documents {
+        table.add_row(vec![
+            doc.kind.clone(),
+            doc.name.clone(),
+            doc.owner.clone().unwrap_or_else(|| "-".into()),
+            doc.due.to_string(),
+            doc.reminded_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "not yet".into()),
+            doc.file.clone(),
+        ]);
+    }
+    println!("{table}");
     Ok(())
 }

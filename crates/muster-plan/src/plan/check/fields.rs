@@ -7,8 +7,13 @@ use crate::backstage::fields;
 use crate::backstage::yaml::Node;
 use crate::plan::{Kind, Period, PeriodUnit, rules};
 
-const CONDITIONS: [&str; 3] = ["unavailable", "degraded", "bug"];
-const FUNCTIONS: [&str; 6] = [
+// The fixed lists and ranges below are `pub(crate)` so the JSON Schema
+// (`plan::schema`) is built from them and cannot drift from the validator.
+
+/// What a severity-matrix rule matches on.
+pub(crate) const CONDITIONS: [&str; 3] = ["unavailable", "degraded", "bug"];
+/// What a task force member represents.
+pub(crate) const FUNCTIONS: [&str; 6] = [
     "customer_support",
     "legal",
     "finance",
@@ -16,8 +21,10 @@ const FUNCTIONS: [&str; 6] = [
     "sales",
     "engineering",
 ];
-const CHANNELS: [&str; 5] = ["email", "webhook", "slack", "teams", "matrix"];
-const ACTIONS: [&str; 9] = [
+/// How a stakeholder group is reached.
+pub(crate) const CHANNELS: [&str; 5] = ["email", "webhook", "slack", "teams", "matrix"];
+/// What a runbook step does.
+pub(crate) const ACTIONS: [&str; 9] = [
     "assign_role",
     "page_team",
     "assemble_task_force",
@@ -28,6 +35,24 @@ const ACTIONS: [&str; 9] = [
     "webhook",
     "manual",
 ];
+/// The key each runbook action cannot do without (action, key).
+pub(crate) const ACTION_NEEDS: [(&str, &str); 4] = [
+    ("assign_role", "role"),
+    ("page_team", "team"),
+    ("notify_stakeholders", "group"),
+    ("webhook", "url"),
+];
+/// The words a stakeholder policy's `when` may be (besides `{after_minutes: N}`).
+pub(crate) const WHEN_WORDS: [&str; 2] = ["immediately", NEXT_BUSINESS_MORNING];
+/// The `when` that needs the group's `time_zone`.
+pub(crate) const NEXT_BUSINESS_MORNING: &str = "next_business_morning";
+/// Inclusive ranges of the whole-number fields.
+pub(crate) const RANK: (i64, i64) = (1, 100);
+pub(crate) const AFTER_MINUTES: (i64, i64) = (1, 10_080);
+pub(crate) const DELAY_MINUTES: (i64, i64) = (0, 1_440);
+pub(crate) const REPEAT: (i64, i64) = (0, 10);
+/// The units a scenario's `T+<n><unit>` may use besides minutes and seconds.
+pub(crate) const TIMELINE_UNITS: [PeriodUnit; 2] = [PeriodUnit::Hours, PeriodUnit::Days];
 
 pub(super) fn review(d: &mut Doc<'_>) {
     let node = d.doc.node.clone();
@@ -80,7 +105,7 @@ pub(super) fn review(d: &mut Doc<'_>) {
 
 pub(super) fn severity(d: &mut Doc<'_>) {
     let node = d.doc.node.clone();
-    if d.integer(&node, &["rank"], &["rank"], (1, 100)).is_none()
+    if d.integer(&node, &["rank"], &["rank"], RANK).is_none()
         && fields::node_at(&node, &["rank"]).ok().flatten().is_none()
     {
         d.push(
@@ -188,10 +213,9 @@ pub(super) fn stakeholders(d: &mut Doc<'_>) {
             d.reference(Kind::Severity, severity, &at, rules::UNKNOWN_REFERENCE);
         }
         match fields::node_at(policy, &["when"]) {
-            Ok(Some(Node::String(when)))
-                if when == "immediately" || when == "next_business_morning" => {}
+            Ok(Some(Node::String(when))) if WHEN_WORDS.contains(&when.as_str()) => {}
             Ok(Some(Node::Map(_))) => {
-                if d.integer(policy, &["when", "after_minutes"], &at, (1, 10_080))
+                if d.integer(policy, &["when", "after_minutes"], &at, AFTER_MINUTES)
                     .is_none()
                     && fields::node_at(policy, &["when", "after_minutes"])
                         .ok()
@@ -220,7 +244,7 @@ pub(super) fn stakeholders(d: &mut Doc<'_>) {
             ),
         }
         if fields::node_at(policy, &["when"]).ok().flatten()
-            == Some(&Node::String("next_business_morning".into()))
+            == Some(&Node::String(NEXT_BUSINESS_MORNING.into()))
             && fields::node_at(&node, &["time_zone"])
                 .ok()
                 .flatten()
@@ -281,9 +305,9 @@ pub(super) fn escalation(d: &mut Doc<'_>) {
                 );
             }
         }
-        d.integer(step, &["delay_minutes"], &at, (0, 1_440));
+        d.integer(step, &["delay_minutes"], &at, DELAY_MINUTES);
     }
-    d.integer(&node, &["repeat"], &["repeat"], (0, 10));
+    d.integer(&node, &["repeat"], &["repeat"], REPEAT);
 }
 
 pub(super) fn schedule(d: &mut Doc<'_>) {
@@ -406,17 +430,12 @@ pub(super) fn runbook(d: &mut Doc<'_>) {
         if !d.one_of(&action, &ACTIONS, "action", &at) {
             continue;
         }
-        let needs = |key: &'static str| -> Option<&'static str> {
-            match (action.as_str(), key) {
-                ("assign_role", "role")
-                | ("page_team", "team")
-                | ("notify_stakeholders", "group")
-                | ("webhook", "url") => Some(key),
-                _ => None,
-            }
-        };
-        for key in ["role", "team", "group", "url"] {
-            if needs(key).is_some() && fields::node_at(step, &[key]).ok().flatten().is_none() {
+        let needs = ACTION_NEEDS
+            .iter()
+            .filter(|(needer, _)| *needer == action)
+            .map(|(_, key)| *key);
+        for key in needs {
+            if fields::node_at(step, &[key]).ok().flatten().is_none() {
                 d.push(
                     &at,
                     Some(&action),
@@ -467,8 +486,7 @@ pub(super) fn scenario(d: &mut Doc<'_>) {
     for entry in d.maps(&node, &at) {
         if let Some(when) = d.required(entry, &["at"], &at) {
             let ok = when.strip_prefix("T+").is_some_and(|rest| {
-                rest.parse::<u32>().is_err()
-                    && Period::parse(rest, &[PeriodUnit::Hours, PeriodUnit::Days]).is_some()
+                rest.parse::<u32>().is_err() && Period::parse(rest, &TIMELINE_UNITS).is_some()
                     || rest
                         .strip_suffix("m")
                         .is_some_and(|n| n.parse::<u32>().is_ok())

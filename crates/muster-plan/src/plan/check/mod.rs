@@ -6,7 +6,7 @@
 //! [`soundness`] applies the soundness rules across the whole plan.
 
 mod catalog;
-mod fields;
+pub(crate) mod fields;
 mod references;
 mod soundness;
 
