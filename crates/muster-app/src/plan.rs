@@ -68,7 +68,8 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
 }
 
 impl App {
-    fn today(&self) -> Date {
+    /// Today's date in UTC: the day reviews are judged against.
+    pub fn today(&self) -> Date {
         self.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
     }
 

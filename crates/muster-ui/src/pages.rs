@@ -225,3 +225,21 @@ pub struct FunctionalityFormPage {
     pub known_services: Vec<String>,
     pub errors: Vec<FieldMessage>,
 }
+
+/// `/plan`: the running plan, who applied it, its documents and source.
+#[derive(Debug, Template)]
+#[template(path = "plan.html")]
+pub struct PlanPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub plan: crate::present::PlanView,
+}
+
+/// `/plan/stale`: documents overdue for review.
+#[derive(Debug, Template)]
+#[template(path = "plan_stale.html")]
+pub struct StalePlanPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub rows: Vec<crate::present::StaleRow>,
+}

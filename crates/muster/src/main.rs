@@ -6,6 +6,7 @@ mod admin;
 mod bench;
 mod config;
 mod remote;
+mod reviews;
 mod serve;
 mod store;
 

@@ -9,7 +9,7 @@ use muster_server::AppState;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::store;
+use crate::{reviews, store};
 
 /// Starts logging; `json` gives one JSON object per line.
 pub fn init_logging(format: &str) {
@@ -62,7 +62,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         eprintln!("(the link works once; restarting muster makes a new one)");
         eprintln!();
     }
-    muster_server::serve(listener, state, shutdown_signal()).await?;
+    let reminders = reviews::spawn(app.clone());
+    let served = muster_server::serve(listener, state, shutdown_signal()).await;
+    reminders.abort();
+    served?;
     tracing::info!("muster stopped");
     Ok(())
 }

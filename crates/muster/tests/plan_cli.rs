@@ -184,6 +184,25 @@ fn the_server_lists_overdue_reviews() {
     assert_eq!(documents.len(), 1, "{list}");
     assert_eq!(documents[0]["name"], "oncall");
     assert_eq!(documents[0]["due"], "2020-03-31");
+
+    // The reminder loop runs when the server starts (and every 15 minutes):
+    // a restarted server records the owner's reminder, once.
+    drop(server);
+    let server = start(&database);
+    let run = |args: &[&str]| muster(args, &server.base, &token, dir.path());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let stale = run(&["plan", "stale", "--output", "json"]);
+        let list: serde_json::Value = serde_json::from_slice(&stale.stdout).expect("json");
+        if list["documents"][0]["reminded_at"].is_string() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder was recorded: {list}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 #[test]

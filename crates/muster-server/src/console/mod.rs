@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod catalog;
 mod incidents;
+mod plan;
 mod session;
 
 use askama::Template;
@@ -91,6 +92,8 @@ pub fn router() -> Router<AppState> {
             "/functionalities/{slug}/delete",
             post(catalog::delete_functionality),
         )
+        .route("/plan", get(plan::overview))
+        .route("/plan/stale", get(plan::stale))
         .route("/logout", post(auth::logout))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(auth::setup_form).post(auth::setup))

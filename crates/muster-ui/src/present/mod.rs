@@ -10,8 +10,10 @@ use muster_core::{
 };
 
 mod catalog;
+mod plan;
 
 pub use catalog::*;
+pub use plan::*;
 
 use crate::view::{
     IncidentRow, IncidentView, ListFilters, MilestoneAction, MilestoneStep, OptionView,
