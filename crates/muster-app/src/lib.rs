@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod secrets;
 pub mod settings;
 mod token_cache;
+pub mod users;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ mod catalog;
 mod codec;
 mod incidents;
 pub mod testing;
+mod users;
 
 use std::time::Duration;
 

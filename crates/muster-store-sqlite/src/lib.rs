@@ -5,6 +5,7 @@ mod auth;
 mod catalog;
 mod codec;
 mod incidents;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod catalog;
 mod incidents;
+mod people;
 mod session;
 
 use askama::Template;
@@ -91,6 +92,9 @@ pub fn router() -> Router<AppState> {
             "/functionalities/{slug}/delete",
             post(catalog::delete_functionality),
         )
+        .route("/people", get(people::list))
+        .route("/people/{key}", get(people::show).post(people::update))
+        .route("/people/{key}/deactivate", post(people::deactivate))
         .route("/logout", post(auth::logout))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(auth::setup_form).post(auth::setup))

@@ -10,8 +10,10 @@ use muster_core::{
 };
 
 mod catalog;
+mod people;
 
 pub use catalog::*;
+pub use people::*;
 
 use crate::view::{
     IncidentRow, IncidentView, ListFilters, MilestoneAction, MilestoneStep, OptionView,
