@@ -217,7 +217,34 @@ impl From<&core::User> for User {
             email: user.email.clone(),
             name: user.name.clone(),
             role: user.role.to_string(),
+            time_zone: user.time_zone.clone(),
+            contact_methods: user
+                .contact_methods
+                .iter()
+                .map(ContactMethod::from)
+                .collect(),
             created_at: user.created_at,
+            deactivated_at: user.deactivated_at,
+        }
+    }
+}
+
+impl From<&core::ContactMethod> for ContactMethod {
+    fn from(method: &core::ContactMethod) -> Self {
+        Self {
+            kind: method.kind.to_string(),
+            address: method.address.clone(),
+            label: method.label.clone(),
+        }
+    }
+}
+
+impl From<&ContactMethod> for core::ContactMethodDraft {
+    fn from(method: &ContactMethod) -> Self {
+        Self {
+            kind: method.kind.clone(),
+            address: method.address.clone(),
+            label: method.label.clone(),
         }
     }
 }

@@ -5,6 +5,9 @@ pub mod catalog;
 mod convert;
 mod convert_catalog;
 pub mod plan;
+mod users;
+
+pub use users::{ContactMethod, NewUser, UpdateUser, User, UserList};
 
 use std::collections::BTreeMap;
 
@@ -315,33 +318,6 @@ pub struct UpdateTask {
     pub assignee: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub done: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    /// `admin`, `responder` or `viewer`.
-    pub role: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct UserList {
-    pub users: Vec<User>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    pub email: String,
-    pub name: Option<String>,
-    /// `admin`, `responder` (default) or `viewer`.
-    pub role: Option<String>,
-    /// Lets the user sign in to the console; 8-1024 characters.
-    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -14,6 +14,8 @@ use uuid::Uuid;
 use crate::secrets::{self, API_TOKEN_PREFIX, BOOTSTRAP_PREFIX, CSRF_PREFIX, SESSION_PREFIX};
 use crate::{App, AppError};
 
+pub use crate::users::NewUser;
+
 const PASSWORD_MIN: usize = 8;
 const PASSWORD_MAX: usize = 1024;
 
@@ -34,16 +36,7 @@ impl Principal {
     }
 }
 
-/// Input for a new user.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub email: String,
-    pub name: Option<String>,
-    pub role: UserRole,
-    pub password: Option<String>,
-}
-
-fn check_password(field: &str, password: &str) -> Result<(), AppError> {
+pub(crate) fn check_password(field: &str, password: &str) -> Result<(), AppError> {
     let count = password.chars().count();
     if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&count) {
         return Err(AppError::invalid(
@@ -55,7 +48,7 @@ fn check_password(field: &str, password: &str) -> Result<(), AppError> {
 }
 
 /// argon2 is deliberately slow: keep it off the async workers.
-async fn hash_password(password: String) -> Result<String, AppError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -93,7 +86,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
+pub(crate) fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     if actor.can(permission) {
         Ok(())
     } else {
@@ -104,7 +97,7 @@ fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     }
 }
 
-fn display_name(email: &str, name: Option<String>) -> Result<String, AppError> {
+pub(crate) fn display_name(email: &str, name: Option<String>) -> Result<String, AppError> {
     match name.filter(|n| !n.trim().is_empty()) {
         Some(name) => {
             text::required("name", &name, text::TITLE_MAX).map_err(|e| AppError::Invalid(vec![e]))
@@ -121,13 +114,13 @@ impl App {
             return Ok(principal);
         }
         match self.store.find_api_token(&digest).await? {
-            Some((_, user)) => {
+            Some((_, user)) if user.is_active() => {
                 let principal = Principal::of(user);
                 self.tokens.put(digest, principal.clone());
                 Ok(principal)
             }
-            None => Err(AppError::Unauthenticated(
-                "the API token is invalid or revoked".into(),
+            _ => Err(AppError::Unauthenticated(
+                "the API token is invalid or revoked, or its user is deactivated".into(),
             )),
         }
     }
@@ -141,11 +134,15 @@ impl App {
             .store
             .find_session(&secrets::digest(secret), self.now())
             .await?;
-        Ok(found.map(|(session, user)| (Principal::of(user), session)))
+        // Deactivation deletes sessions; this also covers one racing it.
+        Ok(found
+            .filter(|(_, user)| user.is_active())
+            .map(|(session, user)| (Principal::of(user), session)))
     }
 
-    /// Checks an email and password; the same error for an unknown email and
-    /// a wrong password, so answers do not reveal who has an account.
+    /// Checks an email and password; the same error for an unknown email, a
+    /// wrong password and a deactivated account, so answers do not reveal who
+    /// has an account.
     pub async fn verify_credentials(
         &self,
         email: &str,
@@ -158,7 +155,7 @@ impl App {
         };
         let verified = verify_password(password.to_owned(), hash.clone()).await;
         match (user, verified && hash.is_some()) {
-            (Some(user), true) => Ok(Principal::of(user)),
+            (Some(user), true) if user.is_active() => Ok(Principal::of(user)),
             _ => Err(AppError::Unauthenticated("wrong email or password".into())),
         }
     }
@@ -221,13 +218,14 @@ impl App {
     ) -> Result<User, AppError> {
         let email = valid_email("email", email).map_err(|e| AppError::Invalid(vec![e]))?;
         check_password("password", password)?;
-        let user = User {
-            id: UserId(Uuid::now_v7()),
-            name: display_name(&email, name)?,
+        let name = display_name(&email, name)?;
+        let user = User::new(
+            UserId(Uuid::now_v7()),
             email,
-            role: UserRole::Admin,
-            created_at: self.now(),
-        };
+            name,
+            UserRole::Admin,
+            self.now(),
+        );
         let hash = hash_password(password.to_owned()).await?;
         match self
             .store
@@ -255,15 +253,17 @@ impl App {
     ) -> Result<(User, String), AppError> {
         let email = valid_email("email", email).map_err(|e| AppError::Invalid(vec![e]))?;
         let user = match self.store.find_user_by_email(&email).await? {
+            // Its token would be refused at once; say so instead of printing it.
+            Some(user) if !user.is_active() => {
+                return Err(AppError::Conflict {
+                    code: "deactivated",
+                    message: format!("{email} is deactivated; its tokens are refused"),
+                });
+            }
             Some(user) => user,
             None => {
-                let user = User {
-                    id: UserId(Uuid::now_v7()),
-                    name: display_name(&email, None)?,
-                    email,
-                    role,
-                    created_at: self.now(),
-                };
+                let name = display_name(&email, None)?;
+                let user = User::new(UserId(Uuid::now_v7()), email, name, role, self.now());
                 self.store.insert_user(&user, None).await?;
                 user
             }
@@ -330,35 +330,6 @@ impl App {
         Ok(self.store.find_api_token_by_id(id).await?.unwrap_or(token))
     }
 
-    pub async fn create_user(&self, actor: &Actor, input: NewUser) -> Result<User, AppError> {
-        require(actor, Permission::ManageUsers)?;
-        let mut errors = Vec::new();
-        let email = valid_email("email", &input.email)
-            .map_err(|e| errors.push(e))
-            .ok();
-        if let Some(password) = &input.password
-            && let Err(AppError::Invalid(fields)) = check_password("password", password)
-        {
-            errors.extend(fields);
-        }
-        let Some(email) = email.filter(|_| errors.is_empty()) else {
-            return Err(AppError::Invalid(errors));
-        };
-        let user = User {
-            id: UserId(Uuid::now_v7()),
-            name: display_name(&email, input.name)?,
-            email,
-            role: input.role,
-            created_at: self.now(),
-        };
-        let hash = match input.password {
-            Some(password) => Some(hash_password(password).await?),
-            None => None,
-        };
-        self.store.insert_user(&user, hash.as_deref()).await?;
-        Ok(user)
-    }
-
     /// Sets a user's password: their own, or anyone's for an admin.
     pub async fn set_password(
         &self,
@@ -372,32 +343,5 @@ impl App {
         check_password("password", password)?;
         let hash = hash_password(password.to_owned()).await?;
         Ok(self.store.set_password_hash(user, &hash).await?)
-    }
-
-    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
-        require(actor, Permission::ReadIncidents)?;
-        Ok(self.store.list_users().await?)
-    }
-
-    pub async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, AppError> {
-        require(actor, Permission::ReadIncidents)?;
-        self.store
-            .find_user(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("user", id))
-    }
-
-    /// Finds a user by id or email, as people type them in the CLI and forms.
-    pub async fn find_user(&self, actor: &Actor, key: &str) -> Result<User, AppError> {
-        require(actor, Permission::ReadIncidents)?;
-        let found = match key.parse::<Uuid>() {
-            Ok(id) => self.store.find_user(UserId(id)).await?,
-            Err(_) => {
-                self.store
-                    .find_user_by_email(&key.trim().to_lowercase())
-                    .await?
-            }
-        };
-        found.ok_or_else(|| AppError::not_found("user", key))
     }
 }

@@ -220,12 +220,14 @@ impl App {
             let people: Vec<User> = sync
                 .people
                 .into_iter()
-                .map(|(email, name)| User {
-                    id: muster_core::UserId(uuid::Uuid::now_v7()),
-                    email,
-                    name,
-                    role: muster_core::UserRole::Responder,
-                    created_at: now,
+                .map(|(email, name)| {
+                    User::new(
+                        muster_core::UserId(uuid::Uuid::now_v7()),
+                        email,
+                        name,
+                        muster_core::UserRole::Responder,
+                        now,
+                    )
                 })
                 .collect();
             self.commit_catalog(&current, &changes, &people, sync.source.as_deref())

@@ -77,6 +77,11 @@ impl From<StoreError> for AppError {
                 entity,
                 key: String::from("(referenced)"),
             },
+            StoreError::LastAdmin => Self::Conflict {
+                code: "last_admin",
+                message: "this would leave no active admin; make another user an admin first"
+                    .into(),
+            },
             StoreError::Unavailable(message) => Self::Unavailable(message),
             StoreError::Corrupt(message) | StoreError::Backend(message) => Self::Internal(message),
         }

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod secrets;
 pub mod settings;
 mod token_cache;
+pub mod users;
 
 use std::sync::Arc;
 

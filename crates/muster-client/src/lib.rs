@@ -14,7 +14,7 @@ use muster_api_types::{
     AddParticipant, ApiToken, ApiTokenList, AssignRole, CreatedApiToken, DeclareIncident,
     EditMilestone, ErrorBody, Incident, IncidentList, IncidentQuery, LoginRequest, MilestoneAction,
     NewApiToken, NewNote, NewTask, NewUser, RoleList, SeverityList, Task, TaskList, TimelineEntry,
-    TimelinePage, UpdateIncident, UpdateTask, User, UserList,
+    TimelinePage, UpdateIncident, UpdateTask, UpdateUser, User, UserList,
 };
 use reqwest::{Method, RequestBuilder, Url};
 use serde::Serialize;
@@ -294,6 +294,24 @@ impl Client {
     pub async fn create_user(&self, body: &NewUser) -> Result<User, ClientError> {
         let url = self.url(&["api", "v1", "users"])?;
         self.call(Method::POST, url, Some(body)).await
+    }
+
+    /// A user by id or email.
+    pub async fn get_user(&self, key: &str) -> Result<User, ClientError> {
+        let url = self.url(&["api", "v1", "users", key])?;
+        self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// Changes the fields given; admins may edit anyone, others only themselves.
+    pub async fn update_user(&self, key: &str, body: &UpdateUser) -> Result<User, ClientError> {
+        let url = self.url(&["api", "v1", "users", key])?;
+        self.call(Method::PATCH, url, Some(body)).await
+    }
+
+    /// Admins only; answers with the deactivated user.
+    pub async fn deactivate_user(&self, key: &str) -> Result<User, ClientError> {
+        let url = self.url(&["api", "v1", "users", key])?;
+        self.call(Method::DELETE, url, None::<&()>).await
     }
 
     pub async fn me(&self) -> Result<User, ClientError> {

@@ -5,11 +5,13 @@
 //! is deterministic and unit-testable.
 
 pub mod catalog;
+pub mod contact;
 pub mod error;
 pub mod ids;
 pub mod incident;
 pub mod milestone;
 pub mod plan;
+pub mod profile;
 pub mod role;
 pub mod severity;
 pub mod task;
@@ -18,6 +20,7 @@ pub mod timeline;
 pub mod user;
 
 pub use catalog::Slug;
+pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};
 pub use error::{DomainError, FieldError};
 pub use ids::{IncidentId, IncidentNumber, TaskId, TimelineEntryId, TokenId, UserId};
 pub use incident::{
@@ -25,6 +28,7 @@ pub use incident::{
     NewIncident, Participant,
 };
 pub use milestone::{Milestone, Milestones};
+pub use profile::UserPatch;
 pub use role::{RoleCatalog, RoleCode, RoleDefinition};
 pub use severity::{Severity, SeverityCode, SeverityScale};
 pub use task::{NewTask, Task, TaskPatch};

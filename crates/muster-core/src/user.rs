@@ -5,8 +5,12 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::contact::ContactMethod;
 use crate::error::FieldError;
 use crate::ids::UserId;
+
+/// The time zone of a user who has not chosen one.
+pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
 /// What a user may do across the whole installation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,7 +58,39 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: UserRole,
+    /// An IANA time zone name, e.g. `Europe/Paris`; shifts and pages are shown in it.
+    pub time_zone: String,
+    /// In the order the user wants to be tried.
+    pub contact_methods: Vec<ContactMethod>,
     pub created_at: Timestamp,
+    /// Set once the user may no longer sign in or use tokens; the record stays
+    /// because incidents and timelines refer to it.
+    pub deactivated_at: Option<Timestamp>,
+}
+
+impl User {
+    /// A user with the defaults every new account starts from.
+    pub fn new(id: UserId, email: String, name: String, role: UserRole, now: Timestamp) -> Self {
+        Self {
+            id,
+            email,
+            name,
+            role,
+            time_zone: DEFAULT_TIME_ZONE.to_owned(),
+            contact_methods: Vec::new(),
+            created_at: now,
+            deactivated_at: None,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+
+    /// Whether this user is one of those who keep the installation administrable.
+    pub fn is_active_admin(&self) -> bool {
+        self.is_active() && self.role == UserRole::Admin
+    }
 }
 
 /// Capabilities checked before a use case runs.
@@ -116,6 +152,22 @@ pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Checks an IANA time zone name against the time zone database and returns
+/// its canonical spelling.
+pub fn time_zone(field: &str, raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    let found = (!name.is_empty())
+        .then(|| jiff::tz::TimeZone::get(name).ok())
+        .flatten();
+    match found {
+        Some(zone) => Ok(zone.iana_name().unwrap_or(name).to_owned()),
+        None => Err(FieldError::new(
+            field,
+            format!("expected an IANA time zone like Europe/Paris or UTC, got {raw:?}"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +205,16 @@ mod tests {
             "a@b@c.com",
         ] {
             assert!(email("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_zones_come_from_the_iana_database() {
+        assert_eq!(time_zone("tz", "UTC").unwrap(), "UTC");
+        assert_eq!(time_zone("tz", " Europe/Paris ").unwrap(), "Europe/Paris");
+        for bad in ["", "Mars/Olympus", "CEST+2", "Europe/"] {
+            let error = time_zone("time_zone", bad).unwrap_err();
+            assert_eq!(error.field, "time_zone", "{bad}");
         }
     }
 }

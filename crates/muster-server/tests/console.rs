@@ -431,6 +431,7 @@ async fn viewers_read_but_get_no_forms_and_cannot_post() {
         name: Some(String::from("Vic")),
         role: muster_core::UserRole::Viewer,
         password: Some(String::from("viewer password")),
+        ..muster_app::accounts::NewUser::new("", muster_core::UserRole::Viewer)
     };
     test.app.create_user(&admin.actor, viewer).await.unwrap();
 

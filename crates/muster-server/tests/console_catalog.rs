@@ -458,6 +458,7 @@ async fn viewers_read_the_catalog_but_get_no_catalog_forms() {
         name: Some(String::from("Vic")),
         role: muster_core::UserRole::Viewer,
         password: Some(String::from("viewer password")),
+        ..muster_app::accounts::NewUser::new("", muster_core::UserRole::Viewer)
     };
     test.app.create_user(&admin.actor, viewer).await.unwrap();
     let mut console = Console::new(&test);

@@ -1,12 +1,13 @@
 //! Users, API tokens, sessions and the bootstrap secret on PostgreSQL.
 
 use async_trait::async_trait;
-use muster_core::{Timestamp, TokenId, User, UserId};
+use muster_core::{Timestamp, TokenId, User, UserId, UserRole};
 use muster_store::{AccountStore, ApiToken, BootstrapOutcome, NewSession, Session, StoreError};
 use sqlx::postgres::PgRow;
 
 use crate::PostgresStore;
-use crate::codec::{backend, get, id, instant, optional_instant, unique, user};
+use crate::codec::{backend, get, id, instant, optional_instant, unique};
+use crate::users;
 
 fn token(row: &PgRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
@@ -26,31 +27,17 @@ impl AccountStore for PostgresStore {
         password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(user.id.as_uuid())
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(password_hash)
-        .bind(user.created_at.as_millisecond())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| unique(e, "email", &user.email))?;
+        users::insert_user(&mut tx, user, password_hash).await?;
         tx.commit().await.map_err(backend)
     }
 
     async fn find_user(&self, user_id: UserId) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT user_id, email, name, role, created_at FROM users WHERE user_id = $1")
+        let rows = sqlx::query(users::USER_BY_ID)
             .bind(user_id.as_uuid())
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
-            .map_err(backend)?
-            .as_ref()
-            .map(user)
-            .transpose()
+            .map_err(backend)?;
+        users::one_user(&rows)
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
@@ -61,15 +48,15 @@ impl AccountStore for PostgresStore {
         &self,
         email: &str,
     ) -> Result<Option<(User, Option<String>)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT user_id, email, name, role, created_at, password_hash FROM users WHERE email = $1",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        row.map(|row| Ok((user(&row)?, get(&row, "password_hash")?)))
-            .transpose()
+        let rows = sqlx::query(users::CREDENTIALS_BY_EMAIL)
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(user) = users::one_user(&rows)? else {
+            return Ok(None);
+        };
+        Ok(Some((user, users::password_hash(&rows)?)))
     }
 
     async fn set_password_hash(&self, user_id: UserId, hash: &str) -> Result<(), StoreError> {
@@ -87,13 +74,19 @@ impl AccountStore for PostgresStore {
     }
 
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        sqlx::query("SELECT user_id, email, name, role, created_at FROM users ORDER BY email")
+        let rows = sqlx::query(users::ALL_USERS)
             .fetch_all(&self.pool)
             .await
-            .map_err(backend)?
-            .iter()
-            .map(user)
-            .collect()
+            .map_err(backend)?;
+        users::users(&rows)
+    }
+
+    async fn update_user_profile(&self, user: &User) -> Result<(), StoreError> {
+        self.write_profile(user).await
+    }
+
+    async fn deactivate_user(&self, user_id: UserId, now: Timestamp) -> Result<bool, StoreError> {
+        self.write_deactivation(user_id, now).await
     }
 
     async fn count_users(&self) -> Result<u64, StoreError> {
@@ -139,11 +132,11 @@ impl AccountStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        if users > 0 {
+        if existing > 0 {
             return Ok(BootstrapOutcome::AlreadyDone);
         }
         if stored.as_deref() != Some(digest.as_slice()) {
@@ -153,18 +146,11 @@ impl AccountStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, 'admin', $4, $5)",
-        )
-        .bind(admin.id.as_uuid())
-        .bind(&admin.email)
-        .bind(&admin.name)
-        .bind(password_hash)
-        .bind(admin.created_at.as_millisecond())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| unique(e, "email", &admin.email))?;
+        let admin = User {
+            role: UserRole::Admin,
+            ..admin.clone()
+        };
+        users::insert_user(&mut tx, &admin, Some(password_hash)).await?;
         tx.commit().await.map_err(backend)?;
         Ok(BootstrapOutcome::Created)
     }
@@ -194,31 +180,20 @@ impl AccountStore for PostgresStore {
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<(ApiToken, User)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT t.token_id, t.user_id, t.name, t.created_at AS token_created_at, t.revoked_at, \
-             u.email, u.name AS user_name, u.role, u.created_at \
-             FROM api_tokens t JOIN users u ON u.user_id = t.user_id \
-             WHERE t.digest = $1 AND t.revoked_at IS NULL",
-        )
-        .bind(digest.as_slice())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let role: String = get(&row, "role")?;
-        let owner = User {
-            id: id(&row, "user_id")?,
-            email: get(&row, "email")?,
-            name: get(&row, "user_name")?,
-            role: role.parse().map_err(StoreError::Corrupt)?,
-            created_at: instant(&row, "created_at")?,
+        let rows = sqlx::query(users::TOKEN_BY_DIGEST)
+            .bind(digest.as_slice())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let (Some(row), Some(owner)) = (rows.first(), users::one_user(&rows)?) else {
+            return Ok(None);
         };
         let api_token = ApiToken {
-            id: id(&row, "token_id")?,
+            id: id(row, "token_id")?,
             user_id: owner.id,
-            name: get(&row, "name")?,
-            created_at: instant(&row, "token_created_at")?,
-            revoked_at: optional_instant(&row, "revoked_at")?,
+            name: get(row, "token_name")?,
+            created_at: instant(row, "token_created_at")?,
+            revoked_at: optional_instant(row, "revoked_at")?,
         };
         Ok(Some((api_token, owner)))
     }
@@ -297,24 +272,20 @@ impl AccountStore for PostgresStore {
         digest: &[u8; 32],
         now: Timestamp,
     ) -> Result<Option<(Session, User)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT s.csrf_token, s.created_at AS session_created_at, s.expires_at, \
-             u.user_id, u.email, u.name, u.role, u.created_at \
-             FROM sessions s JOIN users u ON u.user_id = s.user_id \
-             WHERE s.digest = $1 AND s.expires_at > $2",
-        )
-        .bind(digest.as_slice())
-        .bind(now.as_millisecond())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let owner = user(&row)?;
+        let rows = sqlx::query(users::SESSION_BY_DIGEST)
+            .bind(digest.as_slice())
+            .bind(now.as_millisecond())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let (Some(row), Some(owner)) = (rows.first(), users::one_user(&rows)?) else {
+            return Ok(None);
+        };
         let session = Session {
             user_id: owner.id,
-            csrf_token: get(&row, "csrf_token")?,
-            created_at: instant(&row, "session_created_at")?,
-            expires_at: instant(&row, "expires_at")?,
+            csrf_token: get(row, "csrf_token")?,
+            created_at: instant(row, "session_created_at")?,
+            expires_at: instant(row, "expires_at")?,
         };
         Ok(Some((session, owner)))
     }

@@ -1,8 +1,8 @@
 //! Turning PostgreSQL rows into domain values, with `Corrupt` instead of panics,
 //! and PostgreSQL failures into [`StoreError`]s.
 
-use muster_core::{Timestamp, User};
-use muster_store::{StoreError, StoredRow, decode_user, sql};
+use muster_core::Timestamp;
+use muster_store::{StoreError, StoredRow, sql};
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
@@ -83,10 +83,6 @@ pub(crate) fn optional_instant(row: &PgRow, column: &str) -> Result<Option<Times
 pub(crate) fn version(row: &PgRow) -> Result<u64, StoreError> {
     let raw: i64 = get(row, "version")?;
     u64::try_from(raw).map_err(|_| StoreError::Corrupt(format!("negative version {raw}")))
-}
-
-pub(crate) fn user(row: &PgRow) -> Result<User, StoreError> {
-    decode_user(&Row(row))
 }
 
 /// Decodes a row of [`muster_store::sql::INCIDENT_SELECT`].

@@ -8,6 +8,7 @@ mod codec;
 mod incidents;
 mod plan;
 pub mod testing;
+mod users;
 
 use std::time::Duration;
 

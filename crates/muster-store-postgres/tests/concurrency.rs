@@ -28,7 +28,10 @@ fn admin(n: u32) -> User {
         email: format!("root{n}@example.com"),
         name: format!("Root {n}"),
         role: UserRole::Admin,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: epoch(),
+        deactivated_at: None,
     }
 }
 

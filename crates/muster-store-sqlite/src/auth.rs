@@ -1,12 +1,13 @@
 //! Users, API tokens, sessions and the bootstrap secret on SQLite.
 
 use async_trait::async_trait;
-use muster_core::{Timestamp, TokenId, User, UserId};
+use muster_core::{Timestamp, TokenId, User, UserId, UserRole};
 use muster_store::{AccountStore, ApiToken, BootstrapOutcome, NewSession, Session, StoreError};
 use sqlx::sqlite::SqliteRow;
 
 use crate::SqliteStore;
-use crate::codec::{backend, get, id, instant, optional_instant, unique, user};
+use crate::codec::{backend, get, id, instant, optional_instant, unique};
+use crate::users;
 
 fn token(row: &SqliteRow) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
@@ -29,35 +30,18 @@ impl AccountStore for SqliteStore {
         let hash = password_hash.map(str::to_owned);
         self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )
-                    .bind(user.id.to_string())
-                    .bind(&user.email)
-                    .bind(&user.name)
-                    .bind(user.role.as_str())
-                    .bind(hash)
-                    .bind(user.created_at.as_millisecond())
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique(e, "email", &user.email))?;
-                    Ok(())
-                })
+                Box::pin(async move { users::insert_user(c, &user, hash.as_deref()).await })
             })
             .await
     }
 
     async fn find_user(&self, user_id: UserId) -> Result<Option<User>, StoreError> {
-        sqlx::query("SELECT user_id, email, name, role, created_at FROM users WHERE user_id = ?1")
+        let rows = sqlx::query(users::USER_BY_ID)
             .bind(user_id.to_string())
-            .fetch_optional(&self.readers)
+            .fetch_all(&self.readers)
             .await
-            .map_err(backend)?
-            .as_ref()
-            .map(user)
-            .transpose()
+            .map_err(backend)?;
+        users::one_user(&rows)
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
@@ -68,15 +52,20 @@ impl AccountStore for SqliteStore {
         &self,
         email: &str,
     ) -> Result<Option<(User, Option<String>)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT user_id, email, name, role, created_at, password_hash FROM users WHERE email = ?1",
-        )
-        .bind(email)
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        row.map(|row| Ok((user(&row)?, get(&row, "password_hash")?)))
-            .transpose()
+        let rows = sqlx::query(users::CREDENTIALS_BY_EMAIL)
+            .bind(email)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        let Some(user) = users::one_user(&rows)? else {
+            return Ok(None);
+        };
+        let hash = rows
+            .first()
+            .map(|row| get(row, "password_hash"))
+            .transpose()?
+            .flatten();
+        Ok(Some((user, hash)))
     }
 
     async fn set_password_hash(&self, user_id: UserId, hash: &str) -> Result<(), StoreError> {
@@ -101,13 +90,19 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        sqlx::query("SELECT user_id, email, name, role, created_at FROM users ORDER BY email")
+        let rows = sqlx::query(users::ALL_USERS)
             .fetch_all(&self.readers)
             .await
-            .map_err(backend)?
-            .iter()
-            .map(user)
-            .collect()
+            .map_err(backend)?;
+        users::users(&rows)
+    }
+
+    async fn update_user_profile(&self, user: &User) -> Result<(), StoreError> {
+        self.write_profile(user).await
+    }
+
+    async fn deactivate_user(&self, user_id: UserId, now: Timestamp) -> Result<bool, StoreError> {
+        self.write_deactivation(user_id, now).await
     }
 
     async fn count_users(&self) -> Result<u64, StoreError> {
@@ -154,11 +149,11 @@ impl AccountStore for SqliteStore {
         self.writer
             .write(move |c| {
                 Box::pin(async move {
-                    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
                         .fetch_one(&mut *c)
                         .await
                         .map_err(backend)?;
-                    if users > 0 {
+                    if existing > 0 {
                         return Ok(BootstrapOutcome::AlreadyDone);
                     }
                     let consumed = sqlx::query(
@@ -171,18 +166,11 @@ impl AccountStore for SqliteStore {
                     if consumed.rows_affected() == 0 {
                         return Ok(BootstrapOutcome::InvalidSecret);
                     }
-                    sqlx::query(
-                        "INSERT INTO users (user_id, email, name, role, password_hash, created_at) \
-                         VALUES (?1, ?2, ?3, 'admin', ?4, ?5)",
-                    )
-                    .bind(admin.id.to_string())
-                    .bind(&admin.email)
-                    .bind(&admin.name)
-                    .bind(hash)
-                    .bind(admin.created_at.as_millisecond())
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique(e, "email", &admin.email))?;
+                    let admin = User {
+                        role: UserRole::Admin,
+                        ..admin
+                    };
+                    users::insert_user(c, &admin, Some(&hash)).await?;
                     Ok(BootstrapOutcome::Created)
                 })
             })
@@ -221,31 +209,20 @@ impl AccountStore for SqliteStore {
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<(ApiToken, User)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT t.token_id, t.user_id, t.name, t.created_at AS token_created_at, t.revoked_at, \
-             u.email, u.name AS user_name, u.role, u.created_at \
-             FROM api_tokens t JOIN users u ON u.user_id = t.user_id \
-             WHERE t.digest = ?1 AND t.revoked_at IS NULL",
-        )
-        .bind(digest.as_slice())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let role: String = get(&row, "role")?;
-        let owner = User {
-            id: id(&row, "user_id")?,
-            email: get(&row, "email")?,
-            name: get(&row, "user_name")?,
-            role: role.parse().map_err(StoreError::Corrupt)?,
-            created_at: instant(&row, "created_at")?,
+        let rows = sqlx::query(users::TOKEN_BY_DIGEST)
+            .bind(digest.as_slice())
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        let (Some(row), Some(owner)) = (rows.first(), users::one_user(&rows)?) else {
+            return Ok(None);
         };
         let api_token = ApiToken {
-            id: id(&row, "token_id")?,
+            id: id(row, "token_id")?,
             user_id: owner.id,
-            name: get(&row, "name")?,
-            created_at: instant(&row, "token_created_at")?,
-            revoked_at: optional_instant(&row, "revoked_at")?,
+            name: get(row, "token_name")?,
+            created_at: instant(row, "token_created_at")?,
+            revoked_at: optional_instant(row, "revoked_at")?,
         };
         Ok(Some((api_token, owner)))
     }
@@ -334,24 +311,20 @@ impl AccountStore for SqliteStore {
         digest: &[u8; 32],
         now: Timestamp,
     ) -> Result<Option<(Session, User)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT s.csrf_token, s.created_at AS session_created_at, s.expires_at, \
-             u.user_id, u.email, u.name, u.role, u.created_at \
-             FROM sessions s JOIN users u ON u.user_id = s.user_id \
-             WHERE s.digest = ?1 AND s.expires_at > ?2",
-        )
-        .bind(digest.as_slice())
-        .bind(now.as_millisecond())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let owner = user(&row)?;
+        let rows = sqlx::query(users::SESSION_BY_DIGEST)
+            .bind(digest.as_slice())
+            .bind(now.as_millisecond())
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        let (Some(row), Some(owner)) = (rows.first(), users::one_user(&rows)?) else {
+            return Ok(None);
+        };
         let session = Session {
             user_id: owner.id,
-            csrf_token: get(&row, "csrf_token")?,
-            created_at: instant(&row, "session_created_at")?,
-            expires_at: instant(&row, "expires_at")?,
+            csrf_token: get(row, "csrf_token")?,
+            created_at: instant(row, "session_created_at")?,
+            expires_at: instant(row, "expires_at")?,
         };
         Ok(Some((session, owner)))
     }

@@ -1,7 +1,7 @@
 //! Turning SQLite rows into domain values, with `Corrupt` instead of panics.
 
-use muster_core::{Timestamp, User};
-use muster_store::{StoreError, StoredRow, decode_user, sql};
+use muster_core::Timestamp;
+use muster_store::{StoreError, StoredRow, sql};
 use sqlx::Row as _;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
@@ -78,10 +78,6 @@ pub(crate) fn optional_instant(
 pub(crate) fn version(row: &SqliteRow) -> Result<u64, StoreError> {
     let raw: i64 = get(row, "version")?;
     u64::try_from(raw).map_err(|_| StoreError::Corrupt(format!("negative version {raw}")))
-}
-
-pub(crate) fn user(row: &SqliteRow) -> Result<User, StoreError> {
-    decode_user(&Row(row))
 }
 
 /// Decodes a row of [`muster_store::sql::INCIDENT_SELECT`].

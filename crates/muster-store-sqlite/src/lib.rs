@@ -6,6 +6,7 @@ mod catalog;
 mod codec;
 mod incidents;
 mod plan;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -34,7 +34,10 @@ async fn failures_in_a_batch_are_isolated() {
         email: "ada@example.com".into(),
         name: "ada".into(),
         role: UserRole::Responder,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: at(0),
+        deactivated_at: None,
     };
     store.insert_user(&user, None).await.unwrap();
     let incident = Incident {

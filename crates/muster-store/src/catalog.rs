@@ -14,7 +14,9 @@ use crate::row::StoredRow;
 #[derive(Debug, Clone)]
 pub struct CatalogWrite<'a> {
     pub changes: &'a CatalogChanges,
-    /// Users to create if their email is not taken yet (Backstage users).
+    /// Users to create if their email is not taken yet (Backstage users). Only
+    /// identity and role are written: a catalog knows no time zone or contact
+    /// methods, so new users start with the defaults.
     pub new_users: &'a [User],
     /// Recorded on every created or updated entry, so a later sync of the
     /// same source may prune what it made and nothing else.

@@ -17,6 +17,12 @@ use uuid::Uuid;
 mod plan;
 pub use plan::*;
 
+mod users;
+
+pub use users::{
+    deactivation_keeps_the_record_and_the_last_admin, user_profiles_round_trip_with_contact_order,
+};
+
 use crate::{
     ApiToken, BootstrapOutcome, CatalogWrite, IncidentFilter, NewSession, Store, StoreError,
 };
@@ -44,6 +50,8 @@ macro_rules! conformance_suite {
             plan_applies_commit_documents_revisions_and_files,
             a_failed_plan_apply_leaves_no_trace,
             review_reminders_are_recorded_once_per_due_date,
+            user_profiles_round_trip_with_contact_order,
+            deactivation_keeps_the_record_and_the_last_admin,
         );
     };
 }
@@ -78,7 +86,10 @@ async fn user(store: &Arc<dyn Store>, email: &str, role: UserRole) -> User {
         email: email.to_owned(),
         name: email.split('@').next().unwrap_or(email).to_owned(),
         role,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: at(0),
+        deactivated_at: None,
     };
     store
         .insert_user(&user, Some("$argon2id$fake"))
@@ -255,7 +266,10 @@ pub async fn bootstrap_creates_the_first_admin_once(store: Arc<dyn Store>) {
         email: "root@example.com".into(),
         name: "Root".into(),
         role: UserRole::Admin,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: at(0),
+        deactivated_at: None,
     };
     assert_eq!(
         store
@@ -800,7 +814,10 @@ pub async fn catalog_change_sets_are_all_or_nothing(store: Arc<dyn Store>) {
         email: "new@backstage.example".into(),
         name: "New".into(),
         role: UserRole::Responder,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: at(0),
+        deactivated_at: None,
     };
     let existing = user(&store, "old@backstage.example", UserRole::Admin).await;
     let clash = User {

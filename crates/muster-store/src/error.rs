@@ -16,6 +16,10 @@ pub enum StoreError {
     /// A referenced row does not exist (e.g. a task of an unknown incident).
     #[error("{entity} does not exist")]
     Missing { entity: &'static str },
+    /// The write would leave nobody able to administer the installation: no
+    /// active admin would remain.
+    #[error("the write would leave no active admin")]
+    LastAdmin,
     /// The database could not be reached or refused service; retrying may help.
     #[error("database unavailable: {0}")]
     Unavailable(String),

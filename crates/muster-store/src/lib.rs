@@ -22,7 +22,7 @@ pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
 pub use plan::{PlanStore, PlanWrite};
-pub use row::{StoredRow, decode_user};
+pub use row::{COUNT_ACTIVE_ADMINS, StoredRow, decode_user, decode_users};
 pub use timeline_record::TimelineRecord;
 
 use muster_core::{
@@ -45,7 +45,8 @@ pub trait Store:
 /// Users and their credentials.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Inserts a user; a taken email is [`StoreError::Duplicate`] on `email`.
+    /// Inserts a user with their contact methods; a taken email is
+    /// [`StoreError::Duplicate`] on `email`.
     async fn insert_user(&self, user: &User, password_hash: Option<&str>)
     -> Result<(), StoreError>;
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
@@ -56,7 +57,17 @@ pub trait AccountStore: Send + Sync {
         email: &str,
     ) -> Result<Option<(User, Option<String>)>, StoreError>;
     async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<(), StoreError>;
+    /// Everyone, deactivated users included, by email.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Writes `user`'s email, name, role and time zone and replaces their contact
+    /// methods, in one transaction. A taken email is [`StoreError::Duplicate`] on
+    /// `email`; a demotion that would leave no active admin is
+    /// [`StoreError::LastAdmin`] and writes nothing.
+    async fn update_user_profile(&self, user: &User) -> Result<(), StoreError>;
+    /// Marks the user deactivated at `now` and ends their sessions; false when
+    /// they already were. Deactivating the last active admin is
+    /// [`StoreError::LastAdmin`] and writes nothing.
+    async fn deactivate_user(&self, user: UserId, now: Timestamp) -> Result<bool, StoreError>;
     async fn count_users(&self) -> Result<u64, StoreError>;
 
     /// Replaces any earlier bootstrap secret: only the newest link works.

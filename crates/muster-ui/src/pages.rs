@@ -6,7 +6,7 @@ use askama::Template;
 use crate::view::{
     CatalogOverview, Chrome, DeclareForm, FieldMessage, Flash, FunctionalityForm,
     FunctionalityView, IncidentRow, IncidentView, ListFilters, OptionView, ServiceForm,
-    ServiceView, SeverityBadge, TeamForm, TeamView,
+    ServiceView, SeverityBadge, TeamForm, TeamView, UserForm, UserRow, UserView,
 };
 
 /// `/login`.
@@ -87,7 +87,8 @@ field_errors!(
     DeclarePage,
     TeamFormPage,
     ServiceFormPage,
-    FunctionalityFormPage
+    FunctionalityFormPage,
+    UserPage
 );
 
 /// `/incidents/{key}`.
@@ -242,4 +243,31 @@ pub struct StalePlanPage {
     pub chrome: Chrome,
     pub flash: Option<Flash>,
     pub rows: Vec<crate::present::StaleRow>,
+}
+
+/// `/people`: everyone with an account.
+#[derive(Debug, Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub rows: Vec<UserRow>,
+}
+
+/// `/people/{id}`: a person, and their profile form for themselves or an admin.
+#[derive(Debug, Template)]
+#[template(path = "person.html")]
+pub struct UserPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub user: UserView,
+    /// The viewer may edit this profile (their own, or any as an admin).
+    pub can_edit: bool,
+    /// The viewer is an admin: role and email are editable, and others may be deactivated.
+    pub is_admin: bool,
+    /// The viewer is looking at their own profile.
+    pub own: bool,
+    pub form: UserForm,
+    pub roles: Vec<OptionView>,
+    pub errors: Vec<FieldMessage>,
 }

@@ -18,7 +18,10 @@ fn user(name: &str) -> User {
         email: format!("{}@example.com", name.to_lowercase()),
         name: name.to_owned(),
         role: UserRole::Admin,
+        time_zone: muster_core::user::DEFAULT_TIME_ZONE.to_owned(),
+        contact_methods: Vec::new(),
         created_at: Timestamp::from_second(1_700_000_000).unwrap(),
+        deactivated_at: None,
     }
 }
 

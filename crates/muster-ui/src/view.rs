@@ -415,3 +415,49 @@ pub struct FunctionalityForm {
     /// Service slugs, one per line.
     pub services: String,
 }
+
+/// One row of the people list.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub href: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub time_zone: String,
+    pub contact_count: usize,
+    pub active: bool,
+}
+
+/// One way to reach a person, as shown.
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    /// "SMS", "Voice call", …
+    pub kind: String,
+    pub address: String,
+    pub label: String,
+}
+
+/// A person's page.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub href: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub time_zone: String,
+    pub created_at: String,
+    /// When the account was deactivated, if it was.
+    pub deactivated_at: Option<String>,
+    pub contact_methods: Vec<ContactView>,
+}
+
+/// The profile form's fields, as shown (or as typed, when refused).
+#[derive(Debug, Clone, Default)]
+pub struct UserForm {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub time_zone: String,
+    /// One contact method per line: `kind:address label`.
+    pub contact_methods: String,
+}

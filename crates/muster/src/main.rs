@@ -79,6 +79,9 @@ enum Command {
     /// List, show and edit customer-facing functionalities and the services behind them.
     #[command(subcommand)]
     Functionality(remote::FunctionalityCommand),
+    /// List, show, create, edit and deactivate users: time zone and contact methods.
+    #[command(subcommand)]
+    User(remote::UserCommand),
     /// Sign in with email and password and save a profile.
     Login(remote::LoginArgs),
     /// Forget a saved profile (and revoke its token).
@@ -132,6 +135,7 @@ async fn main() -> ExitCode {
         Command::Functionality(cmd) => {
             return remote::run_functionality(cmd, &cli.remote).await;
         }
+        Command::User(cmd) => return remote::run_user(cmd, &cli.remote).await,
         Command::Login(args) => return remote::run_login(args, &cli.remote).await,
         Command::Logout => return remote::run_logout(&cli.remote).await,
         Command::Serve {

@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use muster_api_types::{
-    ApiToken, ApiTokenList, CreatedApiToken, ErrorBody, LoginRequest, NewApiToken, NewUser, User,
-    UserList,
+    ApiToken, ApiTokenList, CreatedApiToken, ErrorBody, LoginRequest, NewApiToken, NewUser,
+    UpdateUser, User, UserList,
 };
-use muster_app::accounts;
-use muster_core::{TokenId, UserRole};
+use muster_app::users;
+use muster_core::{ContactMethodDraft, TokenId, UserPatch, UserRole};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -50,18 +50,77 @@ pub async fn create_user(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let role = match body.role.as_deref() {
         None | Some("") => UserRole::Responder,
-        Some(raw) => raw
-            .parse::<UserRole>()
-            .map_err(|m| ApiError::invalid("role", m))?,
+        Some(raw) => role(raw)?,
     };
-    let input = accounts::NewUser {
+    let input = users::NewUser {
         email: body.email,
         name: body.name,
         role,
         password: body.password,
+        time_zone: body.time_zone,
+        contact_methods: body
+            .contact_methods
+            .iter()
+            .map(ContactMethodDraft::from)
+            .collect(),
     };
     let user = state.app.create_user(&caller.actor, input).await?;
     Ok((StatusCode::CREATED, Json(User::from(&user))))
+}
+
+fn role(raw: &str) -> Result<UserRole, ApiError> {
+    raw.parse::<UserRole>()
+        .map_err(|m| ApiError::invalid("role", m))
+}
+
+/// One user, by id or email.
+#[utoipa::path(get, path = "/users/{id}", tag = "accounts", params(("id" = String, Path, description = "User id or email")),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+pub async fn show_user(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let user = state.app.find_user(&caller.actor, &id).await?;
+    Ok(Json(User::from(&user)))
+}
+
+/// Change a user's profile; absent fields stay. Admins: anyone, any field.
+/// Others: their own name, time zone and contact methods.
+#[utoipa::path(patch, path = "/users/{id}", tag = "accounts", params(("id" = String, Path, description = "User id or email")),
+    request_body = UpdateUser,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<Json<User>, ApiError> {
+    let patch = UserPatch {
+        name: body.name,
+        email: body.email,
+        role: body.role.as_deref().map(role).transpose()?,
+        time_zone: body.time_zone,
+        contact_methods: body
+            .contact_methods
+            .map(|methods| methods.iter().map(ContactMethodDraft::from).collect()),
+    };
+    let user = state.app.update_user(&caller.actor, &id, &patch).await?;
+    Ok(Json(User::from(&user)))
+}
+
+/// Deactivate a user (admins only): no more sign-in or tokens; the record stays.
+#[utoipa::path(delete, path = "/users/{id}", tag = "accounts", params(("id" = String, Path, description = "User id or email")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn deactivate_user(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    let user = state.app.deactivate_user(&caller.actor, &id).await?;
+    Ok(Json(User::from(&user)))
 }
 
 /// The caller.

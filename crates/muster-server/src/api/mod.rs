@@ -91,6 +91,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::roles))
         .routes(routes!(accounts::list_users, accounts::create_user))
         .routes(routes!(accounts::me))
+        .routes(routes!(
+            accounts::show_user,
+            accounts::update_user,
+            accounts::deactivate_user
+        ))
         .routes(routes!(accounts::list_tokens, accounts::create_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::login))

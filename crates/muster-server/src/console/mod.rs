@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod catalog;
 mod incidents;
+mod people;
 mod plan;
 mod session;
 
@@ -94,6 +95,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/plan", get(plan::overview))
         .route("/plan/stale", get(plan::stale))
+        .route("/people", get(people::list))
+        .route("/people/{key}", get(people::show).post(people::update))
+        .route("/people/{key}/deactivate", post(people::deactivate))
         .route("/logout", post(auth::logout))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(auth::setup_form).post(auth::setup))

@@ -10,9 +10,11 @@ use muster_core::{
 };
 
 mod catalog;
+mod people;
 mod plan;
 
 pub use catalog::*;
+pub use people::*;
 pub use plan::*;
 
 use crate::view::{

@@ -1,5 +1,5 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
-//! `team ...`, `service ...`, `functionality ...`, `login` and `logout`.
+//! `team ...`, `service ...`, `functionality ...`, `user ...`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -26,6 +26,7 @@ mod output;
 mod plan;
 mod profile;
 mod token;
+mod user;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -40,6 +41,7 @@ pub use catalog::{
 };
 pub use import::CatalogCommand;
 pub use plan::PlanCommand;
+pub use user::UserCommand;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REJECTED: u8 = 1;
@@ -299,6 +301,10 @@ pub async fn run_catalog(cmd: CatalogCommand, opts: &RemoteOptions) -> ExitCode 
 
 pub async fn run_plan(cmd: PlanCommand, opts: &RemoteOptions) -> ExitCode {
     finish(plan::run(cmd, opts).await)
+}
+
+pub async fn run_user(cmd: UserCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(user::run(cmd, opts).await)
 }
 
 pub async fn run_token(cmd: TokenCommand, opts: &RemoteOptions) -> ExitCode {

@@ -63,7 +63,7 @@ pub(crate) fn short_time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn opt_time(at: Option<Timestamp>) -> String {
+pub(crate) fn opt_time(at: Option<Timestamp>) -> String {
     at.map(short_time).unwrap_or_else(|| "-".to_owned())
 }
 
@@ -71,7 +71,7 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-fn new_table(header: &[&str]) -> Table {
+pub(crate) fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
@@ -86,7 +86,7 @@ fn new_table(header: &[&str]) -> Table {
 }
 
 /// comfy-table pads every cell; the right edge of a borderless table is only blanks.
-fn finish(table: &Table) -> String {
+pub(crate) fn finish(table: &Table) -> String {
     let mut text = String::new();
     for line in table.to_string().lines() {
         text.push_str(line.trim_end());
@@ -249,7 +249,7 @@ fn entry_text(entry: &TimelineEntry) -> String {
     }
 }
 
-fn section(text: &mut String, title: &str, table: Option<&Table>) {
+pub(crate) fn section(text: &mut String, title: &str, table: Option<&Table>) {
     text.push('\n');
     text.push_str(title);
     text.push('\n');
@@ -320,7 +320,10 @@ mod tests {
             email: email.into(),
             name: name.into(),
             role: "responder".into(),
+            time_zone: "UTC".into(),
+            contact_methods: vec![],
             created_at: at("2026-01-01T00:00:00Z"),
+            deactivated_at: None,
         }
     }
 

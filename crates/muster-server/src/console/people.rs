@@ -1,0 +1,276 @@
+//! People: the list, a person's page, and the profile form that the person
+//! themselves or an admin may post. A refused form comes back with what was
+//! typed and the reasons beside the fields.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use muster_app::AppError;
+use muster_core::{ContactMethodDraft, FieldError, User, UserPatch, UserRole};
+use muster_ui::pages::{PeoplePage, UserPage};
+use muster_ui::present;
+use muster_ui::view::{FieldMessage, Flash, UserForm};
+use serde::Deserialize;
+
+use super::session::{ConsoleUser, Verified};
+use super::{ConsoleError, describe, render};
+use crate::state::AppState;
+
+/// The profile form's fields, as posted. Email and role are only read from
+/// an admin; the form shows them to nobody else.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UserInput {
+    name: String,
+    email: String,
+    role: String,
+    time_zone: String,
+    contact_methods: String,
+}
+
+/// The deactivation form carries nothing but its CSRF token.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeactivateInput {}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+) -> Result<Response, ConsoleError> {
+    let users = state
+        .app
+        .list_users(&user.principal.actor)
+        .await
+        .map_err(|e| user.fail(e))?;
+    Ok(render(
+        StatusCode::OK,
+        &PeoplePage {
+            chrome: user.chrome(),
+            flash: None,
+            rows: present::user_rows(&users),
+        },
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(key): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let target = find(&state, &user, &key).await?;
+    let form = present::user_form(&target);
+    Ok(page(&user, &target, form, StatusCode::OK, None, Vec::new()))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Verified(user, input): Verified<UserInput>,
+) -> Result<Response, ConsoleError> {
+    let target = find(&state, &user, &key).await?;
+    let admin = user.principal.actor.is_admin();
+    let outcome = match patch(&input, admin) {
+        Ok(patch) => {
+            state
+                .app
+                .update_user(&user.principal.actor, &target.id.to_string(), &patch)
+                .await
+        }
+        Err(fields) => Err(AppError::Invalid(fields)),
+    };
+    match outcome {
+        Ok(saved) => Ok(Redirect::to(&present::user_href(&saved)).into_response()),
+        Err(error @ (AppError::Unauthenticated(_) | AppError::Forbidden(_))) => {
+            Err(user.fail(error))
+        }
+        Err(AppError::Invalid(fields)) => {
+            let errors = field_messages(fields);
+            let flash =
+                Flash::error("The profile was not saved: please fix the fields marked below.");
+            Ok(page(
+                &user,
+                &target,
+                echo(input),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(flash),
+                errors,
+            ))
+        }
+        Err(error) => {
+            let (status, message) = describe(error);
+            Ok(page(
+                &user,
+                &target,
+                echo(input),
+                status,
+                Some(Flash::error(message)),
+                Vec::new(),
+            ))
+        }
+    }
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Verified(user, _): Verified<DeactivateInput>,
+) -> Result<Response, ConsoleError> {
+    let target = find(&state, &user, &key).await?;
+    match state
+        .app
+        .deactivate_user(&user.principal.actor, &target.id.to_string())
+        .await
+    {
+        Ok(done) => Ok(Redirect::to(&present::user_href(&done)).into_response()),
+        Err(error @ (AppError::Unauthenticated(_) | AppError::Forbidden(_))) => {
+            Err(user.fail(error))
+        }
+        Err(error) => {
+            let (status, message) = describe(error);
+            let form = present::user_form(&target);
+            Ok(page(
+                &user,
+                &target,
+                form,
+                status,
+                Some(Flash::error(message)),
+                Vec::new(),
+            ))
+        }
+    }
+}
+
+async fn find(state: &AppState, user: &ConsoleUser, key: &str) -> Result<User, ConsoleError> {
+    state
+        .app
+        .find_user(&user.principal.actor, key)
+        .await
+        .map_err(|e| user.fail(e))
+}
+
+fn page(
+    user: &ConsoleUser,
+    target: &User,
+    form: UserForm,
+    status: StatusCode,
+    flash: Option<Flash>,
+    errors: Vec<FieldMessage>,
+) -> Response {
+    let actor = &user.principal.actor;
+    let own = actor.user_id == target.id;
+    render(
+        status,
+        &UserPage {
+            chrome: user.chrome(),
+            flash,
+            user: present::user_view(target),
+            can_edit: own || actor.is_admin(),
+            is_admin: actor.is_admin(),
+            own,
+            roles: present::role_options(&form.role),
+            form,
+            errors,
+        },
+    )
+}
+
+fn echo(input: UserInput) -> UserForm {
+    UserForm {
+        name: input.name,
+        email: input.email,
+        role: input.role,
+        time_zone: input.time_zone,
+        contact_methods: input.contact_methods,
+    }
+}
+
+fn patch(input: &UserInput, admin: bool) -> Result<UserPatch, Vec<FieldError>> {
+    let role = if admin && !input.role.trim().is_empty() {
+        Some(
+            input
+                .role
+                .parse::<UserRole>()
+                .map_err(|m| vec![FieldError::new("role", m)])?,
+        )
+    } else {
+        None
+    };
+    Ok(UserPatch {
+        name: Some(input.name.clone()),
+        email: (admin && !input.email.trim().is_empty()).then(|| input.email.clone()),
+        role,
+        time_zone: Some(input.time_zone.clone()),
+        contact_methods: Some(contact_drafts(&input.contact_methods)),
+    })
+}
+
+/// One contact method per non-blank line: `kind:address`, then an optional
+/// label after the first space. The core validates what comes out.
+fn contact_drafts(text: &str) -> Vec<ContactMethodDraft> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (kind, rest) = line.split_once(':').unwrap_or((line, ""));
+            let (address, label) = rest
+                .trim()
+                .split_once(char::is_whitespace)
+                .unwrap_or((rest, ""));
+            ContactMethodDraft {
+                kind: kind.trim().to_owned(),
+                address: address.trim().to_owned(),
+                label: label.trim().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The textarea shows every contact method's problem, by line.
+fn field_messages(fields: Vec<FieldError>) -> Vec<FieldMessage> {
+    let mut messages: Vec<FieldMessage> = Vec::new();
+    for error in fields {
+        let (field, message) = match contact_line(&error.field) {
+            Some(line) => (
+                String::from("contact_methods"),
+                format!("line {line}: {}", error.message),
+            ),
+            None => (error.field, error.message),
+        };
+        match messages.iter_mut().find(|m| m.field == field) {
+            Some(existing) => {
+                existing.message.push_str("; ");
+                existing.message.push_str(&message);
+            }
+            None => messages.push(FieldMessage { field, message }),
+        }
+    }
+    messages
+}
+
+/// `contact_methods[2].address` is line 3 of the textarea.
+fn contact_line(field: &str) -> Option<usize> {
+    let index = field.strip_prefix("contact_methods[")?.split(']').next()?;
+    index.parse::<usize>().ok().map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_lines_split_kind_address_and_label() {
+        let drafts = contact_drafts("sms:+14155550123 Work phone\n\n chat:@ada \nbogus");
+        assert_eq!(drafts.len(), 3);
+        assert_eq!(
+            (
+                drafts[0].kind.as_str(),
+                drafts[0].address.as_str(),
+                drafts[0].label.as_str()
+            ),
+            ("sms", "+14155550123", "Work phone")
+        );
+        assert_eq!(drafts[1].address, "@ada");
+        assert_eq!(drafts[2].kind, "bogus");
+        assert_eq!(contact_line("contact_methods[2].address"), Some(3));
+        assert_eq!(contact_line("time_zone"), None);
+    }
+}
