@@ -126,7 +126,7 @@ pub fn check_path(path: &str) -> Result<(), String> {
         .any(|part| part.is_empty() || part == "." || part == "..");
     if path.len() > 255 {
         Err("paths are at most 255 characters".into())
-    } else if path.contains('\\') || path.contains('\0') || escapes || !yaml {
+    } else if path.contains(['\\', '\0', ':']) || escapes || !yaml {
         Err(format!(
             "expected a relative path like team/runbooks.yaml inside the plan folder, got {path:?}"
         ))
@@ -230,6 +230,8 @@ mod tests {
             "./a.yaml",
             "notes.txt",
             "a\\b.yaml",
+            "C:/x.yaml",
+            "c:x.yaml",
             "",
         ] {
             assert!(check_path(bad).is_err(), "{bad}");

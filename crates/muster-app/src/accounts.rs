@@ -113,10 +113,11 @@ impl App {
         if let Some(principal) = self.tokens.get(&digest) {
             return Ok(principal);
         }
+        let generation = self.tokens.generation();
         match self.store.find_api_token(&digest).await? {
             Some((_, user)) if user.is_active() => {
                 let principal = Principal::of(user);
-                self.tokens.put(digest, principal.clone());
+                self.tokens.put(digest, principal.clone(), generation);
                 Ok(principal)
             }
             _ => Err(AppError::Unauthenticated(

@@ -18,6 +18,12 @@ pub enum AppError {
     /// A stale version, a taken unique value, or a state that forbids the command.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A unique value (an email) is already taken: a conflict on that field.
+    #[error("{message}")]
+    Taken {
+        field: &'static str,
+        message: String,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -65,12 +71,16 @@ impl From<StoreError> for AppError {
                 actual,
             } => Self::Conflict {
                 code: "version_conflict",
-                message: format!(
-                    "the {entity} changed since you read it: you sent version {expected}, it is now at version {actual}; reload and retry"
-                ),
+                message: if expected == actual {
+                    format!("the {entity} changed since you read it; reload and retry")
+                } else {
+                    format!(
+                        "the {entity} changed since you read it: you sent version {expected}, it is now at version {actual}; reload and retry"
+                    )
+                },
             },
-            StoreError::Duplicate { field, value } => Self::Conflict {
-                code: "duplicate",
+            StoreError::Duplicate { field, value } => Self::Taken {
+                field,
                 message: format!("{field} {value:?} is already taken"),
             },
             StoreError::Missing { entity } => Self::NotFound {

@@ -81,7 +81,12 @@ impl App {
         actor: &Actor,
         apply: PlanApply,
     ) -> Result<PlanOutcome, AppError> {
-        require(actor, Permission::ManageCatalog)?;
+        require(actor, Permission::ManagePlan)?;
+        let expected_revision = self
+            .store
+            .latest_plan_revision()
+            .await?
+            .map_or(0, |r| r.number);
         let current = self.store.load_catalog().await?;
         let ours = self.store.catalog_source_entries(PLAN_SOURCE).await?;
         let catalog = diff(&current, &apply.catalog, &Prune::Only(ours));
@@ -119,6 +124,7 @@ impl App {
                 applied_by: actor.user_id,
                 summary: &summary,
                 files: &apply.files,
+                expected_revision,
             })
             .await?;
         outcome.revision = Some(revision);

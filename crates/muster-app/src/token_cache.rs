@@ -18,26 +18,45 @@ const CAPACITY: usize = 10_000;
 
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    entries: HashMap<[u8; 32], (Principal, Instant)>,
+    /// Bumped by every [`TokenCache::forget_all`]: a lookup that started
+    /// before a revocation must not put back what the revocation removed.
+    generation: u64,
 }
 
 impl TokenCache {
-    pub fn get(&self, digest: &[u8; 32]) -> Option<Principal> {
-        let entries = self
-            .entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Read before looking a token up in the store; hand it to [`Self::put`].
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    pub fn get(&self, digest: &[u8; 32]) -> Option<Principal> {
+        self.lock()
+            .entries
             .get(digest)
             .filter(|(_, at)| at.elapsed() < TTL)
             .map(|(principal, _)| principal.clone())
     }
 
-    pub fn put(&self, digest: [u8; 32], principal: Principal) {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// Remembers a verified token, unless the cache was cleared since
+    /// `generation` was read (the principal may be stale).
+    pub fn put(&self, digest: [u8; 32], principal: Principal, generation: u64) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        let entries = &mut inner.entries;
         if entries.len() >= CAPACITY {
             entries.retain(|_, (_, at)| at.elapsed() < TTL);
             if entries.len() >= CAPACITY {
@@ -48,9 +67,46 @@ impl TokenCache {
     }
 
     pub fn forget_all(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.generation += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use muster_core::{Actor, User, UserId, UserRole};
+
+    use super::*;
+
+    fn principal() -> Principal {
+        let user = User::new(
+            UserId(uuid::Uuid::nil()),
+            "ada@example.com".into(),
+            "Ada".into(),
+            UserRole::Admin,
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        Principal {
+            actor: Actor {
+                user_id: user.id,
+                role: user.role,
+            },
+            user,
+        }
+    }
+
+    #[test]
+    fn a_lookup_that_raced_a_revocation_is_not_remembered() {
+        let cache = TokenCache::default();
+        let seen = cache.generation();
+        cache.forget_all(); // a revocation lands while the lookup is in flight
+        cache.put([1; 32], principal(), seen);
+        assert!(
+            cache.get(&[1; 32]).is_none(),
+            "the stale principal is dropped"
+        );
+        cache.put([1; 32], principal(), cache.generation());
+        assert!(cache.get(&[1; 32]).is_some());
     }
 }

@@ -82,7 +82,8 @@ impl App {
     /// Everyone, deactivated users included (they say so).
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
         require(actor, Permission::ReadIncidents)?;
-        Ok(self.store.list_users().await?)
+        let users = self.store.list_users().await?;
+        Ok(users.into_iter().map(|u| u.visible_to(actor)).collect())
     }
 
     pub async fn get_user(&self, actor: &Actor, id: UserId) -> Result<User, AppError> {
@@ -90,10 +91,12 @@ impl App {
         self.store
             .find_user(id)
             .await?
+            .map(|u| u.visible_to(actor))
             .ok_or_else(|| AppError::not_found("user", id))
     }
 
-    /// Finds a user by id or email, as people type them in the CLI and forms.
+    /// Finds a user by id or email, as people type them in the CLI and forms,
+    /// as `actor` may see them (see [`User::visible_to`]).
     pub async fn find_user(&self, actor: &Actor, key: &str) -> Result<User, AppError> {
         require(actor, Permission::ReadIncidents)?;
         let found = match key.parse::<Uuid>() {
@@ -104,7 +107,9 @@ impl App {
                     .await?
             }
         };
-        found.ok_or_else(|| AppError::not_found("user", key))
+        found
+            .map(|u| u.visible_to(actor))
+            .ok_or_else(|| AppError::not_found("user", key))
     }
 
     /// Edits a profile: admins anyone's and any field, everyone else their own
@@ -120,7 +125,7 @@ impl App {
         if edited == target {
             return Ok(target);
         }
-        self.store.update_user_profile(&edited).await?;
+        self.store.update_user_profile(&edited, &target).await?;
         if edited.role != target.role {
             // Cached principals carry the role; a demotion must bite at once.
             self.tokens.forget_all();

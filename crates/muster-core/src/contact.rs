@@ -107,9 +107,17 @@ pub fn contact_methods(
                 None
             }
         };
-        let label = text::bounded(&field("label"), draft.label.trim(), LABEL_MAX)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let label = if draft.label.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                field("label"),
+                "a label is one line of text, without control characters",
+            ));
+            None
+        } else {
+            text::bounded(&field("label"), draft.label.trim(), LABEL_MAX)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
         let Some(kind) = kind else { continue };
         let address = match address(&field("address"), kind, &draft.address) {
             Ok(address) => address,
@@ -145,7 +153,19 @@ pub fn address(field: &str, kind: ContactKind, raw: &str) -> Result<String, Fiel
     match kind {
         ContactKind::Email => crate::user::email(field, raw),
         ContactKind::Sms | ContactKind::Voice => phone_number(field, raw),
-        ContactKind::Push | ContactKind::Chat => text::required(field, raw, OPAQUE_ADDRESS_MAX),
+        ContactKind::Push | ContactKind::Chat => {
+            // Device tokens, chat handles and URLs never contain spaces; one
+            // that does was mistyped, and would not survive being listed as
+            // `kind:address label` in the console's form.
+            let address = text::required(field, raw, OPAQUE_ADDRESS_MAX)?;
+            if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(FieldError::new(
+                    field,
+                    format!("a {kind} address has no spaces or control characters, got {raw:?}"),
+                ));
+            }
+            Ok(address)
+        }
     }
 }
 
@@ -172,6 +192,22 @@ pub fn phone_number(field: &str, raw: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opaque_addresses_and_labels_are_one_clean_line() {
+        let draft = |kind: &str, address: &str, label: &str| ContactMethodDraft {
+            kind: kind.into(),
+            address: address.into(),
+            label: label.into(),
+        };
+        for bad in ["@ada smith", "tok\nen", "a\tb"] {
+            let errors = contact_methods(&[draft("chat", bad, "")]).expect_err(bad);
+            assert_eq!(errors[0].field, "contact_methods[0].address", "{bad:?}");
+        }
+        let errors = contact_methods(&[draft("push", "token", "my\nphone")]).expect_err("label");
+        assert_eq!(errors[0].field, "contact_methods[0].label");
+        assert!(contact_methods(&[draft("chat", " @ada ", "Slack DM")]).is_ok());
+    }
 
     fn draft(kind: &str, address: &str) -> ContactMethodDraft {
         ContactMethodDraft {

@@ -72,15 +72,35 @@ impl Period {
     pub const SHIFT_UNITS: [PeriodUnit; 3] =
         [PeriodUnit::Hours, PeriodUnit::Days, PeriodUnit::Weeks];
 
-    pub fn span(self) -> jiff::Span {
+    /// Roughly how many days the period lasts (months as 31 days, years as 366).
+    pub fn approximate_days(self) -> u64 {
+        let per_unit: f64 = match self.unit {
+            PeriodUnit::Hours => 1.0 / 24.0,
+            PeriodUnit::Days => 1.0,
+            PeriodUnit::Weeks => 7.0,
+            PeriodUnit::Months => 31.0,
+            PeriodUnit::Years => 366.0,
+        };
+        (f64::from(self.amount) * per_unit).ceil() as u64
+    }
+
+    /// The longest review period a plan may set: a document unreviewed for
+    /// longer than a decade is not owned.
+    pub const MAX_REVIEW_DAYS: u64 = 3_660;
+
+    /// The period as a calendar span; `None` when it is too long for one
+    /// (over about 19,000 years), which the plan's validator refuses.
+    pub fn span(self) -> Option<jiff::Span> {
         let n = i64::from(self.amount);
+        let span = jiff::Span::new();
         match self.unit {
-            PeriodUnit::Hours => jiff::Span::new().hours(n),
-            PeriodUnit::Days => jiff::Span::new().days(n),
-            PeriodUnit::Weeks => jiff::Span::new().weeks(n),
-            PeriodUnit::Months => jiff::Span::new().months(n),
-            PeriodUnit::Years => jiff::Span::new().years(n),
+            PeriodUnit::Hours => span.try_hours(n),
+            PeriodUnit::Days => span.try_days(n),
+            PeriodUnit::Weeks => span.try_weeks(n),
+            PeriodUnit::Months => span.try_months(n),
+            PeriodUnit::Years => span.try_years(n),
         }
+        .ok()
     }
 }
 
@@ -88,7 +108,7 @@ impl Period {
 /// present and well formed.
 pub fn review_due(last_reviewed: Option<Date>, review_every: Option<&str>) -> Option<Date> {
     let every = Period::parse(review_every?, &Period::REVIEW_UNITS)?;
-    last_reviewed?.checked_add(every.span()).ok()
+    last_reviewed?.checked_add(every.span()?).ok()
 }
 
 /// One stored plan document that is not a catalog entry.
@@ -280,6 +300,26 @@ mod tests {
         assert_eq!(Period::parse("d", &Period::REVIEW_UNITS), None);
         assert_eq!(Period::parse("3x", &Period::REVIEW_UNITS), None);
         assert!(Period::parse("12h", &Period::SHIFT_UNITS).is_some());
+    }
+
+    #[test]
+    fn absurd_periods_have_no_span_and_no_due_date() {
+        let forever = Period::parse("20000y", &Period::REVIEW_UNITS).expect("parses");
+        assert!(forever.span().is_none());
+        let huge = Period::parse("4294967295d", &Period::REVIEW_UNITS).expect("parses");
+        assert!(huge.span().is_none());
+        assert!(forever.approximate_days() > Period::MAX_REVIEW_DAYS);
+        let decade = Period::parse("10y", &Period::REVIEW_UNITS).expect("parses");
+        assert!(decade.approximate_days() <= Period::MAX_REVIEW_DAYS);
+        assert_eq!(
+            review_due(Some(Date::constant(2026, 1, 1)), Some("20000y")),
+            None
+        );
+        // A span that exists but lands past the calendar's end has no due date either.
+        assert_eq!(
+            review_due(Some(Date::constant(2026, 1, 1)), Some("9000y")),
+            None
+        );
     }
 
     #[test]

@@ -93,6 +93,28 @@ impl User {
     }
 }
 
+impl User {
+    /// The user as `actor` may see them: push tokens and chat addresses (which
+    /// can be webhook URLs, i.e. credentials) only for the user themselves and
+    /// admins. Emails and phone numbers stay: responders call each other.
+    pub fn visible_to(mut self, actor: &Actor) -> Self {
+        if !actor.is_admin() && actor.user_id != self.id {
+            for method in &mut self.contact_methods {
+                if matches!(
+                    method.kind,
+                    crate::contact::ContactKind::Push | crate::contact::ContactKind::Chat
+                ) {
+                    method.address = HIDDEN_ADDRESS.to_owned();
+                }
+            }
+        }
+        self
+    }
+}
+
+/// What a hidden contact address reads as.
+pub const HIDDEN_ADDRESS: &str = "(hidden)";
+
 /// Capabilities checked before a use case runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
@@ -102,6 +124,9 @@ pub enum Permission {
     ManageOwnTokens,
     /// Edit teams, services, functionalities and import catalogs.
     ManageCatalog,
+    /// Apply the incident plan: severities, escalation policies, runbooks and
+    /// stakeholder policies change the process for everyone, so admins only.
+    ManagePlan,
 }
 
 /// Who is acting: resolved from a session or token at the edge, checked in the app.
@@ -115,7 +140,7 @@ impl Actor {
     pub fn can(&self, permission: Permission) -> bool {
         match (self.role, permission) {
             (UserRole::Admin, _) => true,
-            (UserRole::Responder, Permission::ManageUsers) => false,
+            (UserRole::Responder, Permission::ManageUsers | Permission::ManagePlan) => false,
             (UserRole::Responder, _) => true,
             (UserRole::Viewer, Permission::ReadIncidents | Permission::ManageOwnTokens) => true,
             (UserRole::Viewer, _) => false,

@@ -249,6 +249,15 @@ fn bad_durations() {
         "kind: Schedule\nname: s\n{REVIEW}time_zone: UTC\nrotations:\n  - participants: [a@example.com]\n    shift: fortnight\n"
     );
     only(&extra, rules::INVALID_DURATION, 9);
+    // Too long to be a review period (and too long for a calendar span): refused, and
+    // `stale` does not trip over it.
+    let forever =
+        "kind: Role\nname: liaison\nowner: core\nreview_every: 20000y\nlast_reviewed: 2026-01-01\n";
+    only(forever, rules::INVALID_DURATION, 4);
+    let (_, loaded) = load_with(forever);
+    let plan = loaded.expect("loads");
+    let stale = plan::stale(&plan, jiff::civil::date(2026, 11, 26));
+    assert!(!stale.iter().any(|d| d.name == "liaison"), "{stale:?}");
 }
 
 #[test]

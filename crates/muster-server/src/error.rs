@@ -81,6 +81,11 @@ impl From<AppError> for ApiError {
             }
             AppError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::Taken { field, message } => {
+                let mut api = Self::new(StatusCode::CONFLICT, "duplicate", message.clone());
+                api.fields.insert(field.to_owned(), message);
+                api
+            }
             AppError::Unavailable(message) => {
                 tracing::warn!(%message, "store unavailable");
                 Self::new(

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use muster_core::catalog::changes::ChangeKind;
 use muster_core::plan::{DocumentChange, PlanDocument, PlanFile, PlanRevision, ReviewReminder};
 use muster_store::plan::{
-    decode_plan_document, decode_plan_file, decode_plan_revision, decode_review_reminder,
-    statements,
+    check_revision, decode_plan_document, decode_plan_file, decode_plan_revision,
+    decode_review_reminder, in_order, newest_first, statements,
 };
 use muster_store::{PlanStore, PlanWrite, StoreError};
 use sqlx::PgConnection;
@@ -56,6 +56,7 @@ async fn write_revision(
     applied_by: uuid::Uuid,
     summary: &str,
     files: &[PlanFile],
+    expected: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
     let row = sqlx::query(statements::NEXT_REVISION)
@@ -63,6 +64,7 @@ async fn write_revision(
         .await
         .map_err(backend)?;
     let revision: i64 = get(&row, "next")?;
+    check_revision(revision, expected)?;
     sqlx::query(statements::INSERT_REVISION)
         .bind(revision)
         .bind(now)
@@ -91,7 +93,10 @@ impl PlanStore for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| decode_plan_document(&Row(r))).collect()
+        rows.iter()
+            .map(|r| decode_plan_document(&Row(r)))
+            .collect::<Result<Vec<_>, _>>()
+            .map(in_order)
     }
 
     async fn latest_plan_revision(&self) -> Result<Option<PlanRevision>, StoreError> {
@@ -127,6 +132,7 @@ impl PlanStore for PostgresStore {
             write.applied_by.as_uuid(),
             write.summary,
             write.files,
+            write.expected_revision,
             now,
         )
         .await?;
@@ -163,6 +169,7 @@ impl PlanStore for PostgresStore {
             .map_err(backend)?;
         rows.iter()
             .map(|r| decode_review_reminder(&Row(r)))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()
+            .map(newest_first)
     }
 }

@@ -173,20 +173,32 @@ async fn keep_an_admin(c: &mut PgConnection, was_admin: bool) -> Result<(), Stor
 }
 
 impl PostgresStore {
-    pub(crate) async fn write_profile(&self, user: &User) -> Result<(), StoreError> {
+    pub(crate) async fn write_profile(
+        &self,
+        user: &User,
+        expected: &User,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let was_admin = lock_admins(&mut tx, user.id).await?;
-        sqlx::query(
-            "UPDATE users SET email = $1, name = $2, role = $3, time_zone = $4 WHERE user_id = $5",
+        let done = sqlx::query(
+            "UPDATE users SET email = $1, name = $2, role = $3, time_zone = $4 \
+             WHERE user_id = $5 AND email = $6 AND name = $7 AND role = $8 AND time_zone = $9",
         )
         .bind(&user.email)
         .bind(&user.name)
         .bind(user.role.as_str())
         .bind(&user.time_zone)
         .bind(user.id.as_uuid())
+        .bind(&expected.email)
+        .bind(&expected.name)
+        .bind(expected.role.as_str())
+        .bind(&expected.time_zone)
         .execute(&mut *tx)
         .await
         .map_err(|e| unique(e, "email", &user.email))?;
+        if done.rows_affected() == 0 {
+            return Err(changed_meanwhile());
+        }
         write_contact_methods(&mut tx, user).await?;
         keep_an_admin(&mut tx, was_admin).await?;
         tx.commit().await.map_err(backend)
@@ -228,4 +240,13 @@ pub(crate) fn password_hash(rows: &[PgRow]) -> Result<Option<String>, StoreError
         .map(|row| get::<Option<String>>(row, "password_hash"))
         .transpose()?
         .flatten())
+}
+
+/// The profile row no longer holds what the caller read: someone changed it.
+fn changed_meanwhile() -> StoreError {
+    StoreError::VersionConflict {
+        entity: "user",
+        expected: 0,
+        actual: 0,
+    }
 }

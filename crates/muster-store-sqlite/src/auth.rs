@@ -97,8 +97,8 @@ impl AccountStore for SqliteStore {
         users::users(&rows)
     }
 
-    async fn update_user_profile(&self, user: &User) -> Result<(), StoreError> {
-        self.write_profile(user).await
+    async fn update_user_profile(&self, user: &User, expected: &User) -> Result<(), StoreError> {
+        self.write_profile(user, expected).await
     }
 
     async fn deactivate_user(&self, user_id: UserId, now: Timestamp) -> Result<bool, StoreError> {

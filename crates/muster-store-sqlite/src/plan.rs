@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use muster_core::catalog::changes::ChangeKind;
 use muster_core::plan::{DocumentChange, PlanDocument, PlanFile, PlanRevision, ReviewReminder};
 use muster_store::plan::{
-    decode_plan_document, decode_plan_file, decode_plan_revision, decode_review_reminder,
-    statements,
+    check_revision, decode_plan_document, decode_plan_file, decode_plan_revision,
+    decode_review_reminder, in_order, newest_first, statements,
 };
 use muster_store::{PlanStore, PlanWrite, StoreError};
 use sqlx::SqliteConnection;
@@ -59,6 +59,7 @@ async fn write_revision(
     applied_by: String,
     summary: &str,
     files: &[PlanFile],
+    expected: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
     let row = sqlx::query(statements::NEXT_REVISION)
@@ -66,6 +67,7 @@ async fn write_revision(
         .await
         .map_err(backend)?;
     let revision: i64 = get(&row, "next")?;
+    check_revision(revision, expected)?;
     sqlx::query(statements::INSERT_REVISION)
         .bind(revision)
         .bind(now)
@@ -94,7 +96,10 @@ impl PlanStore for SqliteStore {
             .fetch_all(&self.readers)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| decode_plan_document(&Row(r))).collect()
+        rows.iter()
+            .map(|r| decode_plan_document(&Row(r)))
+            .collect::<Result<Vec<_>, _>>()
+            .map(in_order)
     }
 
     async fn latest_plan_revision(&self) -> Result<Option<PlanRevision>, StoreError> {
@@ -126,13 +131,14 @@ impl PlanStore for SqliteStore {
         let applied_by = write.applied_by.to_string();
         let summary = write.summary.to_owned();
         let files = write.files.to_vec();
+        let expected = write.expected_revision;
         let now = write.catalog.now.as_millisecond();
         self.writer
             .write(move |c| {
                 Box::pin(async move {
                     catalog.write(c).await?;
                     write_documents(c, &documents, now).await?;
-                    write_revision(c, applied_by, &summary, &files, now).await
+                    write_revision(c, applied_by, &summary, &files, expected, now).await
                 })
             })
             .await
@@ -175,6 +181,7 @@ impl PlanStore for SqliteStore {
             .map_err(backend)?;
         rows.iter()
             .map(|r| decode_review_reminder(&Row(r)))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()
+            .map(newest_first)
     }
 }

@@ -140,24 +140,37 @@ async fn keep_an_admin(c: &mut SqliteConnection, was_admin: bool) -> Result<(), 
 }
 
 impl SqliteStore {
-    pub(crate) async fn write_profile(&self, user: &User) -> Result<(), StoreError> {
+    pub(crate) async fn write_profile(
+        &self,
+        user: &User,
+        expected: &User,
+    ) -> Result<(), StoreError> {
         let user = user.clone();
+        let expected = expected.clone();
         self.writer
             .write(move |c| {
                 Box::pin(async move {
                     let was_admin = was_active_admin(c, user.id).await?;
-                    sqlx::query(
+                    let done = sqlx::query(
                         "UPDATE users SET email = ?1, name = ?2, role = ?3, time_zone = ?4 \
-                         WHERE user_id = ?5",
+                         WHERE user_id = ?5 AND email = ?6 AND name = ?7 AND role = ?8 \
+                         AND time_zone = ?9",
                     )
                     .bind(&user.email)
                     .bind(&user.name)
                     .bind(user.role.as_str())
                     .bind(&user.time_zone)
                     .bind(user.id.to_string())
+                    .bind(&expected.email)
+                    .bind(&expected.name)
+                    .bind(expected.role.as_str())
+                    .bind(&expected.time_zone)
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique(e, "email", &user.email))?;
+                    if done.rows_affected() == 0 {
+                        return Err(changed_meanwhile());
+                    }
                     write_contact_methods(c, &user).await?;
                     keep_an_admin(c, was_admin).await
                 })
@@ -196,5 +209,14 @@ impl SqliteStore {
                 })
             })
             .await
+    }
+}
+
+/// The profile row no longer holds what the caller read: someone changed it.
+fn changed_meanwhile() -> StoreError {
+    StoreError::VersionConflict {
+        entity: "user",
+        expected: 0,
+        actual: 0,
     }
 }

@@ -63,7 +63,12 @@ pub trait AccountStore: Send + Sync {
     /// methods, in one transaction. A taken email is [`StoreError::Duplicate`] on
     /// `email`; a demotion that would leave no active admin is
     /// [`StoreError::LastAdmin`] and writes nothing.
-    async fn update_user_profile(&self, user: &User) -> Result<(), StoreError>;
+    ///
+    /// `expected` is the user as the caller read them: if their email, name,
+    /// role or time zone changed since, the write is a
+    /// [`StoreError::VersionConflict`] (so a user saving their time zone
+    /// never puts back a role an admin just took away).
+    async fn update_user_profile(&self, user: &User, expected: &User) -> Result<(), StoreError>;
     /// Marks the user deactivated at `now` and ends their sessions; false when
     /// they already were. Deactivating the last active admin is
     /// [`StoreError::LastAdmin`] and writes nothing.

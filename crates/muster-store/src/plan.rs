@@ -17,6 +17,37 @@ pub struct PlanWrite<'a> {
     pub applied_by: UserId,
     pub summary: &'a str,
     pub files: &'a [PlanFile],
+    /// The newest revision when the changes were computed (0 for none): if
+    /// another apply committed since, this one is refused as a
+    /// [`StoreError::VersionConflict`] rather than applying a stale diff.
+    pub expected_revision: i64,
+}
+
+/// Orders documents by (kind, name) byte-wise, as the trait promises, whatever
+/// the database's collation.
+pub fn in_order(mut documents: Vec<PlanDocument>) -> Vec<PlanDocument> {
+    documents.sort_by(|a, b| a.key().cmp(&b.key()));
+    documents
+}
+
+/// Orders reminders newest first, then by (kind, name) byte-wise.
+pub fn newest_first(mut reminders: Vec<ReviewReminder>) -> Vec<ReviewReminder> {
+    reminders
+        .sort_by(|a, b| (b.recorded_at, &a.kind, &a.name).cmp(&(a.recorded_at, &b.kind, &b.name)));
+    reminders
+}
+
+/// Refuses a revision computed against an older plan.
+pub fn check_revision(next: i64, expected: i64) -> Result<(), StoreError> {
+    if next - 1 == expected {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict {
+            entity: "plan",
+            expected: u64::try_from(expected).unwrap_or_default(),
+            actual: u64::try_from(next - 1).unwrap_or_default(),
+        })
+    }
 }
 
 #[async_trait]

@@ -579,7 +579,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/severities", vec!["get"]),
         ("/api/v1/roles", vec!["get"]),
         ("/api/v1/users", vec!["get", "post"]),
-        ("/api/v1/users/me", vec!["get"]),
+        ("/api/v1/users/me", vec!["get", "patch"]),
         ("/api/v1/users/{id}", vec!["get", "patch", "delete"]),
         ("/api/v1/tokens", vec!["get", "post"]),
         ("/api/v1/tokens/{id}", vec!["delete"]),

@@ -42,7 +42,8 @@ fn upload(files: &[(&str, &str)], dry_run: bool) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_is_checked_applied_whole_and_remembered() {
     for app in TestApp::each().await {
-        let token = app.token("ana@example.com", UserRole::Responder).await;
+        let token = app.token("ana@example.com", UserRole::Admin).await;
+        let responder = app.token("rui@example.com", UserRole::Responder).await;
         let viewer = app.token("vic@example.com", UserRole::Viewer).await;
         let post = |token: &str, body: Value| {
             let token = token.to_owned();
@@ -79,14 +80,19 @@ async fn a_plan_is_checked_applied_whole_and_remembered() {
         let (status, _) = post(&token, upload(&[], false)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
 
-        // Viewers read the plan but may not change it.
+        // Viewers and responders read the plan; only admins change it, and
+        // anyone else is refused before the upload is even read.
         let files = [
             ("teams.yaml", TEAMS),
             ("oncall.yaml", POLICY),
             ("roles.yaml", ROLE),
         ];
-        let (status, _) = post(&viewer, upload(&files, false)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
+        for refused in [&viewer, &responder] {
+            let (status, body) = post(refused, upload(&files, false)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            let (status, _) = post(refused, upload(&[("a.yaml", "not: [valid")], false)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
 
         let (_, overview) = call(&app, &token, Method::GET, "/api/v1/plan", None).await;
         assert_eq!(
@@ -162,7 +168,7 @@ async fn a_plan_is_checked_applied_whole_and_remembered() {
             (json!(false), Value::Null)
         );
 
-        // Dropping a document deletes it; the catalog team made by the plan goes too.
+        // Dropping a document deletes it; a changed one is updated.
         let repeated = POLICY.replace("steps", "repeat: 1\nsteps");
         let fewer = [("oncall.yaml", repeated.as_str()), ("teams.yaml", TEAMS)];
         let (_, second) = post(&token, upload(&fewer, false)).await;

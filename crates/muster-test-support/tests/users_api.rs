@@ -256,6 +256,10 @@ async fn invalid_profiles_name_the_field() {
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"]["code"], "duplicate", "{body}");
         assert!(
+            body["error"]["fields"]["email"].is_string(),
+            "the field is named: {body}"
+        );
+        assert!(
             body["error"]["message"]
                 .as_str()
                 .is_some_and(|m| m.contains("root@example.com")),
@@ -271,6 +275,15 @@ async fn deactivated_users_lose_access_and_the_last_admin_stays() {
         let ada = Api::new(&app, "ada@example.com", UserRole::Responder).await;
         let (status, _) = ada.get("/api/v1/users/me").await;
         assert_eq!(status, StatusCode::OK);
+        let (status, body) = ada
+            .patch("/api/v1/users/me", json!({"time_zone": "Europe/Lisbon"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["time_zone"], "Europe/Lisbon");
+        let (status, body) = ada
+            .patch("/api/v1/users/me", json!({"role": "admin"}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
         let (status, body) = admin.delete("/api/v1/users/ada@example.com").await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -327,5 +340,35 @@ async fn the_user_routes_are_documented() {
     let user = &document["components"]["schemas"]["User"]["properties"];
     for field in ["time_zone", "contact_methods", "deactivated_at"] {
         assert!(user[field].is_object(), "{field}: {user}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_and_chat_addresses_are_shown_only_to_their_owner_and_admins() {
+    for app in TestApp::each().await {
+        let admin = Api::new(&app, "root@example.com", UserRole::Admin).await;
+        let ada = Api::new(&app, "ada@example.com", UserRole::Responder).await;
+        let bob = Api::new(&app, "bob@example.com", UserRole::Viewer).await;
+        let methods = json!({"contact_methods": [
+            {"kind": "sms", "address": "+14155550123"},
+            {"kind": "chat", "address": "https://hooks.example.com/secret-token"},
+        ]});
+        let (status, body) = ada.patch("/api/v1/users/me", methods).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let chat = |body: &Value| body["contact_methods"][1]["address"].clone();
+        let phone = |body: &Value| body["contact_methods"][0]["address"].clone();
+
+        assert_eq!(chat(&body), "https://hooks.example.com/secret-token");
+        let (_, seen) = admin.get("/api/v1/users/ada@example.com").await;
+        assert_eq!(chat(&seen), "https://hooks.example.com/secret-token");
+        let (_, seen) = bob.get("/api/v1/users/ada@example.com").await;
+        assert_eq!(chat(&seen), "(hidden)");
+        assert_eq!(phone(&seen), "+14155550123", "responders call each other");
+        let (_, list) = bob.get("/api/v1/users").await;
+        assert!(
+            !list.to_string().contains("secret-token"),
+            "nor in the list: {list}"
+        );
+        app.stop().await;
     }
 }

@@ -264,7 +264,7 @@ pub fn stale(plan: &Plan, today: jiff::civil::Date) -> Vec<StaleDoc> {
         .iter()
         .filter_map(|doc| {
             let last = doc.last_reviewed()?;
-            let due = last.checked_add(doc.review_every()?.span()).ok()?;
+            let due = last.checked_add(doc.review_every()?.span()?).ok()?;
             (due < today).then(|| StaleDoc {
                 file: doc.file.clone(),
                 line: doc.line,

@@ -97,7 +97,32 @@ pub async fn update_user(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<Json<User>, ApiError> {
-    let patch = UserPatch {
+    let user = state
+        .app
+        .update_user(&caller.actor, &id, &patch_of(body)?)
+        .await?;
+    Ok(Json(User::from(&user)))
+}
+
+/// Change your own profile (`/users/{id}` with your own id).
+#[utoipa::path(patch, path = "/users/me", tag = "accounts", request_body = UpdateUser,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<Json<User>, ApiError> {
+    let id = caller.user.id.to_string();
+    let user = state
+        .app
+        .update_user(&caller.actor, &id, &patch_of(body)?)
+        .await?;
+    Ok(Json(User::from(&user)))
+}
+
+fn patch_of(body: UpdateUser) -> Result<UserPatch, ApiError> {
+    Ok(UserPatch {
         name: body.name,
         email: body.email,
         role: body.role.as_deref().map(role).transpose()?,
@@ -105,9 +130,7 @@ pub async fn update_user(
         contact_methods: body
             .contact_methods
             .map(|methods| methods.iter().map(ContactMethodDraft::from).collect()),
-    };
-    let user = state.app.update_user(&caller.actor, &id, &patch).await?;
-    Ok(Json(User::from(&user)))
+    })
 }
 
 /// Deactivate a user (admins only): no more sign-in or tokens; the record stays.

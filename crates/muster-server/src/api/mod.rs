@@ -90,7 +90,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::severities))
         .routes(routes!(meta::roles))
         .routes(routes!(accounts::list_users, accounts::create_user))
-        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::me, accounts::update_me))
         .routes(routes!(
             accounts::show_user,
             accounts::update_user,

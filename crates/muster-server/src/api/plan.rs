@@ -13,7 +13,9 @@ use muster_api_types::plan::{
     PlanApplyResult, PlanDocument, PlanFile, PlanFiles, PlanOverview, PlanRevision, PlanUpload,
     StaleDocument, StaleDocuments, check_path,
 };
+use muster_app::AppError;
 use muster_app::plan::PlanApply;
+use muster_core::Permission;
 use muster_plan::plan::{self as reader, Finding};
 
 use crate::error::ApiError;
@@ -103,10 +105,14 @@ pub async fn apply(
     Caller(caller): Caller,
     ApiJson(upload): ApiJson<PlanUpload>,
 ) -> Result<Json<PlanApplyResult>, ApiError> {
+    // Refuse before reading: parsing megabytes of YAML is not free.
+    if !caller.actor.can(Permission::ManagePlan) {
+        return Err(AppError::Forbidden("only admins may apply the plan".into()).into());
+    }
     // Reading YAML is CPU work; keep it off the request threads.
     let apply = tokio::task::spawn_blocking(move || read(upload))
         .await
-        .map_err(|e| ApiError::from(muster_app::AppError::Internal(e.to_string())))??;
+        .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))??;
     let dry_run = apply.dry_run;
     let outcome = state.app.apply_plan(&caller.actor, apply).await?;
     Ok(Json(PlanApplyResult::of(
@@ -159,7 +165,7 @@ pub async fn export(
 ) -> Result<Json<PlanFiles>, ApiError> {
     let (catalog, documents) = state.app.plan_state(&caller.actor).await?;
     let files = reader::export(&catalog, &documents)
-        .map_err(|e| ApiError::from(muster_app::AppError::Internal(e.to_string())))?;
+        .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?;
     Ok(Json(PlanFiles {
         files: files.iter().map(PlanFile::from).collect(),
     }))

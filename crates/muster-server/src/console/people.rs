@@ -83,7 +83,7 @@ pub async fn update(
             Err(user.fail(error))
         }
         Err(AppError::Invalid(fields)) => {
-            let errors = field_messages(fields);
+            let errors = field_messages(fields, &filled_lines(&input.contact_methods));
             let flash =
                 Flash::error("The profile was not saved: please fix the fields marked below.");
             Ok(page(
@@ -199,36 +199,53 @@ fn patch(input: &UserInput, admin: bool) -> Result<UserPatch, Vec<FieldError>> {
         email: (admin && !input.email.trim().is_empty()).then(|| input.email.clone()),
         role,
         time_zone: Some(input.time_zone.clone()),
-        contact_methods: Some(contact_drafts(&input.contact_methods)),
+        contact_methods: Some(
+            contact_drafts(&input.contact_methods)
+                .into_iter()
+                .map(|(_, draft)| draft)
+                .collect(),
+        ),
     })
 }
 
 /// One contact method per non-blank line: `kind:address`, then an optional
 /// label after the first space. The core validates what comes out.
-fn contact_drafts(text: &str) -> Vec<ContactMethodDraft> {
+/// Each comes with its line number in the textarea (1-based), so errors can
+/// point at the line the person sees even when blank lines come first.
+fn contact_drafts(text: &str) -> Vec<(usize, ContactMethodDraft)> {
     text.lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(|line| {
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(number, line)| {
             let (kind, rest) = line.split_once(':').unwrap_or((line, ""));
             let (address, label) = rest
                 .trim()
                 .split_once(char::is_whitespace)
                 .unwrap_or((rest, ""));
-            ContactMethodDraft {
-                kind: kind.trim().to_owned(),
-                address: address.trim().to_owned(),
-                label: label.trim().to_owned(),
-            }
+            (
+                number + 1,
+                ContactMethodDraft {
+                    kind: kind.trim().to_owned(),
+                    address: address.trim().to_owned(),
+                    label: label.trim().to_owned(),
+                },
+            )
         })
         .collect()
 }
 
+/// The textarea line of each contact method, in order.
+fn filled_lines(text: &str) -> Vec<usize> {
+    contact_drafts(text).into_iter().map(|(n, _)| n).collect()
+}
+
 /// The textarea shows every contact method's problem, by line.
-fn field_messages(fields: Vec<FieldError>) -> Vec<FieldMessage> {
+fn field_messages(fields: Vec<FieldError>, lines: &[usize]) -> Vec<FieldMessage> {
     let mut messages: Vec<FieldMessage> = Vec::new();
     for error in fields {
-        let (field, message) = match contact_line(&error.field) {
+        let line = contact_index(&error.field).map(|i| lines.get(i).copied().unwrap_or(i + 1));
+        let (field, message) = match line {
             Some(line) => (
                 String::from("contact_methods"),
                 format!("line {line}: {}", error.message),
@@ -246,10 +263,10 @@ fn field_messages(fields: Vec<FieldError>) -> Vec<FieldMessage> {
     messages
 }
 
-/// `contact_methods[2].address` is line 3 of the textarea.
-fn contact_line(field: &str) -> Option<usize> {
+/// `contact_methods[2].address` is the third contact method.
+fn contact_index(field: &str) -> Option<usize> {
     let index = field.strip_prefix("contact_methods[")?.split(']').next()?;
-    index.parse::<usize>().ok().map(|i| i + 1)
+    index.parse::<usize>().ok()
 }
 
 #[cfg(test)]
@@ -258,7 +275,10 @@ mod tests {
 
     #[test]
     fn contact_lines_split_kind_address_and_label() {
-        let drafts = contact_drafts("sms:+14155550123 Work phone\n\n chat:@ada \nbogus");
+        let text = "sms:+14155550123 Work phone\n\n chat:@ada \nbogus";
+        assert_eq!(filled_lines(text), [1, 3, 4], "blank lines still count");
+        let drafts: Vec<ContactMethodDraft> =
+            contact_drafts(text).into_iter().map(|(_, d)| d).collect();
         assert_eq!(drafts.len(), 3);
         assert_eq!(
             (
@@ -270,7 +290,12 @@ mod tests {
         );
         assert_eq!(drafts[1].address, "@ada");
         assert_eq!(drafts[2].kind, "bogus");
-        assert_eq!(contact_line("contact_methods[2].address"), Some(3));
-        assert_eq!(contact_line("time_zone"), None);
+        assert_eq!(contact_index("contact_methods[2].address"), Some(2));
+        assert_eq!(contact_index("time_zone"), None);
+        let messages = field_messages(
+            vec![FieldError::new("contact_methods[1].address", "bad")],
+            &filled_lines(text),
+        );
+        assert_eq!(messages[0].message, "line 3: bad");
     }
 }

@@ -29,6 +29,30 @@ async fn apply(
     documents: &[DocumentChange],
     files: &[PlanFile],
 ) -> Result<i64, crate::StoreError> {
+    let expected_revision = store
+        .latest_plan_revision()
+        .await
+        .unwrap()
+        .map_or(0, |r| r.number);
+    apply_at(
+        store,
+        applied_by,
+        catalog,
+        documents,
+        files,
+        expected_revision,
+    )
+    .await
+}
+
+async fn apply_at(
+    store: &Arc<dyn Store>,
+    applied_by: muster_core::UserId,
+    catalog: &CatalogChanges,
+    documents: &[DocumentChange],
+    files: &[PlanFile],
+    expected_revision: i64,
+) -> Result<i64, crate::StoreError> {
     store
         .apply_plan(&PlanWrite {
             catalog: CatalogWrite {
@@ -41,6 +65,7 @@ async fn apply(
             applied_by,
             summary: "2 created",
             files,
+            expected_revision,
         })
         .await
 }
@@ -108,6 +133,27 @@ pub async fn plan_applies_commit_documents_revisions_and_files(store: Arc<dyn St
     assert_eq!(store.load_plan_documents().await.unwrap(), second);
     let latest = store.latest_plan_revision().await.unwrap().unwrap();
     assert_eq!((latest.number, latest.files.len()), (2, 0));
+
+    // An apply computed before revision 2 landed is refused, and writes nothing.
+    let stale = diff_documents(&second, &first);
+    let refused = apply_at(
+        &store,
+        author.id,
+        &CatalogChanges::default(),
+        &stale,
+        &[],
+        1,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(crate::StoreError::VersionConflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(store.load_plan_documents().await.unwrap(), second);
+    assert_eq!(
+        store.latest_plan_revision().await.unwrap().unwrap().number,
+        2
+    );
 }
 
 pub async fn a_failed_plan_apply_leaves_no_trace(store: Arc<dyn Store>) {

@@ -16,6 +16,14 @@ fn method(kind: ContactKind, address: &str, label: &str) -> ContactMethod {
     }
 }
 
+/// Writes `user` over what is stored now (or over itself for an unknown id).
+async fn save(store: &Arc<dyn Store>, user: &User) -> Result<(), StoreError> {
+    let stored = store.find_user(user.id).await.unwrap();
+    store
+        .update_user_profile(user, stored.as_ref().unwrap_or(user))
+        .await
+}
+
 pub async fn user_profiles_round_trip_with_contact_order(store: Arc<dyn Store>) {
     let mut ada = user(&store, "ada@example.com", UserRole::Responder).await;
     assert_eq!(ada.time_zone, "UTC");
@@ -29,7 +37,7 @@ pub async fn user_profiles_round_trip_with_contact_order(store: Arc<dyn Store>) 
         method(ContactKind::Email, "ada@lovelace.example", ""),
         method(ContactKind::Voice, "+447700900123", "mobile"),
     ];
-    store.update_user_profile(&ada).await.unwrap();
+    save(&store, &ada).await.unwrap();
     assert_eq!(store.find_user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(
         store
@@ -57,7 +65,25 @@ pub async fn user_profiles_round_trip_with_contact_order(store: Arc<dyn Store>) 
     // Reordering is a change of its own: paging tries methods in this order.
     ada.contact_methods.reverse();
     ada.contact_methods.pop();
-    store.update_user_profile(&ada).await.unwrap();
+    save(&store, &ada).await.unwrap();
+    assert_eq!(store.find_user(ada.id).await.unwrap(), Some(ada.clone()));
+
+    // A write based on a profile that changed since it was read is refused.
+    let stale = User {
+        role: UserRole::Admin,
+        ..ada.clone()
+    };
+    let read_before = User {
+        time_zone: "Asia/Tokyo".into(),
+        ..ada.clone()
+    };
+    assert!(matches!(
+        store
+            .update_user_profile(&stale, &read_before)
+            .await
+            .unwrap_err(),
+        StoreError::VersionConflict { entity: "user", .. }
+    ));
     assert_eq!(store.find_user(ada.id).await.unwrap(), Some(ada.clone()));
 
     // A taken email refuses the whole write, contact methods included.
@@ -66,7 +92,7 @@ pub async fn user_profiles_round_trip_with_contact_order(store: Arc<dyn Store>) 
         contact_methods: vec![],
         ..ada.clone()
     };
-    let error = store.update_user_profile(&clash).await.unwrap_err();
+    let error = save(&store, &clash).await.unwrap_err();
     assert!(
         matches!(error, StoreError::Duplicate { field: "email", .. }),
         "{error:?}"
@@ -79,7 +105,7 @@ pub async fn user_profiles_round_trip_with_contact_order(store: Arc<dyn Store>) 
         ..ada.clone()
     };
     assert!(matches!(
-        store.update_user_profile(&ghost).await.unwrap_err(),
+        save(&store, &ghost).await.unwrap_err(),
         StoreError::Missing { .. }
     ));
 
@@ -175,7 +201,7 @@ pub async fn deactivation_keeps_the_record_and_the_last_admin(store: Arc<dyn Sto
         ..root.clone()
     };
     assert!(matches!(
-        store.update_user_profile(&demoted).await.unwrap_err(),
+        save(&store, &demoted).await.unwrap_err(),
         StoreError::LastAdmin
     ));
     assert_eq!(store.find_user(root.id).await.unwrap(), Some(root.clone()));

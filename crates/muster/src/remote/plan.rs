@@ -186,7 +186,8 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
 
 async fn export(dir: &Path, force: bool, opts: &RemoteOptions) -> Result<(), Failure> {
     let files = connect(opts)?.export_plan().await?.files;
-    // Check everything before writing anything: a refused export leaves DIR as it was.
+    // Check everything before writing anything, so a refused export leaves DIR
+    // as it was (an I/O error midway can still leave the files before it).
     for file in &files {
         check_path(&file.path)
             .map_err(|m| Failure::new(EXIT_REJECTED, format!("the server sent a bad path: {m}")))?;
@@ -209,6 +210,19 @@ async fn export(dir: &Path, force: bool, opts: &RemoteOptions) -> Result<(), Fai
                 dir.display(),
                 taken.join(", ")
             )));
+        }
+    }
+    // Writing through a symlink could land outside DIR.
+    for file in &files {
+        let mut path = dir.to_path_buf();
+        for part in file.path.split('/') {
+            path.push(part);
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Failure::usage(format!(
+                    "{} is a symbolic link; refusing to write through it",
+                    path.display()
+                )));
+            }
         }
     }
     let write = |file: &PlanFile| -> std::io::Result<()> {

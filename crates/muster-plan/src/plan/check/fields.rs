@@ -76,6 +76,19 @@ pub(super) fn review(d: &mut Doc<'_>) {
             rules::INVALID_DURATION,
             format!("review_every: expected a period such as 90d, 12w, 6m or 1y, got {raw:?}"),
         ),
+        Some(raw)
+            if Period::parse(raw, &Period::REVIEW_UNITS)
+                .is_some_and(|p| p.approximate_days() > Period::MAX_REVIEW_DAYS) =>
+        {
+            d.push(
+                &["review_every"],
+                None,
+                rules::INVALID_DURATION,
+                format!(
+                    "review_every: {raw:?} is longer than ten years; review at least once a decade"
+                ),
+            )
+        }
         Some(_) => {}
         None if required => d.push(
             &[],
