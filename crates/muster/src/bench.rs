@@ -55,7 +55,7 @@ struct Sample {
     errors: usize,
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
@@ -174,32 +174,62 @@ struct Row {
     baseline_name: &'static str,
 }
 
+/// The real server on a fresh database at `url`, on 127.0.0.1:0, with an
+/// admin token; stopped by [`Running::stop`].
+pub(crate) struct Running {
+    pub base: String,
+    pub token: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    opened: store::OpenStore,
+}
+
+impl Running {
+    pub async fn start(url: &str) -> anyhow::Result<Self> {
+        let opened = store::open(url, true).await?;
+        let app = App::new(
+            opened.store.clone(),
+            Arc::new(SystemClock),
+            Settings::default(),
+        );
+        let (_, token) = app
+            .issue_admin_token("bench@example.com", UserRole::Admin, "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(muster_server::serve(
+            listener,
+            AppState::new(app, None),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(Self {
+            base: format!("http://{address}"),
+            token,
+            stop,
+            server,
+            opened,
+        })
+    }
+
+    /// Stops the server and closes the store (releasing the SQLite lock).
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+        drop(self.opened);
+    }
+}
+
 async fn measure(
     store_name: &'static str,
     url: &str,
     args: &BenchArgs,
 ) -> anyhow::Result<Vec<Row>> {
-    let opened = store::open(url, true).await?;
-    let app = App::new(
-        opened.store.clone(),
-        Arc::new(SystemClock),
-        Settings::default(),
-    );
-    let (_, token) = app
-        .issue_admin_token("bench@example.com", UserRole::Responder, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(muster_server::serve(
-        listener,
-        AppState::new(app, None),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let base = format!("http://{address}");
+    let running = Running::start(url).await?;
+    let (base, token) = (running.base.clone(), running.token.clone());
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;
@@ -274,9 +304,7 @@ async fn measure(
             .await,
         );
     }
-    let _ = stop.send(());
-    let _ = server.await;
-    drop(opened);
+    running.stop().await;
 
     let commits = baseline_commits(url, duration)
         .await

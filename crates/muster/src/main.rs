@@ -4,6 +4,7 @@
 
 mod admin;
 mod bench;
+mod bench_import;
 mod config;
 mod remote;
 mod reviews;
@@ -112,6 +113,8 @@ enum AdminCommand {
 enum BenchCommand {
     /// Declare and note-append throughput and latency over HTTP, on SQLite and PostgreSQL.
     Api(bench::BenchArgs),
+    /// Import a generated 10,000-component Backstage catalog: read, dry run, apply, re-import.
+    Import(bench_import::ImportBenchArgs),
 }
 
 fn parse_role(raw: &str) -> Result<UserRole, String> {
@@ -169,6 +172,7 @@ async fn main() -> ExitCode {
             }
         }
         Command::Bench(BenchCommand::Api(args)) => bench::run(args).await,
+        Command::Bench(BenchCommand::Import(args)) => bench_import::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

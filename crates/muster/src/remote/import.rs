@@ -119,6 +119,21 @@ async fn fetch(url: &str) -> Result<String, Failure> {
 }
 
 fn body(import: &backstage::Import, source: String, args: &ImportArgs) -> CatalogSync {
+    sync_body(
+        import,
+        args.source.clone().unwrap_or(source),
+        args.dry_run,
+        args.prune,
+    )
+}
+
+/// The sync request for an import: its catalog and people, under `source`.
+pub(crate) fn sync_body(
+    import: &backstage::Import,
+    source: String,
+    dry_run: bool,
+    prune: bool,
+) -> CatalogSync {
     CatalogSync {
         teams: import.catalog.teams.iter().map(Team::from).collect(),
         services: import.catalog.services.iter().map(Service::from).collect(),
@@ -136,9 +151,9 @@ fn body(import: &backstage::Import, source: String, args: &ImportArgs) -> Catalo
                 name: u.name.clone(),
             })
             .collect(),
-        source: Some(args.source.clone().unwrap_or(source)),
-        prune: Some(if args.prune { "own" } else { "nothing" }.to_owned()),
-        dry_run: args.dry_run,
+        source: Some(source),
+        prune: Some(if prune { "own" } else { "nothing" }.to_owned()),
+        dry_run,
     }
 }
 

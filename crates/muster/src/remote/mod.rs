@@ -20,7 +20,7 @@
 //! the server complained about.
 
 mod catalog;
-mod import;
+pub(crate) mod import;
 mod incident;
 mod output;
 mod plan;
