@@ -7,18 +7,8 @@ use muster_core::catalog::{Catalog, Functionality, Service, Team};
 use muster_core::{Actor, Permission, Slug, User};
 use muster_store::CatalogWrite;
 
+use crate::accounts::require;
 use crate::{App, AppError};
-
-fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
-    if actor.can(permission) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "the {} role may not do this",
-            actor.role
-        )))
-    }
-}
 
 fn deletion<T>(slug: &Slug) -> Change<T> {
     Change {

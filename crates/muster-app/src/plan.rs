@@ -12,6 +12,7 @@ use muster_core::plan::{
 use muster_core::{Actor, Permission, Timestamp};
 use muster_store::{CatalogWrite, PlanWrite};
 
+use crate::accounts::require;
 use crate::{App, AppError};
 
 /// The catalog source a plan's entries are recorded under, so an apply
@@ -54,17 +55,6 @@ pub struct StaleDocument {
     pub document: PlanDocument,
     pub due: Date,
     pub reminded_at: Option<Timestamp>,
-}
-
-fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
-    if actor.can(permission) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "the {} role may not do this",
-            actor.role
-        )))
-    }
 }
 
 impl App {

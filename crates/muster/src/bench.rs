@@ -16,8 +16,9 @@ use sqlx::{Connection, Executor};
 
 use crate::store;
 
+/// Which databases a benchmark runs on.
 #[derive(Debug, Clone, clap::Args)]
-pub struct BenchArgs {
+pub struct Stores {
     /// Which stores to measure.
     #[arg(long, value_enum, default_value = "both")]
     pub store: StoreChoice,
@@ -28,6 +29,22 @@ pub struct BenchArgs {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     pub postgres_url: String,
+}
+
+impl Stores {
+    pub fn wants(&self, store: &str) -> bool {
+        match self.store {
+            StoreChoice::Both => true,
+            StoreChoice::Sqlite => store == "sqlite",
+            StoreChoice::Postgres => store == "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub stores: Stores,
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
@@ -339,7 +356,7 @@ async fn measure(
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut baselines = Vec::new();
-    if matches!(args.store, StoreChoice::Sqlite | StoreChoice::Both) {
+    if args.stores.wants("sqlite") {
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
         eprintln!(
@@ -350,14 +367,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         baselines.push(("sqlite", measured[1].baseline));
         rows.extend(measured);
     }
-    if matches!(args.store, StoreChoice::Postgres | StoreChoice::Both) {
+    if args.stores.wants("postgres") {
         eprintln!(
             "measuring PostgreSQL ({} clients, {} s x {} runs per phase)…",
             args.clients, args.seconds, args.runs
         );
-        let (url, guard) = muster_store_postgres::testing::create_database(&args.postgres_url)
-            .await
-            .context("the PostgreSQL runs need a server (see --postgres-url)")?;
+        let (url, guard) =
+            muster_store_postgres::testing::create_database(&args.stores.postgres_url)
+                .await
+                .context("the PostgreSQL runs need a server (see --postgres-url)")?;
         let measured = measure("postgres", &url, &args).await;
         drop(guard);
         let measured = measured?;

@@ -14,21 +14,13 @@ use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use muster_plan::backstage::{self, DiskSource};
 use sqlx::{Connection, Executor};
 
-use crate::bench::{Running, StoreChoice, median};
+use crate::bench::{Running, Stores, median};
 use crate::remote::import::sync_body;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportBenchArgs {
-    /// Which stores to measure.
-    #[arg(long, value_enum, default_value = "both")]
-    pub store: StoreChoice,
-    /// PostgreSQL server for the postgres runs (a fresh database per run, dropped after).
-    #[arg(
-        long,
-        env = "MUSTER_BENCH_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/test"
-    )]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub stores: Stores,
     /// Components in the generated catalog (teams: one per hundred).
     #[arg(long, default_value_t = 10_000)]
     pub entities: usize,
@@ -187,12 +179,7 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     for store in ["sqlite", "postgres"] {
-        let wanted = match args.store {
-            StoreChoice::Both => true,
-            StoreChoice::Sqlite => store == "sqlite",
-            StoreChoice::Postgres => store == "postgres",
-        };
-        if !wanted {
+        if !args.stores.wants(store) {
             continue;
         }
         let mut runs = Vec::new();
@@ -203,7 +190,7 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<()> {
                 one_run(&url, &file, args.entities).await?
             } else {
                 let (url, guard) =
-                    muster_store_postgres::testing::create_database(&args.postgres_url)
+                    muster_store_postgres::testing::create_database(&args.stores.postgres_url)
                         .await
                         .context("the PostgreSQL runs need a server (see --postgres-url)")?;
                 let phases = one_run(&url, &file, args.entities).await;
