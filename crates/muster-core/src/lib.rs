@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod incident;
 pub mod milestone;
+pub mod oncall;
 pub mod plan;
 pub mod profile;
 pub mod role;
