@@ -3,6 +3,7 @@
 //! week, overrides, and the final schedule with its gaps. The time zone is
 //! handed in, already looked up, by the edge.
 
+pub mod escalation;
 mod rotation;
 #[cfg(test)]
 mod tests;
