@@ -130,6 +130,12 @@ impl App {
         })
     }
 
+    /// The newest revision with the files it applied, if any.
+    pub async fn plan_source(&self, actor: &Actor) -> Result<Option<PlanRevision>, AppError> {
+        require(actor, Permission::ReadIncidents)?;
+        Ok(self.store.latest_plan_revision().await?)
+    }
+
     /// The catalog and the stored documents: everything an export writes.
     pub async fn plan_state(
         &self,
@@ -184,16 +190,6 @@ impl App {
     pub async fn record_review_reminders(&self) -> Result<Vec<ReviewReminder>, AppError> {
         let documents = self.store.load_plan_documents().await?;
         let owed = reminders_due(&documents, self.today(), self.now());
-        let known = self.store.review_reminders().await?;
-        let new: Vec<ReviewReminder> = owed
-            .into_iter()
-            .filter(|r| {
-                !known
-                    .iter()
-                    .any(|k| k.kind == r.kind && k.name == r.name && k.due == r.due)
-            })
-            .collect();
-        self.store.record_review_reminders(&new).await?;
-        Ok(new)
+        Ok(self.store.record_review_reminders(&owed).await?)
     }
 }

@@ -143,9 +143,9 @@ impl PlanStore for PostgresStore {
     async fn record_review_reminders(
         &self,
         reminders: &[ReviewReminder],
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<ReviewReminder>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut recorded = 0;
+        let mut recorded = Vec::new();
         for reminder in reminders {
             let done = sqlx::query(statements::INSERT_REMINDER)
                 .bind(&reminder.kind)
@@ -156,7 +156,9 @@ impl PlanStore for PostgresStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            recorded += done.rows_affected() as usize;
+            if done.rows_affected() > 0 {
+                recorded.push(reminder.clone());
+            }
         }
         tx.commit().await.map_err(backend)?;
         Ok(recorded)

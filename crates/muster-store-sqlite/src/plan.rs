@@ -147,15 +147,15 @@ impl PlanStore for SqliteStore {
     async fn record_review_reminders(
         &self,
         reminders: &[ReviewReminder],
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<ReviewReminder>, StoreError> {
         if reminders.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let reminders = reminders.to_vec();
         self.writer
             .write(move |c| {
                 Box::pin(async move {
-                    let mut recorded = 0;
+                    let mut recorded = Vec::new();
                     for reminder in &reminders {
                         let done = sqlx::query(statements::INSERT_REMINDER)
                             .bind(&reminder.kind)
@@ -166,7 +166,9 @@ impl PlanStore for SqliteStore {
                             .execute(&mut *c)
                             .await
                             .map_err(backend)?;
-                        recorded += done.rows_affected() as usize;
+                        if done.rows_affected() > 0 {
+                            recorded.push(reminder.clone());
+                        }
                     }
                     Ok(recorded)
                 })

@@ -59,11 +59,12 @@ pub trait PlanStore: Send + Sync {
     /// Commits the apply in one transaction and returns the new revision's number.
     async fn apply_plan(&self, write: &PlanWrite<'_>) -> Result<i64, StoreError>;
     /// Records each reminder not recorded before for the same document and due
-    /// date; returns how many were new.
+    /// date; returns those that were new (the rest were recorded already, here
+    /// or by another node).
     async fn record_review_reminders(
         &self,
         reminders: &[ReviewReminder],
-    ) -> Result<usize, StoreError>;
+    ) -> Result<Vec<ReviewReminder>, StoreError>;
     /// Every recorded reminder, newest first.
     async fn review_reminders(&self) -> Result<Vec<ReviewReminder>, StoreError>;
 }

@@ -3,6 +3,7 @@
 //! files that read back to the same state (export → apply changes nothing).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use muster_core::catalog::{Catalog, Functionality, Link, Service, Team};
 use muster_core::plan::{PlanDocument, PlanFile};
@@ -67,7 +68,7 @@ fn canonical(node: &Node) -> Value {
 }
 
 /// A path as the server records it: relative, `/`-separated.
-fn relative(path: &std::path::Path) -> String {
+fn relative(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -102,12 +103,18 @@ impl Plan {
             .collect()
     }
 
-    /// The files as the plan holds them, paths relative and `/`-separated.
+    /// The files as the plan holds them, paths `/`-separated.
     pub fn files(&self) -> Vec<PlanFile> {
+        self.files_under(Path::new(""))
+    }
+
+    /// The files with paths relative to `root` (the folder they were loaded
+    /// from), `/`-separated: what the server is sent.
+    pub fn files_under(&self, root: &Path) -> Vec<PlanFile> {
         self.files
             .iter()
             .map(|(path, text)| PlanFile {
-                path: relative(path),
+                path: relative(path.strip_prefix(root).unwrap_or(path)),
                 text: text.clone(),
             })
             .collect()

@@ -148,9 +148,10 @@ pub async fn source(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Json<PlanFiles>, ApiError> {
-    let overview = state.app.plan_overview(&caller.actor).await?;
-    let files = overview
-        .revision
+    let files = state
+        .app
+        .plan_source(&caller.actor)
+        .await?
         .map(|r| r.files.iter().map(PlanFile::from).collect())
         .unwrap_or_default();
     Ok(Json(PlanFiles { files }))

@@ -186,21 +186,21 @@ pub async fn review_reminders_are_recorded_once_per_due_date(store: Arc<dyn Stor
     let today = jiff::civil::date(2026, 11, 26);
     let owed: Vec<ReviewReminder> = reminders_due(&documents, today, at(10));
     assert_eq!(owed.len(), 1);
-    assert_eq!(store.record_review_reminders(&owed).await.unwrap(), 1);
+    assert_eq!(store.record_review_reminders(&owed).await.unwrap().len(), 1);
     let again = reminders_due(&documents, today, at(20));
     assert_eq!(
-        store.record_review_reminders(&again).await.unwrap(),
+        store.record_review_reminders(&again).await.unwrap().len(),
         0,
         "the same due date is reminded once"
     );
     // Reviewed and overdue again later: a new due date, a new reminder.
     let later = [document("Runbook", "old", "{}", "2026-05-01")];
     let owed = reminders_due(&later, jiff::civil::date(2026, 12, 1), at(30));
-    assert_eq!(store.record_review_reminders(&owed).await.unwrap(), 1);
+    assert_eq!(store.record_review_reminders(&owed).await.unwrap().len(), 1);
     let recorded = store.review_reminders().await.unwrap();
     assert_eq!(recorded.len(), 2);
     assert_eq!(recorded[0].recorded_at, at(30), "newest first");
     assert_eq!(recorded[0].due, jiff::civil::date(2026, 7, 30));
     assert_eq!(recorded[1].owner.as_deref(), Some("platform"));
-    assert_eq!(store.record_review_reminders(&[]).await.unwrap(), 0);
+    assert_eq!(store.record_review_reminders(&[]).await.unwrap().len(), 0);
 }

@@ -130,25 +130,9 @@ fn stale(dir: &Path, opts: &RemoteOptions) -> Result<(), Failure> {
 }
 
 /// The plan's files with paths relative to `dir`, as the server wants them.
-fn upload(dir: &Path, loaded: &Plan, dry_run: bool) -> Result<PlanUpload, Failure> {
-    let files = loaded
-        .files()
-        .into_iter()
-        .map(|file| {
-            let path = Path::new(&file.path);
-            let relative = path.strip_prefix(dir).unwrap_or(path);
-            let path = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            PlanFile {
-                path,
-                text: file.text,
-            }
-        })
-        .collect();
-    Ok(PlanUpload { files, dry_run })
+fn upload(dir: &Path, loaded: &Plan, dry_run: bool) -> PlanUpload {
+    let files = loaded.files_under(dir).iter().map(PlanFile::from).collect();
+    PlanUpload { files, dry_run }
 }
 
 async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Failure> {
@@ -158,7 +142,7 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
         ..opts.clone()
     };
     let loaded = validate(dir, &quiet)?;
-    let body = upload(dir, &loaded, dry_run)?;
+    let body = upload(dir, &loaded, dry_run);
     let result = connect(opts)?.apply_plan(&body).await?;
     if opts.output == OutputFormat::Json {
         output::print_json(&result)?;
