@@ -191,6 +191,20 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             text: Some(text.clone()),
             ..Flat::default()
         },
+        E::Paged { page, target } => Flat {
+            subject: Some(page.to_string()),
+            text: Some(target.clone()),
+            ..Flat::default()
+        },
+        E::PageAcknowledged { page } | E::PageResolved { page } => Flat {
+            subject: Some(page.to_string()),
+            ..Flat::default()
+        },
+        E::PagingFailed { target, reason } => Flat {
+            subject: Some(target.clone()),
+            text: Some(reason.clone()),
+            ..Flat::default()
+        },
     }
 }
 

@@ -59,6 +59,44 @@ uuid_id!(
     /// Identifies an API token (not the secret itself).
     TokenId
 );
+uuid_id!(
+    /// Identifies a page for machines; people use [`PageNumber`].
+    PageId
+);
+uuid_id!(
+    /// Identifies one outbox row: one message to one endpoint.
+    DeliveryId
+);
+uuid_id!(
+    /// Identifies a schedule override.
+    OverrideId
+);
+
+/// The human number of a page, shown as `P-12`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PageNumber(pub u64);
+
+impl fmt::Display for PageNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P-{}", self.0)
+    }
+}
+
+impl FromStr for PageNumber {
+    type Err = String;
+
+    /// Accepts `P-12`, `p-12` and plain `12`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s
+            .strip_prefix("P-")
+            .or_else(|| s.strip_prefix("p-"))
+            .unwrap_or(s);
+        match digits.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Self(n)),
+            _ => Err(format!("expected a page number like P-12, got {s:?}")),
+        }
+    }
+}
 
 /// The human number of an incident, shown as `INC-42`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,5 +139,15 @@ mod tests {
         assert!("INC-".parse::<IncidentNumber>().is_err());
         assert!("abc".parse::<IncidentNumber>().is_err());
         assert_eq!(IncidentNumber(12).to_string(), "INC-12");
+    }
+
+    #[test]
+    fn page_numbers_parse_in_every_spelling() {
+        assert_eq!("P-12".parse(), Ok(PageNumber(12)));
+        assert_eq!("p-3".parse(), Ok(PageNumber(3)));
+        assert_eq!("9".parse(), Ok(PageNumber(9)));
+        assert!("P-0".parse::<PageNumber>().is_err());
+        assert!("INC-4".parse::<PageNumber>().is_err());
+        assert_eq!(PageNumber(7).to_string(), "P-7");
     }
 }

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod incident;
 pub mod milestone;
 pub mod oncall;
+pub mod paging;
 pub mod plan;
 pub mod profile;
 pub mod role;
@@ -23,7 +24,10 @@ pub mod user;
 pub use catalog::Slug;
 pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};
 pub use error::{DomainError, FieldError};
-pub use ids::{IncidentId, IncidentNumber, TaskId, TimelineEntryId, TokenId, UserId};
+pub use ids::{
+    DeliveryId, IncidentId, IncidentNumber, OverrideId, PageId, PageNumber, TaskId,
+    TimelineEntryId, TokenId, UserId,
+};
 pub use incident::{
     Incident, IncidentChange, IncidentDecision, IncidentPatch, IncidentRules, IncidentStatus,
     NewIncident, Participant,

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::ids::{IncidentId, TaskId, TimelineEntryId, UserId};
+use crate::ids::{IncidentId, PageNumber, TaskId, TimelineEntryId, UserId};
 use crate::milestone::Milestone;
 use crate::role::RoleCode;
 use crate::severity::SeverityCode;
@@ -78,6 +78,24 @@ pub enum TimelineEvent {
     ImpactAssessed {
         summary: String,
     },
+    /// Someone was paged for the incident (`target` as in "team identity").
+    Paged {
+        page: PageNumber,
+        target: String,
+    },
+    /// A page of the incident was acknowledged (by the entry's actor).
+    PageAcknowledged {
+        page: PageNumber,
+    },
+    /// A page of the incident was resolved (by the entry's actor).
+    PageResolved {
+        page: PageNumber,
+    },
+    /// A page the incident called for could not be raised.
+    PagingFailed {
+        target: String,
+        reason: String,
+    },
 }
 
 impl TimelineEvent {
@@ -100,6 +118,10 @@ impl TimelineEvent {
             Self::TaskRenamed { .. } => "task_renamed",
             Self::Note { .. } => "note",
             Self::ImpactAssessed { .. } => "impact_assessed",
+            Self::Paged { .. } => "paged",
+            Self::PageAcknowledged { .. } => "page_acknowledged",
+            Self::PageResolved { .. } => "page_resolved",
+            Self::PagingFailed { .. } => "paging_failed",
         }
     }
 }
@@ -193,6 +215,12 @@ impl TimelineEvent {
             }
             Self::Note { text } => text.clone(),
             Self::ImpactAssessed { summary } => summary.clone(),
+            Self::Paged { page, target } => format!("Paged {target} ({page})"),
+            Self::PageAcknowledged { page } => format!("Page {page} acknowledged"),
+            Self::PageResolved { page } => format!("Page {page} resolved"),
+            Self::PagingFailed { target, reason } => {
+                format!("Could not page {target}: {reason}")
+            }
         }
     }
 }

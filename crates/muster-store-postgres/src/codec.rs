@@ -113,6 +113,9 @@ impl StoredRow for Row<'_> {
     fn id(&self, column: &str) -> Result<Uuid, StoreError> {
         get::<Uuid>(self.0, column)
     }
+    fn optional_id(&self, column: &str) -> Result<Option<Uuid>, StoreError> {
+        get::<Option<Uuid>>(self.0, column)
+    }
 }
 
 #[cfg(test)]

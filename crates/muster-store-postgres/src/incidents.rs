@@ -30,7 +30,7 @@ fn missing_as(entity: &'static str) -> impl Fn(StoreError) -> StoreError {
     }
 }
 
-async fn insert_timeline(
+pub(crate) async fn insert_timeline(
     c: &mut PgConnection,
     entries: &[NewTimelineEntry],
 ) -> Result<(), StoreError> {
@@ -366,6 +366,7 @@ impl IncidentStore for PostgresStore {
                 SqlValue::Int(int) => query.bind(int),
                 SqlValue::Bool(flag) => query.bind(flag),
                 SqlValue::User(user) => query.bind(user.as_uuid()),
+                SqlValue::Id(id) => query.bind(id),
             };
         }
         let rows = query.fetch_all(&self.pool).await.map_err(backend)?;

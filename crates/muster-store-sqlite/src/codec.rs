@@ -108,4 +108,8 @@ impl StoredRow for Row<'_> {
         let raw: String = get(self.0, column)?;
         uuid(&raw)
     }
+    fn optional_id(&self, column: &str) -> Result<Option<Uuid>, StoreError> {
+        let raw: Option<String> = get(self.0, column)?;
+        raw.as_deref().map(uuid).transpose()
+    }
 }

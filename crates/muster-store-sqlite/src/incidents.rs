@@ -21,7 +21,7 @@ fn sql_error(error: sqlx::Error) -> StoreError {
     unique(error, "id", "")
 }
 
-async fn insert_timeline(
+pub(crate) async fn insert_timeline(
     c: &mut SqliteConnection,
     entries: &[NewTimelineEntry],
 ) -> Result<(), StoreError> {
@@ -327,6 +327,7 @@ impl IncidentStore for SqliteStore {
                 SqlValue::Int(int) => query.bind(int),
                 SqlValue::Bool(flag) => query.bind(flag),
                 SqlValue::User(user) => query.bind(user.to_string()),
+                SqlValue::Id(id) => query.bind(id.to_string()),
             };
         }
         let rows = query.fetch_all(&self.readers).await.map_err(backend)?;

@@ -14,6 +14,8 @@ use muster_core::{
 };
 use uuid::Uuid;
 
+mod paging;
+pub use paging::*;
 mod plan;
 pub use plan::*;
 
@@ -52,6 +54,11 @@ macro_rules! conformance_suite {
             review_reminders_are_recorded_once_per_due_date,
             user_profiles_round_trip_with_contact_order,
             deactivation_keeps_the_record_and_the_last_admin,
+            pages_round_trip_with_numbers_steps_and_history,
+            due_steps_fire_exactly_once_however_many_race,
+            acknowledging_cancels_pending_deliveries_once,
+            deliveries_are_leased_retried_and_reclaimed,
+            overrides_rules_keys_and_engine_leases,
         );
     };
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod conformance;
 pub mod error;
 pub mod incidents;
+pub mod paging;
 pub mod plan;
 pub mod row;
 pub mod sql;
@@ -21,6 +22,10 @@ pub use auth::{ApiToken, BootstrapOutcome, NewSession, Session};
 pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
+pub use paging::{
+    AttemptRecord, EngineClaim, Fired, FiringDecider, FiringWrite, PageFilter, PagingStore,
+    StoredAttempt, StoredOverride,
+};
 pub use plan::{PlanStore, PlanWrite};
 pub use row::{COUNT_ACTIVE_ADMINS, StoredRow, decode_user, decode_users};
 pub use timeline_record::TimelineRecord;
@@ -36,7 +41,7 @@ use muster_core::{
 /// returns only after the commit is durable.
 #[async_trait]
 pub trait Store:
-    AccountStore + IncidentStore + CatalogStore + PlanStore + Send + Sync + 'static
+    AccountStore + IncidentStore + CatalogStore + PlanStore + PagingStore + Send + Sync + 'static
 {
     /// Checks the database answers; used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -14,6 +14,7 @@ pub trait StoredRow {
     fn optional_integer(&self, column: &str) -> Result<Option<i64>, StoreError>;
     fn flag(&self, column: &str) -> Result<bool, StoreError>;
     fn id(&self, column: &str) -> Result<Uuid, StoreError>;
+    fn optional_id(&self, column: &str) -> Result<Option<Uuid>, StoreError>;
 
     /// An instant stored as epoch milliseconds.
     fn instant(&self, column: &str) -> Result<Timestamp, StoreError> {

@@ -163,6 +163,8 @@ pub enum SqlValue {
     Int(i64),
     Bool(bool),
     User(UserId),
+    /// Any other id column (UUID on PostgreSQL, text on SQLite).
+    Id(Uuid),
 }
 
 /// A statement and its bind values.
@@ -251,6 +253,49 @@ pub fn incident_page(filter: &IncidentFilter, style: Placeholders) -> Statement 
     let limit = b.bind(SqlValue::Int(i64::from(filter.limit) + 1));
     b.sql
         .push_str(&format!(" ORDER BY i.number DESC LIMIT {limit}"));
+    Statement {
+        sql: b.sql,
+        values: b.values,
+    }
+}
+
+/// The query of `list_pages`: newest first, at most `filter.limit`.
+pub fn page_list(filter: &crate::PageFilter, style: Placeholders) -> Statement {
+    let mut b = Builder {
+        style,
+        sql: String::from(crate::page_select!()),
+        values: Vec::new(),
+    };
+    let mut conditions: Vec<String> = Vec::new();
+    if !filter.statuses.is_empty() {
+        let list: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| b.bind(SqlValue::Text(s.as_str().to_owned())))
+            .collect();
+        conditions.push(format!("p.status IN ({})", list.join(", ")));
+    }
+    if let Some(incident) = filter.incident {
+        let p = b.bind(SqlValue::Id(incident.as_uuid()));
+        conditions.push(format!("p.incident_id = {p}"));
+    }
+    if let Some(recipient) = &filter.recipient {
+        let p = b.bind(SqlValue::Text(recipient.to_lowercase()));
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM page_events e WHERE e.page_id = p.page_id AND e.recipient = {p})"
+        ));
+    }
+    if let Some(number) = filter.before_number {
+        let p = b.bind(SqlValue::Int(i64::try_from(number.0).unwrap_or(i64::MAX)));
+        conditions.push(format!("p.number < {p}"));
+    }
+    if !conditions.is_empty() {
+        b.sql.push_str(" WHERE ");
+        b.sql.push_str(&conditions.join(" AND "));
+    }
+    let limit = b.bind(SqlValue::Int(i64::from(filter.limit.max(1))));
+    b.sql
+        .push_str(&format!(" ORDER BY p.number DESC LIMIT {limit}"));
     Statement {
         sql: b.sql,
         values: b.values,

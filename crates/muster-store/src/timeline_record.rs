@@ -1,6 +1,8 @@
 //! The flat, column-per-field form of a timeline event, identical in every backend.
 
-use muster_core::{Milestone, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId};
+use muster_core::{
+    Milestone, PageNumber, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId,
+};
 
 use crate::StoreError;
 
@@ -120,6 +122,22 @@ impl TimelineRecord {
                     ..base
                 }
             }
+            TimelineEvent::Paged { page, target } => Self {
+                subject: Some(page.to_string()),
+                text: Some(target.clone()),
+                ..base
+            },
+            TimelineEvent::PageAcknowledged { page } | TimelineEvent::PageResolved { page } => {
+                Self {
+                    subject: Some(page.to_string()),
+                    ..base
+                }
+            }
+            TimelineEvent::PagingFailed { target, reason } => Self {
+                subject: Some(target.clone()),
+                text: Some(reason.clone()),
+                ..base
+            },
         }
     }
 
@@ -135,6 +153,9 @@ impl TimelineRecord {
         let new = || self.new_value.clone().ok_or_else(|| corrupt("new_value"));
         let milestone =
             || -> Result<Milestone, StoreError> { subject()?.parse().map_err(StoreError::Corrupt) };
+        let page = || -> Result<PageNumber, StoreError> {
+            subject()?.parse().map_err(StoreError::Corrupt)
+        };
         Ok(match self.kind.as_str() {
             "declared" => TimelineEvent::Declared {
                 title: text()?,
@@ -198,6 +219,16 @@ impl TimelineRecord {
             },
             "note" => TimelineEvent::Note { text: text()? },
             "impact_assessed" => TimelineEvent::ImpactAssessed { summary: text()? },
+            "paged" => TimelineEvent::Paged {
+                page: page()?,
+                target: text()?,
+            },
+            "page_acknowledged" => TimelineEvent::PageAcknowledged { page: page()? },
+            "page_resolved" => TimelineEvent::PageResolved { page: page()? },
+            "paging_failed" => TimelineEvent::PagingFailed {
+                target: subject()?,
+                reason: text()?,
+            },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown timeline kind {other:?}"
@@ -285,6 +316,20 @@ mod tests {
             },
             TimelineEvent::Note {
                 text: "hello".into(),
+            },
+            TimelineEvent::Paged {
+                page: PageNumber(3),
+                target: "team identity".into(),
+            },
+            TimelineEvent::PageAcknowledged {
+                page: PageNumber(3),
+            },
+            TimelineEvent::PageResolved {
+                page: PageNumber(3),
+            },
+            TimelineEvent::PagingFailed {
+                target: "team storefront".into(),
+                reason: "team storefront has no escalation policy".into(),
             },
         ];
         for event in events {

@@ -111,8 +111,33 @@ impl EscalationPolicy {
         }
     }
 
+    /// A policy already known to be sound (built here from checked parts).
+    pub(crate) fn from_parts(steps: Vec<Step>, repeat: u32) -> Self {
+        Self { steps, repeat }
+    }
+
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    /// How many more times the whole policy runs after the first.
+    pub fn repeat(&self) -> u32 {
+        self.repeat
+    }
+
+    /// How many step firings one page gets if nobody acknowledges it.
+    pub fn firings_per_page(&self) -> u32 {
+        let steps = u32::try_from(self.steps.len()).unwrap_or(u32::MAX);
+        steps.saturating_mul(self.repeat.saturating_add(1))
+    }
+
+    /// Which step firing number `fired` is: `(round, step index)`.
+    pub fn position(&self, fired: u32) -> Option<(u32, usize)> {
+        if fired >= self.firings_per_page() || self.steps.is_empty() {
+            return None;
+        }
+        let per_round = u32::try_from(self.steps.len()).ok()?;
+        Some((fired / per_round, usize::try_from(fired % per_round).ok()?))
     }
 
     /// Every step firing of a page triggered at `triggered`, in order, if

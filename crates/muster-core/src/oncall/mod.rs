@@ -171,6 +171,27 @@ pub struct Schedule {
     pub overrides: Vec<Override>,
 }
 
+/// A schedule as the plan defines it: its name, owner team, time zone (as
+/// written, IANA) and layers; overrides are added from storage.
+#[derive(Debug, Clone)]
+pub struct ScheduleDefinition {
+    pub name: String,
+    pub owner: Option<String>,
+    pub description: String,
+    pub time_zone: String,
+    /// The layers in `time_zone`, without overrides.
+    pub schedule: Schedule,
+}
+
+/// An escalation policy as the plan defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDefinition {
+    pub name: String,
+    pub owner: Option<String>,
+    pub description: String,
+    pub policy: escalation::EscalationPolicy,
+}
+
 /// The longest window a schedule is laid out over in one call.
 pub const MAX_WINDOW_DAYS: i64 = 731;
 
