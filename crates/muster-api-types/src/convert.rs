@@ -191,13 +191,11 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             text: Some(text.clone()),
             ..Flat::default()
         },
-        E::Paged { page, target } => Flat {
+        E::Paged { page, target }
+        | E::PageAcknowledged { page, target }
+        | E::PageResolved { page, target } => Flat {
             subject: Some(page.to_string()),
             text: Some(target.clone()),
-            ..Flat::default()
-        },
-        E::PageAcknowledged { page } | E::PageResolved { page } => Flat {
-            subject: Some(page.to_string()),
             ..Flat::default()
         },
         E::PagingFailed { target, reason } => Flat {

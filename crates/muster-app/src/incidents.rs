@@ -203,7 +203,7 @@ impl App {
             now,
         )?;
         let timeline = entries(incident.id, actor, now, events);
-        incident.number = self.store.insert_incident(&incident, &timeline).await?;
+        incident.number = self.store.insert_incident(&incident, &timeline, &[]).await?;
         tracing::info!(incident = %incident.number, severity = %incident.severity, "incident declared");
         Ok(incident)
     }

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::ids::{IncidentId, PageNumber, TaskId, TimelineEntryId, UserId};
+use crate::ids::{IncidentId, PageId, TaskId, TimelineEntryId, UserId};
 use crate::milestone::Milestone;
 use crate::role::RoleCode;
 use crate::severity::SeverityCode;
@@ -79,17 +79,21 @@ pub enum TimelineEvent {
         summary: String,
     },
     /// Someone was paged for the incident (`target` as in "team identity").
+    /// Pages are named by id: the entry is written with the page, before
+    /// the store has numbered it.
     Paged {
-        page: PageNumber,
+        page: PageId,
         target: String,
     },
     /// A page of the incident was acknowledged (by the entry's actor).
     PageAcknowledged {
-        page: PageNumber,
+        page: PageId,
+        target: String,
     },
     /// A page of the incident was resolved (by the entry's actor).
     PageResolved {
-        page: PageNumber,
+        page: PageId,
+        target: String,
     },
     /// A page the incident called for could not be raised.
     PagingFailed {
@@ -215,9 +219,9 @@ impl TimelineEvent {
             }
             Self::Note { text } => text.clone(),
             Self::ImpactAssessed { summary } => summary.clone(),
-            Self::Paged { page, target } => format!("Paged {target} ({page})"),
-            Self::PageAcknowledged { page } => format!("Page {page} acknowledged"),
-            Self::PageResolved { page } => format!("Page {page} resolved"),
+            Self::Paged { target, .. } => format!("Paged {target}"),
+            Self::PageAcknowledged { target, .. } => format!("Page to {target} acknowledged"),
+            Self::PageResolved { target, .. } => format!("Page to {target} resolved"),
             Self::PagingFailed { target, reason } => {
                 format!("Could not page {target}: {reason}")
             }

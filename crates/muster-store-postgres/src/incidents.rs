@@ -7,7 +7,8 @@ use muster_core::{
 };
 use muster_store::sql::{self, Placeholders, SqlValue, affected_rows};
 use muster_store::{
-    IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select,
+    IncidentFilter, IncidentPage, IncidentStore, PageInsert, StoreError, TimelineRecord,
+    incident_select,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -244,6 +245,7 @@ impl IncidentStore for PostgresStore {
         &self,
         incident: &Incident,
         timeline: &[NewTimelineEntry],
+        pages: &[PageInsert],
     ) -> Result<IncidentNumber, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         // The row lock taken by this UPDATE serialises concurrent declarations
@@ -284,6 +286,9 @@ impl IncidentStore for PostgresStore {
         .map_err(|e| missing_as("user")(sql_error(e)))?;
         write_members(&mut tx, incident, false).await?;
         insert_timeline(&mut tx, timeline).await?;
+        for insert in pages {
+            crate::paging::insert_page_rows(&mut tx, &insert.page, &insert.events).await?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
     }

@@ -66,6 +66,59 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
+/// Inserts a page, its policy snapshot and its first history entries, and
+/// returns the number drawn for it.
+pub(crate) async fn insert_page_rows(
+    c: &mut PgConnection,
+    page: &Page,
+    events: &[PageEvent],
+) -> Result<PageNumber, StoreError> {
+    // The counter row stays locked until commit, and a rollback returns
+    // the number: no gaps, no duplicates.
+    let number: i64 = sqlx::query_scalar(statements::NEXT_PAGE_NUMBER)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(backend)?;
+    sqlx::query(statements::INSERT_PAGE)
+        .bind(page.id.as_uuid())
+        .bind(number)
+        .bind(page.target.kind())
+        .bind(page.target.name())
+        .bind(&page.summary)
+        .bind(&page.details)
+        .bind(page.incident.as_ref().map(|i| i.id.as_uuid()))
+        .bind(page.drill)
+        .bind(page.team.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(&page.policy_name)
+        .bind(i64::from(page.policy.repeat()))
+        .bind(page.status.as_str())
+        .bind(page.triggered_at.as_millisecond())
+        .bind(page.triggered_by.map(|u| u.as_uuid()))
+        .bind(i64::from(page.fired))
+        .bind(page.next_due_at.map(|t| t.as_millisecond()))
+        .bind(page.version as i64)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| match unique(e, "id", "") {
+            StoreError::Missing { .. } => StoreError::Missing {
+                entity: "incident or user",
+            },
+            other => other,
+        })?;
+    for (step, delay, targets) in policy_rows(&page.policy) {
+        sqlx::query(statements::INSERT_STEP)
+            .bind(page.id.as_uuid())
+            .bind(step)
+            .bind(delay)
+            .bind(targets)
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
+    }
+    insert_events(c, page.id, events).await?;
+    Ok(PageNumber(u64::try_from(number).unwrap_or_default()))
+}
+
 /// Decodes page rows with their steps (rows of `page_steps` for the same pages).
 fn pages(rows: &[PgRow], steps: &[PgRow]) -> Result<Vec<Page>, StoreError> {
     let mut by_page: HashMap<Uuid, Vec<Row<'_>>> = HashMap::new();
@@ -219,52 +272,10 @@ impl PagingStore for PostgresStore {
         timeline: &[NewTimelineEntry],
     ) -> Result<PageNumber, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        // The counter row stays locked until commit, and a rollback returns
-        // the number: no gaps, no duplicates.
-        let number: i64 = sqlx::query_scalar(statements::NEXT_PAGE_NUMBER)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query(statements::INSERT_PAGE)
-            .bind(page.id.as_uuid())
-            .bind(number)
-            .bind(page.target.kind())
-            .bind(page.target.name())
-            .bind(&page.summary)
-            .bind(&page.details)
-            .bind(page.incident.as_ref().map(|i| i.id.as_uuid()))
-            .bind(page.drill)
-            .bind(page.team.as_ref().map(|t| t.as_str().to_owned()))
-            .bind(&page.policy_name)
-            .bind(i64::from(page.policy.repeat()))
-            .bind(page.status.as_str())
-            .bind(page.triggered_at.as_millisecond())
-            .bind(page.triggered_by.map(|u| u.as_uuid()))
-            .bind(i64::from(page.fired))
-            .bind(page.next_due_at.map(|t| t.as_millisecond()))
-            .bind(page.version as i64)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match unique(e, "id", "") {
-                StoreError::Missing { .. } => StoreError::Missing {
-                    entity: "incident or user",
-                },
-                other => other,
-            })?;
-        for (step, delay, targets) in policy_rows(&page.policy) {
-            sqlx::query(statements::INSERT_STEP)
-                .bind(page.id.as_uuid())
-                .bind(step)
-                .bind(delay)
-                .bind(targets)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        insert_events(&mut tx, page.id, events).await?;
+        let number = insert_page_rows(&mut tx, page, events).await?;
         insert_timeline(&mut tx, timeline).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(PageNumber(u64::try_from(number).unwrap_or_default()))
+        Ok(number)
     }
 
     async fn find_page(&self, id: PageId) -> Result<Option<Page>, StoreError> {

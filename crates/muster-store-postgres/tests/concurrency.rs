@@ -96,7 +96,7 @@ async fn concurrent_declarations_get_distinct_gapless_numbers() {
                 declared_at: at,
                 updated_at: at,
             };
-            tokio::spawn(async move { store.insert_incident(&incident, &[]).await })
+            tokio::spawn(async move { store.insert_incident(&incident, &[], &[]).await })
         })
         .collect();
     let mut numbers = Vec::new();

@@ -7,7 +7,8 @@ use muster_core::{
 };
 use muster_store::sql::{self, Placeholders, SqlValue, affected_rows};
 use muster_store::{
-    IncidentFilter, IncidentPage, IncidentStore, StoreError, TimelineRecord, incident_select,
+    IncidentFilter, IncidentPage, IncidentStore, PageInsert, StoreError, TimelineRecord,
+    incident_select,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -192,9 +193,11 @@ impl IncidentStore for SqliteStore {
         &self,
         incident: &Incident,
         timeline: &[NewTimelineEntry],
+        pages: &[PageInsert],
     ) -> Result<IncidentNumber, StoreError> {
         let incident = incident.clone();
         let timeline = timeline.to_vec();
+        let pages = pages.to_vec();
         self.writer
             .write(move |c| {
                 Box::pin(async move {
@@ -237,6 +240,9 @@ impl IncidentStore for SqliteStore {
                     })?;
                     write_members(c, &incident, false).await?;
                     insert_timeline(c, &timeline).await?;
+                    for insert in &pages {
+                        crate::paging::insert_page_rows(c, &insert.page, &insert.events).await?;
+                    }
                     Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
                 })
             })

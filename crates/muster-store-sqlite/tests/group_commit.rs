@@ -64,7 +64,7 @@ async fn failures_in_a_batch_are_isolated() {
         declared_at: at(0),
         updated_at: at(0),
     };
-    store.insert_incident(&incident, &[]).await.unwrap();
+    store.insert_incident(&incident, &[], &[]).await.unwrap();
 
     // Many writers at once, so that jobs share transactions; every fifth one
     // fails (unknown incident), single-statement and multi-statement alike,

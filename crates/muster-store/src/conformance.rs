@@ -55,6 +55,7 @@ macro_rules! conformance_suite {
             user_profiles_round_trip_with_contact_order,
             deactivation_keeps_the_record_and_the_last_admin,
             pages_round_trip_with_numbers_steps_and_history,
+            an_incident_and_its_pages_commit_together,
             due_steps_fire_exactly_once_however_many_race,
             acknowledging_cancels_pending_deliveries_once,
             deliveries_are_leased_retried_and_reclaimed,
@@ -154,7 +155,7 @@ async fn declare(store: &Arc<dyn Store>, mut incident: Incident) -> Incident {
         },
     );
     incident.number = store
-        .insert_incident(&incident, &[declared])
+        .insert_incident(&incident, &[declared], &[])
         .await
         .expect("insert incident");
     incident

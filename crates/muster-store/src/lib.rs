@@ -23,8 +23,8 @@ pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
 pub use paging::{
-    AttemptRecord, EngineClaim, Fired, FiringDecider, FiringWrite, PageFilter, PagingStore,
-    StoredAttempt, StoredOverride,
+    AttemptRecord, EngineClaim, Fired, FiringDecider, FiringWrite, PageFilter, PageInsert,
+    PagingStore, StoredAttempt, StoredOverride,
 };
 pub use plan::{PlanStore, PlanWrite};
 pub use row::{COUNT_ACTIVE_ADMINS, StoredRow, decode_user, decode_users};
@@ -122,10 +122,15 @@ pub trait AccountStore: Send + Sync {
 pub trait IncidentStore: Send + Sync {
     /// Inserts a declared incident with its first timeline entries and returns
     /// the human number allocated for it (1, 2, 3… without gaps).
+    ///
+    /// `pages` are raised with it in the same transaction (declaring on a
+    /// service or functionality pages its owner team): an incident is never
+    /// stored without the pages it promised.
     async fn insert_incident(
         &self,
         incident: &Incident,
         timeline: &[NewTimelineEntry],
+        pages: &[PageInsert],
     ) -> Result<IncidentNumber, StoreError>;
     /// Writes `change.incident` if the stored version is still
     /// `change.expected_version` (else [`StoreError::VersionConflict`]), with its

@@ -38,6 +38,13 @@ pub struct StoredOverride {
     pub created_at: Timestamp,
 }
 
+/// A page to insert with its first history entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageInsert {
+    pub page: Page,
+    pub events: Vec<PageEvent>,
+}
+
 /// Which pages to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct PageFilter {

@@ -1,7 +1,7 @@
 //! The flat, column-per-field form of a timeline event, identical in every backend.
 
 use muster_core::{
-    Milestone, PageNumber, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId,
+    Milestone, PageId, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId,
 };
 
 use crate::StoreError;
@@ -122,17 +122,13 @@ impl TimelineRecord {
                     ..base
                 }
             }
-            TimelineEvent::Paged { page, target } => Self {
+            TimelineEvent::Paged { page, target }
+            | TimelineEvent::PageAcknowledged { page, target }
+            | TimelineEvent::PageResolved { page, target } => Self {
                 subject: Some(page.to_string()),
                 text: Some(target.clone()),
                 ..base
             },
-            TimelineEvent::PageAcknowledged { page } | TimelineEvent::PageResolved { page } => {
-                Self {
-                    subject: Some(page.to_string()),
-                    ..base
-                }
-            }
             TimelineEvent::PagingFailed { target, reason } => Self {
                 subject: Some(target.clone()),
                 text: Some(reason.clone()),
@@ -153,9 +149,10 @@ impl TimelineRecord {
         let new = || self.new_value.clone().ok_or_else(|| corrupt("new_value"));
         let milestone =
             || -> Result<Milestone, StoreError> { subject()?.parse().map_err(StoreError::Corrupt) };
-        let page = || -> Result<PageNumber, StoreError> {
-            subject()?.parse().map_err(StoreError::Corrupt)
+        let page = || -> Result<PageId, StoreError> {
+            subject()?.parse().map_err(|_| corrupt("a page id"))
         };
+
         Ok(match self.kind.as_str() {
             "declared" => TimelineEvent::Declared {
                 title: text()?,
@@ -223,8 +220,14 @@ impl TimelineRecord {
                 page: page()?,
                 target: text()?,
             },
-            "page_acknowledged" => TimelineEvent::PageAcknowledged { page: page()? },
-            "page_resolved" => TimelineEvent::PageResolved { page: page()? },
+            "page_acknowledged" => TimelineEvent::PageAcknowledged {
+                page: page()?,
+                target: text()?,
+            },
+            "page_resolved" => TimelineEvent::PageResolved {
+                page: page()?,
+                target: text()?,
+            },
             "paging_failed" => TimelineEvent::PagingFailed {
                 target: subject()?,
                 reason: text()?,
@@ -318,14 +321,16 @@ mod tests {
                 text: "hello".into(),
             },
             TimelineEvent::Paged {
-                page: PageNumber(3),
+                page: PageId(Uuid::from_u128(3)),
                 target: "team identity".into(),
             },
             TimelineEvent::PageAcknowledged {
-                page: PageNumber(3),
+                page: PageId(Uuid::from_u128(3)),
+                target: "team identity".into(),
             },
             TimelineEvent::PageResolved {
-                page: PageNumber(3),
+                page: PageId(Uuid::from_u128(3)),
+                target: "team identity".into(),
             },
             TimelineEvent::PagingFailed {
                 target: "team storefront".into(),

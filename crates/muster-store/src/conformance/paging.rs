@@ -21,8 +21,8 @@ use muster_core::{
 
 use super::{at, incident, new_id, user};
 use crate::{
-    AttemptRecord, EngineClaim, FiringDecider, FiringWrite, PageFilter, Store, StoreError,
-    StoredOverride,
+    AttemptRecord, EngineClaim, FiringDecider, FiringWrite, PageFilter, PageInsert, Store,
+    StoreError, StoredOverride,
 };
 
 fn policy() -> EscalationPolicy {
@@ -131,7 +131,7 @@ fn decider() -> FiringDecider {
 pub async fn pages_round_trip_with_numbers_steps_and_history(store: Arc<dyn Store>) {
     let author = user(&store, "ada@example.com", UserRole::Admin).await;
     let mut declared = incident(author.id, "Login is down");
-    declared.number = store.insert_incident(&declared, &[]).await.unwrap();
+    declared.number = store.insert_incident(&declared, &[], &[]).await.unwrap();
     let first = insert(&store, "first", at(0)).await;
     let (mut second, event) = new_page(
         "second",
@@ -149,7 +149,7 @@ pub async fn pages_round_trip_with_numbers_steps_and_history(store: Arc<dyn Stor
         occurred_at: at(1),
         actor: None,
         event: TimelineEvent::Paged {
-            page: PageNumber(2),
+            page: second.id,
             target: "team identity".into(),
         },
     };
@@ -209,6 +209,56 @@ pub async fn pages_round_trip_with_numbers_steps_and_history(store: Arc<dyn Stor
     let history = store.page_events(first.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].kind, PageEventKind::Triggered);
+}
+
+pub async fn an_incident_and_its_pages_commit_together(store: Arc<dyn Store>) {
+    let author = user(&store, "ada@example.com", UserRole::Admin).await;
+    let declared = incident(author.id, "Checkout is down");
+    let summary = |number: IncidentNumber| PageIncident {
+        id: declared.id,
+        number,
+        title: declared.title.clone(),
+        severity: declared.severity.to_string(),
+    };
+    // A page whose author does not exist makes the whole declaration fail.
+    let (mut broken, event) = new_page("broken", Some(summary(IncidentNumber(1))), at(0));
+    broken.triggered_by = Some(UserId(new_id()));
+    let refused = store
+        .insert_incident(
+            &declared,
+            &[],
+            &[PageInsert {
+                page: broken,
+                events: vec![event],
+            }],
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Missing { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(store.find_incident(declared.id).await.unwrap(), None);
+    assert!(store.next_page_due().await.unwrap().is_none());
+
+    let (page, event) = new_page("paged with it", Some(summary(IncidentNumber(1))), at(0));
+    let number = store
+        .insert_incident(
+            &declared,
+            &[],
+            &[PageInsert {
+                page: page.clone(),
+                events: vec![event],
+            }],
+        )
+        .await
+        .unwrap();
+    let stored = store.find_page(page.id).await.unwrap().expect("the page");
+    assert_eq!(stored.incident.map(|i| i.number), Some(number));
+    assert_eq!(
+        stored.number,
+        PageNumber(1),
+        "the failed try used no number"
+    );
 }
 
 pub async fn due_steps_fire_exactly_once_however_many_race(store: Arc<dyn Store>) {
