@@ -12,6 +12,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-store-postgres", &["muster-core", "muster-store"]),
     ("muster-api-types", &["muster-core"]),
     ("muster-plan", &["muster-core"]),
+    ("muster-sinks", &["muster-core"]),
     ("muster-ui", &["muster-core"]),
     ("muster-app", &["muster-core", "muster-store"]),
     (
