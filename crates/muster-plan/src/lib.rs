@@ -1,6 +1,8 @@
-//! Reading the documents that describe a company: Backstage catalogs (and,
-//! later, the incident plan as code) into the core's catalog model, with every
-//! problem reported at its `file:line`.
+//! Reading the documents that describe a company: Backstage catalogs and the
+//! incident plan as code into the core's model, with every problem reported
+//! at its `file:line`; and the plan's stored on-call documents back into
+//! schedules and escalation policies ([`oncall`]).
 
 pub mod backstage;
+pub mod oncall;
 pub mod plan;

@@ -191,6 +191,38 @@ fn cases() -> Vec<Case> {
             "functionality without owner",
             "kind: Functionality\nname: x-fn\n",
         ),
+        bad(
+            "restriction on an unknown day",
+            "kind: Schedule\nname: x-sch\n{review}time_zone: UTC\nrotations:\n  - {participants: [a@fernbrook.example], shift: 1w, restrictions: [{days: [someday], from: \"09:00\", to: \"17:00\"}]}\n",
+        ),
+        bad(
+            "restriction without an end",
+            "kind: Schedule\nname: x-sch\n{review}time_zone: UTC\nrotations:\n  - {participants: [a@fernbrook.example], shift: 1w, restrictions: [{from: \"09:00\"}]}\n",
+        ),
+        bad(
+            "restriction with no days listed",
+            "kind: Schedule\nname: x-sch\n{review}time_zone: UTC\nrotations:\n  - {participants: [a@fernbrook.example], shift: 1w, restrictions: [{days: [], from: \"09:00\", to: \"17:00\"}]}\n",
+        ),
+        bad(
+            "rotation start that is not a date",
+            "kind: Schedule\nname: x-sch\n{review}time_zone: UTC\nrotations:\n  - {participants: [a@fernbrook.example], shift: 1w, start: next monday}\n",
+        ),
+        bad(
+            "step with both delay and delay_minutes",
+            "kind: EscalationPolicy\nname: x-ep\n{review}steps:\n  - {targets: [{team: platform}], delay: 5m, delay_minutes: 5}\n",
+        ),
+        bad(
+            "step delay that is not a duration",
+            "kind: EscalationPolicy\nname: x-ep\n{review}steps:\n  - {targets: [{team: platform}], delay: soon}\n",
+        ),
+        good(
+            "layered schedule with restrictions",
+            "kind: Schedule\nname: x-sch\n{review}description: Business hours on top of a weekly rota.\ntime_zone: Europe/Paris\nrotations:\n  - {name: base, participants: [a@fernbrook.example], shift: 1w, handoff: \"09:00\", start: 2026-02-02}\n  - name: office\n    participants: [b@fernbrook.example, c@fernbrook.example]\n    shift: 1d\n    restrictions:\n      - {days: [Mon, tuesday, WED, thu, Friday], from: \"09:00\", to: \"17:30\"}\n      - {days: [sat], from: \"22:00\", to: \"06:00\"}\n",
+        ),
+        good(
+            "step delays as durations and minutes",
+            "kind: EscalationPolicy\nname: x-ep\n{review}description: Platform first.\nrepeat: 1\nsteps:\n  - {targets: [{team: platform}], delay: 90s}\n  - {targets: [{team: platform}], delay: 1h 30m}\n  - {targets: [{team: platform}], delay_minutes: 15, delay: }\n",
+        ),
         // What the validator lets through, the schema must too.
         good(
             "experimental service without owner",

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use muster_plan::plan::{self, Finding, Kind, rules};
 
+/// Schedules, escalation policies and their gaps.
+#[path = "plan_validate/oncall.rs"]
+mod oncall;
+
 const BASE: &str = "\
 kind: Team
 name: core

@@ -243,3 +243,77 @@ fn an_unsound_plan_fails_with_every_problem_located() {
             .is_some_and(|f| f.iter().any(|f| f["rule"] == "service_without_owner"))
     );
 }
+
+#[test]
+fn gaps_in_a_schedule_are_warnings_not_errors() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let plan = dir.path().join("plan");
+    std::fs::create_dir_all(&plan).expect("folder");
+    // Weekdays only, and no other layer: nobody is on call at the weekend.
+    std::fs::write(
+        plan.join("oncall.yaml"),
+        "kind: Team\nname: platform\n---\n\
+         kind: Schedule\nname: office-hours\nowner: platform\nreview_every: 90d\nlast_reviewed: 2026-01-01\n\
+         time_zone: Europe/Amsterdam\nrotations:\n  - participants: [a@example.com]\n    shift: 1w\n    handoff: \"09:00\"\n\
+         \x20   restrictions:\n      - {days: [mon, tue, wed, thu, fri], from: \"09:00\", to: \"17:00\"}\n",
+    )
+    .expect("write");
+    let text = plan.display().to_string();
+    let run = |args: &[&str]| muster(args, "http://127.0.0.1:9", "unused", dir.path());
+
+    let output = run(&["plan", "validate", &text]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the plan is sound"), "{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|line| line.starts_with("warning: "))
+        .unwrap_or_else(|| panic!("a warning is printed: {stderr}"));
+    assert!(
+        warning.contains("oncall.yaml:4:1: [schedule_gap]"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("Schedule office-hours: nobody is on call from")
+            && warning.ends_with("(Europe/Amsterdam)"),
+        "{warning}"
+    );
+
+    let json = run(&["plan", "validate", &text, "--output", "json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json report");
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    let warnings = report["warnings"].as_array().expect("warnings");
+    // Four weekends and the weeknights in 28 days: more than the five listed.
+    assert_eq!(warnings.len(), 6, "{report:#}");
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w["rule"] == "schedule_gap" && w["line"] == 4)
+    );
+    assert!(
+        warnings[5]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("more gaps")),
+        "{report:#}"
+    );
+
+    // With an error too, the warnings come after it and the error decides.
+    std::fs::write(
+        plan.join("broken.yaml"),
+        "kind: Service\nname: api\nowner: ghosts\n",
+    )
+    .expect("write");
+    let output = run(&["plan", "validate", &text]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error = stderr.find("unknown_reference").expect("the error");
+    let warning = stderr.find("warning: ").expect("a warning");
+    assert!(error < warning, "{stderr}");
+    let json = run(&["plan", "validate", &text, "--output", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json report");
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["findings"][0]["rule"], "unknown_reference");
+    assert_eq!(report["warnings"].as_array().map(Vec::len), Some(6));
+}

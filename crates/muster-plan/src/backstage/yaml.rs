@@ -22,12 +22,12 @@ pub(crate) struct Segment {
     pub content_line: Option<usize>,
 }
 
-fn is_marker(line: &str, marker: &str) -> bool {
+pub(crate) fn is_marker(line: &str, marker: &str) -> bool {
     line.strip_prefix(marker)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
 }
 
-fn is_blank_or_comment(line: &str) -> bool {
+pub(crate) fn is_blank_or_comment(line: &str) -> bool {
     let trimmed = line.trim();
     trimmed.is_empty() || trimmed.starts_with('#')
 }
@@ -199,7 +199,9 @@ pub(crate) fn locate(text: &str, segment: &Segment, path: &[&str]) -> Option<(us
     found
 }
 
-fn key_matches(content: &str, key: &str) -> bool {
+/// Whether a line's content (indentation removed) starts with `key:`,
+/// plain or quoted.
+pub(crate) fn key_matches(content: &str, key: &str) -> bool {
     let rest = ["", "\"", "'"].iter().find_map(|quote| {
         content
             .strip_prefix(quote)?

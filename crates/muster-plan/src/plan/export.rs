@@ -10,7 +10,7 @@ use muster_core::plan::{PlanDocument, PlanFile};
 use serde_json::{Map, Value, json};
 
 use crate::backstage::yaml::Node;
-use crate::plan::{Kind, Plan};
+use crate::plan::{Document, Kind, Plan};
 
 /// Where exported catalog entries go (other documents keep their own file).
 const TEAMS_FILE: &str = "teams.yaml";
@@ -67,6 +67,26 @@ fn canonical(node: &Node) -> Value {
     }
 }
 
+/// One document as the server stores it: its body is the canonical JSON of
+/// the document without `kind` and `name`. The validator reads on-call
+/// documents through this too, so it checks exactly what the server reads.
+pub(crate) fn stored(doc: &Document) -> PlanDocument {
+    let mut body = canonical(&doc.node);
+    if let Value::Object(map) = &mut body {
+        map.shift_remove("kind");
+        map.shift_remove("name");
+    }
+    PlanDocument {
+        kind: doc.kind.as_str().to_owned(),
+        name: doc.name.clone(),
+        file: relative(&doc.file),
+        body: body.to_string(),
+        owner: doc.owner().map(str::to_owned),
+        review_every: doc.str_field("review_every").map(str::to_owned),
+        last_reviewed: doc.last_reviewed(),
+    }
+}
+
 /// A path as the server records it: relative, `/`-separated.
 fn relative(path: &Path) -> String {
     path.components()
@@ -84,22 +104,7 @@ impl Plan {
             .iter()
             .filter(|doc| !doc.kind.is_catalog())
             .filter(|doc| seen.insert((doc.kind, doc.kind.key(&doc.name))))
-            .map(|doc| {
-                let mut body = canonical(&doc.node);
-                if let Value::Object(map) = &mut body {
-                    map.shift_remove("kind");
-                    map.shift_remove("name");
-                }
-                PlanDocument {
-                    kind: doc.kind.as_str().to_owned(),
-                    name: doc.name.clone(),
-                    file: relative(&doc.file),
-                    body: body.to_string(),
-                    owner: doc.owner().map(str::to_owned),
-                    review_every: doc.str_field("review_every").map(str::to_owned),
-                    last_reviewed: doc.last_reviewed(),
-                }
-            })
+            .map(stored)
             .collect()
     }
 

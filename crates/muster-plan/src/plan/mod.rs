@@ -1,6 +1,7 @@
 //! The incident plan as code: a folder of YAML documents describing the
-//! whole incident process, read into a [`Plan`], checked by [`validate`] and
-//! reviewed on schedule ([`stale`]).
+//! whole incident process, read into a [`Plan`], checked by [`validate`],
+//! reviewed on schedule ([`stale`]), and searched for stretches with nobody
+//! on call ([`schedule_gaps`], warnings rather than errors).
 //!
 //! Every document has `kind:` and `name:`; a file may hold several documents
 //! separated by `---`. [`load`] reads every `*.yaml`/`*.yml` under a folder
@@ -12,12 +13,15 @@
 //! YAML is read with the Backstage importer's helpers (document splitting
 //! with the file's own line numbers, the alias budget, key location).
 
-mod check;
-mod export;
+pub(crate) mod check;
+pub(crate) mod export;
+mod gaps;
+pub(crate) mod locate;
 pub mod schema;
 
 pub use check::validate;
 pub use export::{CorruptDocument, export};
+pub use gaps::{MAX_GAPS_LISTED, schedule_gaps};
 pub use schema::schema;
 
 use std::fmt;
@@ -46,6 +50,14 @@ pub mod rules {
     pub const FUNCTIONALITY_WITHOUT_OWNER: &str = "functionality_without_owner";
     pub const SEVERITY_WITHOUT_AUDIENCE: &str = "severity_without_audience";
     pub const SCENARIO_UNKNOWN_RUNBOOK: &str = "scenario_unknown_runbook";
+    /// A restriction window that opens and closes at the same time.
+    pub const EMPTY_RESTRICTION: &str = "empty_restriction";
+    /// Two restriction windows of one rotation cover the same hours.
+    pub const OVERLAPPING_RESTRICTIONS: &str = "overlapping_restrictions";
+    /// A rotation a later one (on call at all hours) always hides.
+    pub const SHADOWED_ROTATION: &str = "shadowed_rotation";
+    /// Nobody on call for a while ([`super::schedule_gaps`]; a warning).
+    pub const SCHEDULE_GAP: &str = "schedule_gap";
 }
 
 /// A problem at a place in a file. `line` and `column` are 1-based;

@@ -16,7 +16,8 @@ pub const EXIT_DIFF: u8 = 2;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum PlanCommand {
-    /// Check the plan: every problem at once with file:line:col; non-zero exit on any.
+    /// Check the plan: every problem at once with file:line:col; non-zero exit on
+    /// any. Stretches of the next 28 days with nobody on call are warnings.
     Validate { dir: PathBuf },
     /// Documents whose review is overdue (last_reviewed + review_every before
     /// today): in DIR, or on the server when DIR is left out.
@@ -63,7 +64,28 @@ fn findings_failure(findings: &[Finding]) -> Failure {
     }
 }
 
-/// Loads and validates; prints findings as asked; the plan when sound.
+/// How far ahead `validate` looks for stretches with nobody on call.
+const GAP_WINDOW_DAYS: i64 = 28;
+
+/// Stretches of the next [`GAP_WINDOW_DAYS`] with nobody on call: warnings,
+/// which never fail the plan on their own.
+fn gap_warnings(loaded: &Plan) -> Vec<Finding> {
+    let now = jiff::Timestamp::now();
+    let until = now
+        .checked_add(jiff::SignedDuration::from_hours(GAP_WINDOW_DAYS * 24))
+        .unwrap_or(now);
+    plan::schedule_gaps(loaded, now, until)
+}
+
+fn warning_lines(warnings: &[Finding]) -> String {
+    warnings
+        .iter()
+        .map(|warning| format!("warning: {warning}\n"))
+        .collect()
+}
+
+/// Loads and validates; prints findings (errors, then warnings) as asked;
+/// the plan when it has no errors.
 fn validate(dir: &Path, opts: &RemoteOptions) -> Result<Plan, Failure> {
     if !dir.is_dir() {
         return Err(Failure::usage(format!(
@@ -71,34 +93,57 @@ fn validate(dir: &Path, opts: &RemoteOptions) -> Result<Plan, Failure> {
             dir.display()
         )));
     }
-    let findings = match plan::load(dir) {
+    let (findings, warnings) = match plan::load(dir) {
         Ok(loaded) => {
             let findings = plan::validate(&loaded);
+            let warnings = gap_warnings(&loaded);
             if findings.is_empty() {
                 if opts.output == OutputFormat::Json {
-                    output::print_json(&serde_json::json!({"valid": true, "findings": []}))?;
+                    output::print_json(&serde_json::json!({
+                        "valid": true,
+                        "findings": [],
+                        "warnings": warnings,
+                    }))?;
                 } else {
                     eprintln!(
-                        "{}: the plan is sound ({} documents)",
+                        "{}: the plan is sound ({} documents{})",
                         dir.display(),
-                        loaded.documents.len()
+                        loaded.documents.len(),
+                        match warnings.len() {
+                            0 => String::new(),
+                            n => format!(", {n} warning(s)"),
+                        }
                     );
+                    eprint!("{}", warning_lines(&warnings));
                 }
                 return Ok(loaded);
             }
-            findings
+            (findings, warnings)
         }
-        Err(findings) => findings,
+        Err(findings) => (findings, Vec::new()),
     };
     if opts.output == OutputFormat::Json {
-        output::print_json(&serde_json::json!({"valid": false, "findings": findings}))?;
+        output::print_json(&serde_json::json!({
+            "valid": false,
+            "findings": findings,
+            "warnings": warnings,
+        }))?;
         return Err(Failure {
             code: EXIT_REJECTED,
             message: format!("the plan has {} problem(s)", findings.len()),
             fields: Default::default(),
         });
     }
-    Err(findings_failure(&findings))
+    let mut failure = findings_failure(&findings);
+    // The failure is printed after everything else: warnings go in it to
+    // come after the errors.
+    if !warnings.is_empty() {
+        failure.message.push('\n');
+        failure
+            .message
+            .push_str(warning_lines(&warnings).trim_end());
+    }
+    Err(failure)
 }
 
 fn stale(dir: &Path, opts: &RemoteOptions) -> Result<(), Failure> {

@@ -1,12 +1,15 @@
 //! [`validate`]: every problem of a plan at once, and the catalog it describes.
 //!
-//! Split by responsibility: [`fields`] checks each document's own fields,
-//! [`references`] unknown references, duplicate names and dependency cycles,
+//! Split by responsibility: [`fields`] checks each document's own fields
+//! ([`oncall`] those of schedules and escalation policies, through the
+//! reader the server uses), [`references`] unknown references, duplicate
+//! names and dependency cycles,
 //! [`catalog`] builds the teams, services and functionalities, and
 //! [`soundness`] applies the soundness rules across the whole plan.
 
 mod catalog;
 pub(crate) mod fields;
+mod oncall;
 mod references;
 mod soundness;
 
@@ -207,8 +210,8 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
             }
             Kind::TaskForce => fields::task_force(&mut d),
             Kind::StakeholderGroup => fields::stakeholders(&mut d),
-            Kind::EscalationPolicy => fields::escalation(&mut d),
-            Kind::Schedule => fields::schedule(&mut d),
+            Kind::EscalationPolicy => oncall::escalation(&mut d),
+            Kind::Schedule => oncall::schedule(&mut d),
             Kind::Runbook => fields::runbook(&mut d),
             Kind::Scenario => fields::scenario(&mut d),
             Kind::StatusPageComponent => {

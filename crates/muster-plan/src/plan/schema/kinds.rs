@@ -81,6 +81,7 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
         ),
         Kind::EscalationPolicy => (
             vec![
+                description(),
                 req(
                     "steps",
                     nonempty(
@@ -100,14 +101,18 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
         ),
         Kind::Schedule => (
             vec![
+                description(),
                 req(
                     "time_zone",
-                    def("time_zone", "The time zone handoff times are in."),
+                    def(
+                        "time_zone",
+                        "The time zone handoff times and restrictions are in.",
+                    ),
                 ),
                 req(
                     "rotations",
                     nonempty(
-                        "Rotations, each with its participants and shift.",
+                        "Rotations, each a layer with its participants and shift. Where several have someone on call, the one listed last wins; a rotation that a later one (on call at all hours, started no later) always hides is refused.",
                         rotation(),
                     ),
                 ),

@@ -8,6 +8,8 @@ use super::build::{
     def, given, integer, list, nonempty, object, opt, period_core, present, reference, req, text,
     with, words,
 };
+use crate::oncall::DEFAULT_START;
+use crate::oncall::week::DAYS;
 use crate::plan::Kind;
 use crate::plan::check::BUILTIN_ROLES;
 use crate::plan::check::fields::{ACTION_NEEDS, ACTIONS, DELAY_MINUTES, TIMELINE_UNITS};
@@ -28,23 +30,106 @@ pub(super) fn escalation_step() -> Value {
         ),
         json!({"oneOf": [present("schedule"), present("team"), present("user")]}),
     );
-    object(
-        "One step of the escalation.",
+    let after = "after this step pages, before the next step (after the last step: before the policy runs again); 0 when left out";
+    let step = object(
+        "One step of the escalation: page the targets, then wait for an acknowledgement.",
         vec![
             req("targets", nonempty("Who this step pages.", target)),
             opt(
                 "delay_minutes",
-                integer("Minutes to wait before this step pages.", DELAY_MINUTES),
+                integer(&format!("Minutes to wait {after}."), DELAY_MINUTES),
+            ),
+            opt(
+                "delay",
+                json!({
+                    "description": format!("How long to wait {after}, from 0s to 24h; instead of delay_minutes."),
+                    "type": "string",
+                    "pattern": DELAY_PATTERN,
+                    "examples": ["30s", "15m", "1h", "1h 30m"],
+                }),
+            ),
+        ],
+    );
+    // Two waits for one step would leave the reader guessing which counts.
+    with(
+        step,
+        json!({"not": {"allOf": [given("delay"), given("delay_minutes")]}}),
+    )
+}
+
+/// The usual spellings of a friendly duration in seconds, minutes and hours
+/// (`30s`, `15m`, `1h 30m`). The validator parses with jiff, which also
+/// takes rarer spellings (ISO 8601 `PT15M`) that the schema flags.
+const DELAY_PATTERN: &str =
+    r"^\s*([0-9]+(\.[0-9]+)?\s*(h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)\s*,?\s*)+$";
+
+/// `HH:MM` (or `HH:MM:SS`), as the validator's messages document.
+fn time_of_day(description: &str) -> Value {
+    json!({
+        "description": description,
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+    })
+}
+
+/// A day name in any case: `mon` or `monday`, `Sun`, `FRIDAY`.
+fn day_pattern() -> String {
+    let any_case = |word: &str| -> String {
+        word.chars()
+            .map(|c| format!("[{}{}]", c, c.to_ascii_uppercase()))
+            .collect()
+    };
+    let names: Vec<String> = DAYS
+        .iter()
+        .map(|(short, long, _)| {
+            let rest = long.strip_prefix(short).unwrap_or_default();
+            format!("{}({})?", any_case(short), any_case(rest))
+        })
+        .collect();
+    format!("^({})$", names.join("|"))
+}
+
+/// A window of the week a rotation is on call in.
+fn restriction() -> Value {
+    let short: Vec<&str> = DAYS.iter().map(|(short, _, _)| *short).collect();
+    object(
+        "A window of the week this rotation is on call in; outside every window, earlier rotations (or nobody) are.",
+        vec![
+            opt(
+                "days",
+                nonempty(
+                    "The days the window opens on; every day when left out.",
+                    json!({
+                        "description": "mon to sun, or monday to sunday, in any case.",
+                        "type": "string",
+                        "pattern": day_pattern(),
+                        "examples": short,
+                    }),
+                ),
+            ),
+            req(
+                "from",
+                time_of_day("When the window opens, HH:MM local time."),
+            ),
+            req(
+                "to",
+                time_of_day(
+                    "When it closes, HH:MM local time; a time not after from closes the next day (overnight). Never equal to from.",
+                ),
             ),
         ],
     )
 }
 
-/// One rotation of a schedule.
+/// One rotation of a schedule: a layer.
 pub(super) fn rotation() -> Value {
     object(
-        "A rotation: participants take shifts in turn.",
+        "A rotation: participants take shifts in turn. Where several rotations have someone on call, the one listed last wins.",
         vec![
+            opt(
+                "name",
+                text("What the layer is called; layer-1, layer-2, … (by position) when left out."),
+            ),
             req(
                 "participants",
                 nonempty(
@@ -55,11 +140,25 @@ pub(super) fn rotation() -> Value {
             req("shift", json!({"$ref": "#/$defs/shift"})),
             opt(
                 "handoff",
+                time_of_day(
+                    "The time of day shifts change, HH:MM in the schedule's time zone; 00:00 when left out.",
+                ),
+            ),
+            opt(
+                "start",
                 json!({
-                    "description": "The time of day shifts change, HH:MM in the schedule's time zone.",
+                    "description": format!("The day of the first handoff, YYYY-MM-DD; nobody from this rotation is on call before it. {} (a Monday) when left out.", DEFAULT_START),
                     "type": "string",
-                    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                    "format": "date",
                 }),
+            ),
+            opt(
+                "restrictions",
+                list(
+                    "When this rotation is on call; at all hours when left out. Windows of one rotation may not overlap.",
+                    restriction(),
+                ),
             ),
         ],
     )
