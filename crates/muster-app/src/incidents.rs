@@ -3,6 +3,7 @@
 use muster_core::catalog::Catalog;
 use muster_core::catalog::impact::assess;
 use muster_core::catalog::search::rank;
+use muster_core::paging::PageTarget;
 use muster_core::{
     Actor, DomainError, Incident, IncidentChange, IncidentDecision, IncidentId, IncidentNumber,
     IncidentPatch, Milestone, NewIncident, NewTask, NewTimelineEntry, Permission, Task, TaskId,
@@ -189,22 +190,43 @@ impl App {
         services: &[String],
         functionalities: &[String],
     ) -> Result<Incident, AppError> {
+        let mut catalog = None;
+        let mut targets = Vec::new();
         if !services.is_empty() || !functionalities.is_empty() {
-            let catalog = self.store.load_catalog().await?;
-            let (services, functionalities) = resolve_targets(&catalog, services, functionalities)?;
-            input.affected = assess(&catalog, &services, &functionalities);
+            let loaded = self.store.load_catalog().await?;
+            let (services, functionalities) = resolve_targets(&loaded, services, functionalities)?;
+            input.affected = assess(&loaded, &services, &functionalities);
+            // What customers cannot do pages the team that owns it first
+            // ("pitchfork alerting"), then the owners of named services.
+            targets.extend(functionalities.into_iter().map(PageTarget::Functionality));
+            targets.extend(services.into_iter().map(PageTarget::Service));
+            catalog = Some(loaded);
         }
         let now = self.now();
-        let (mut incident, events) = Incident::declare(
+        let (mut incident, mut events) = Incident::declare(
             IncidentId(Uuid::now_v7()),
             input,
             actor,
             &self.settings.rules(),
             now,
         )?;
+        let (pages, paging) = match &catalog {
+            Some(catalog) => {
+                self.declaration_pages(&incident, catalog, targets, now)
+                    .await?
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        events.extend(paging);
         let timeline = entries(incident.id, actor, now, events);
-        incident.number = self.store.insert_incident(&incident, &timeline, &[]).await?;
-        tracing::info!(incident = %incident.number, severity = %incident.severity, "incident declared");
+        incident.number = self
+            .store
+            .insert_incident(&incident, &timeline, &pages)
+            .await?;
+        tracing::info!(incident = %incident.number, severity = %incident.severity, pages = pages.len(), "incident declared");
+        if !pages.is_empty() {
+            self.wake_engine();
+        }
         Ok(incident)
     }
 
@@ -293,10 +315,16 @@ impl App {
         milestone: Milestone,
         at: Option<Timestamp>,
     ) -> Result<Incident, AppError> {
-        self.change(actor, key, expected_version, &|incident, now| {
-            incident.reach(milestone, at, actor, now)
-        })
-        .await
+        let incident = self
+            .change(actor, key, expected_version, &|incident, now| {
+                incident.reach(milestone, at, actor, now)
+            })
+            .await?;
+        if matches!(milestone, Milestone::Resolved | Milestone::Closed) {
+            // Nobody needs paging for a problem that is gone.
+            self.resolve_incident_pages(incident.id).await;
+        }
+        Ok(incident)
     }
 
     pub async fn edit_milestone(

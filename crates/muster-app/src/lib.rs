@@ -5,8 +5,13 @@
 pub mod accounts;
 pub mod catalog;
 pub mod clock;
+mod directory;
+pub mod dispatch;
 pub mod error;
 pub mod incidents;
+pub mod links;
+pub mod oncall;
+pub mod paging;
 pub mod plan;
 pub mod secrets;
 pub mod settings;
@@ -28,6 +33,10 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     tokens: Arc<token_cache::TokenCache>,
+    /// Wakes this node's engine when work becomes due now.
+    wake: Arc<tokio::sync::Notify>,
+    book: Arc<oncall::BookCache>,
+    link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -43,6 +52,9 @@ impl App {
             clock,
             settings: Arc::new(settings),
             tokens: Arc::default(),
+            wake: Arc::default(),
+            book: Arc::default(),
+            link_key: Arc::default(),
         }
     }
 
@@ -55,7 +67,8 @@ impl App {
         Ok(self.store.ping().await?)
     }
 
-    fn now(&self) -> jiff::Timestamp {
+    /// Now, by the application's clock (a `FakeClock` in tests).
+    pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
     }
 }

@@ -118,6 +118,7 @@ impl App {
             })
             .await?;
         outcome.revision = Some(revision);
+        self.forget_on_call_book();
         Ok(outcome)
     }
 

@@ -1,7 +1,10 @@
 //! The configured rules use cases apply.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use jiff::SignedDuration;
+use muster_core::paging::{Destination, RetryPolicy};
 use muster_core::{RoleCatalog, SeverityScale, incident::IncidentRules};
 
 /// Severities, roles and account policy, loaded once at start.
@@ -11,6 +14,15 @@ pub struct Settings {
     pub roles: RoleCatalog,
     /// How long a console session lasts.
     pub session_lifetime: Duration,
+    /// Where people reach muster: the base of every link a notification carries.
+    pub public_url: String,
+    /// Named notification channels (`#team-identity` → a Slack webhook, …):
+    /// a team's `contact_channel` and people's chat contact methods name them.
+    pub channels: BTreeMap<String, Destination>,
+    /// How deliveries are retried before they are given up on.
+    pub retry: RetryPolicy,
+    /// How long the one-time links in a notification work.
+    pub link_lifetime: SignedDuration,
 }
 
 impl Default for Settings {
@@ -19,6 +31,10 @@ impl Default for Settings {
             severities: SeverityScale::standard(),
             roles: RoleCatalog::standard(),
             session_lifetime: Duration::from_secs(12 * 60 * 60),
+            public_url: "http://127.0.0.1:8070".to_owned(),
+            channels: BTreeMap::new(),
+            retry: RetryPolicy::default(),
+            link_lifetime: SignedDuration::from_hours(24),
         }
     }
 }

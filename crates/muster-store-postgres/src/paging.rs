@@ -344,6 +344,15 @@ impl PagingStore for PostgresStore {
         tx.commit().await.map_err(backend)
     }
 
+    async fn link_used(&self, digest: &[u8; 32]) -> Result<bool, StoreError> {
+        let used: i64 = sqlx::query_scalar(statements::LINK_USED)
+            .bind(digest.to_vec())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(used > 0)
+    }
+
     async fn next_page_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let due: Option<i64> = sqlx::query_scalar(statements::NEXT_PAGE_DUE)
             .fetch_one(&self.pool)
@@ -491,6 +500,18 @@ impl PagingStore for PostgresStore {
         lease: SignedDuration,
     ) -> Result<EngineClaim, StoreError> {
         oncall::claim_engine(&self.pool, node, now, lease).await
+    }
+
+    async fn take_over_engine(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<(), StoreError> {
+        // Every node has its own lease row here: taking over is claiming.
+        oncall::claim_engine(&self.pool, node, now, lease)
+            .await
+            .map(drop)
     }
 
     async fn release_engine(&self, node: &str) -> Result<(), StoreError> {

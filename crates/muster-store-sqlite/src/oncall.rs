@@ -162,6 +162,15 @@ pub(crate) async fn claim_engine(
             });
         }
     }
+    write_lease(c, node, until).await?;
+    Ok(EngineClaim::Granted)
+}
+
+pub(crate) async fn write_lease(
+    c: &mut SqliteConnection,
+    node: &str,
+    until: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO engine_leases (module, owner, expires_at) VALUES ('engine', ?1, ?2) \
          ON CONFLICT (module) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at",
@@ -171,5 +180,5 @@ pub(crate) async fn claim_engine(
     .execute(&mut *c)
     .await
     .map_err(backend)?;
-    Ok(EngineClaim::Granted)
+    Ok(())
 }

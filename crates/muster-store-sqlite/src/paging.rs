@@ -346,6 +346,15 @@ impl PagingStore for SqliteStore {
             .await
     }
 
+    async fn link_used(&self, digest: &[u8; 32]) -> Result<bool, StoreError> {
+        let used: i64 = sqlx::query_scalar(statements::LINK_USED)
+            .bind(digest.to_vec())
+            .fetch_one(&self.readers)
+            .await
+            .map_err(backend)?;
+        Ok(used > 0)
+    }
+
     async fn next_page_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let due: Option<i64> = sqlx::query_scalar(statements::NEXT_PAGE_DUE)
             .fetch_one(&self.readers)
@@ -527,6 +536,21 @@ impl PagingStore for SqliteStore {
         self.writer
             .write(move |c| {
                 Box::pin(async move { oncall::claim_engine(c, &node, now, lease).await })
+            })
+            .await
+    }
+
+    async fn take_over_engine(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<(), StoreError> {
+        let node = node.to_owned();
+        let until = now.saturating_add(lease).unwrap_or(now).as_millisecond();
+        self.writer
+            .write_statement(move |c| {
+                Box::pin(async move { oncall::write_lease(c, &node, until).await })
             })
             .await
     }

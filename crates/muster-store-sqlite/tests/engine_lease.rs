@@ -28,7 +28,17 @@ async fn a_second_engine_on_the_same_file_is_refused() {
         EngineClaim::HeldBy { owner, .. } => assert_eq!(owner, "node-a"),
         EngineClaim::Granted => panic!("two engines on one SQLite file"),
     }
-    first.release_engine("node-a").await.expect("release");
+    // The process that holds the file's lock takes over the lease of one
+    // that died holding it.
+    second
+        .take_over_engine("node-c", now, lease)
+        .await
+        .expect("take over");
+    assert!(matches!(
+        first.claim_engine("node-a", now, lease).await.expect("claim"),
+        EngineClaim::HeldBy { owner, .. } if owner == "node-c"
+    ));
+    second.release_engine("node-c").await.expect("release");
     assert_eq!(
         second
             .claim_engine("node-b", now, lease)

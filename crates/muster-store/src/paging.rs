@@ -149,6 +149,9 @@ pub trait PagingStore: Send + Sync {
         link: Option<&[u8; 32]>,
     ) -> Result<(), StoreError>;
 
+    /// Whether a one-time link with this digest was used already.
+    async fn link_used(&self, digest: &[u8; 32]) -> Result<bool, StoreError>;
+
     /// The earliest `next_due_at` of a triggered page.
     async fn next_page_due(&self) -> Result<Option<Timestamp>, StoreError>;
     /// Claims up to `limit` triggered pages due at `now` (pages another node
@@ -240,6 +243,15 @@ pub trait PagingStore: Send + Sync {
         now: Timestamp,
         lease: SignedDuration,
     ) -> Result<EngineClaim, StoreError>;
+    /// Takes the engine lease for `node` whoever held it: for a process that
+    /// holds the database exclusively (SQLite's lock file), so any lease left
+    /// in it belongs to a process that died.
+    async fn take_over_engine(
+        &self,
+        node: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<(), StoreError>;
     /// Gives the engine lease up (on shutdown), if `node` holds it.
     async fn release_engine(&self, node: &str) -> Result<(), StoreError>;
 }
@@ -567,4 +579,5 @@ status, due_at, attempts, last_error, created_at, sent_at"
          ON CONFLICT (name) DO NOTHING";
     pub const KEY_OF: &str = "SELECT key FROM signing_keys WHERE name = $1";
     pub const INSERT_USED_LINK: &str = "INSERT INTO used_links (digest, used_at) VALUES ($1, $2)";
+    pub const LINK_USED: &str = "SELECT COUNT(*) FROM used_links WHERE digest = $1";
 }

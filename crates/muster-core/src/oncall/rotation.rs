@@ -19,6 +19,17 @@ pub enum ShiftLength {
 /// The longest shift a rotation may have: a year of weeks.
 const MAX_SHIFT_HOURS: i64 = 52 * 7 * 24;
 
+impl std::fmt::Display for ShiftLength {
+    /// As the plan writes it: `12h`, `1d`, `2w`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hours(n) => write!(f, "{n}h"),
+            Self::Days(n) => write!(f, "{n}d"),
+            Self::Weeks(n) => write!(f, "{n}w"),
+        }
+    }
+}
+
 impl ShiftLength {
     fn hours(self) -> i64 {
         match self {
@@ -80,6 +91,15 @@ impl Rotation {
 
     pub fn participants(&self) -> &[String] {
         &self.participants
+    }
+
+    pub fn shift(&self) -> ShiftLength {
+        self.shift
+    }
+
+    /// The first handoff, on the schedule's wall clock.
+    pub fn first_handoff(&self) -> DateTime {
+        self.first
     }
 
     /// The instant shift `k` starts (shift 0 at the first handoff).

@@ -165,10 +165,12 @@ pub fn fire(page: &Page, directory: &dyn Directory, now: Timestamp) -> Option<Fi
             reached.push(email.clone());
         }
     }
+    let mut told = None;
     if page.fired == 0
         && let Some(team) = &page.team
         && let Some((name, destination)) = directory.team_channel(team.as_str())
     {
+        told = Some(name.clone());
         notify.push(Notify {
             recipient: name,
             user_id: None,
@@ -188,15 +190,15 @@ pub fn fire(page: &Page, directory: &dyn Directory, now: Timestamp) -> Option<Fi
     } else {
         format!("step {} of {steps}", step_index + 1)
     };
-    events.push(PageEvent::new(
-        now,
-        PageEventKind::StepFired,
-        if reached.is_empty() {
-            format!("{place}: nobody to notify")
-        } else {
-            format!("{place}: notifying {}", reached.join(", "))
-        },
-    ));
+    let mut detail = if reached.is_empty() {
+        format!("{place}: nobody to notify")
+    } else {
+        format!("{place}: notifying {}", reached.join(", "))
+    };
+    if let Some(channel) = told {
+        detail.push_str(&format!("; telling {channel}"));
+    }
+    events.push(PageEvent::new(now, PageEventKind::StepFired, detail));
     for reason in missing {
         events.push(PageEvent::new(now, PageEventKind::NobodyToNotify, reason));
     }

@@ -325,6 +325,8 @@ pub async fn acknowledging_cancels_pending_deliveries_once(store: Arc<dyn Store>
         .apply_page_change(&change, &[], Some(&link))
         .await
         .unwrap();
+    assert!(store.link_used(&link).await.unwrap());
+    assert!(!store.link_used(&[8u8; 32]).await.unwrap());
     let stored = store.find_page(page.id).await.unwrap().expect("page");
     assert_eq!(stored.status, PageStatus::Acknowledged);
     assert_eq!(stored.acknowledged_by, Some(responder.id));
