@@ -4,6 +4,9 @@
 pub mod catalog;
 mod convert;
 mod convert_catalog;
+mod convert_paging;
+pub mod oncall;
+pub mod paging;
 pub mod plan;
 mod users;
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use muster_app::App;
+use muster_sinks::Sinks;
 
 use crate::ratelimit::LoginLimiter;
 
@@ -14,6 +15,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Whether cookies get the `Secure` flag (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The notification sinks, for their health on the API.
+    pub sinks: Option<Arc<Sinks>>,
 }
 
 impl AppState {
@@ -23,6 +26,7 @@ impl AppState {
             metrics,
             login_limiter: Arc::new(LoginLimiter::new()),
             secure_cookies: false,
+            sinks: None,
         }
     }
 }

@@ -601,6 +601,20 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/plan/source", vec!["get"]),
         ("/api/v1/plan/export", vec!["get"]),
         ("/api/v1/plan/stale", vec!["get"]),
+        ("/api/v1/schedules", vec!["get"]),
+        ("/api/v1/schedules/{name}", vec!["get"]),
+        ("/api/v1/schedules/{name}/shifts.ics", vec!["get"]),
+        ("/api/v1/schedules/{name}/overrides", vec!["get", "post"]),
+        ("/api/v1/overrides/{id}", vec!["delete"]),
+        ("/api/v1/oncall", vec!["get"]),
+        ("/api/v1/escalation-policies", vec!["get"]),
+        ("/api/v1/users/{id}/shifts.ics", vec!["get"]),
+        ("/api/v1/users/{id}/notification-rules", vec!["get", "put"]),
+        ("/api/v1/pages", vec!["get", "post"]),
+        ("/api/v1/pages/{page}", vec!["get"]),
+        ("/api/v1/pages/{page}/acknowledge", vec!["post"]),
+        ("/api/v1/pages/{page}/resolve", vec!["post"]),
+        ("/api/v1/notifications/health", vec!["get"]),
     ];
     for (path, methods) in &expected {
         let item = paths

@@ -13,8 +13,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-api-types", &["muster-core"]),
     ("muster-plan", &["muster-core"]),
     ("muster-sinks", &["muster-core"]),
+    (
+        "muster-engine",
+        &["muster-core", "muster-store", "muster-app", "muster-sinks"],
+    ),
     ("muster-ui", &["muster-core"]),
-    ("muster-app", &["muster-core", "muster-store"]),
+    (
+        "muster-app",
+        &["muster-core", "muster-store", "muster-plan"],
+    ),
     (
         "muster-server",
         &[
@@ -24,6 +31,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-api-types",
             "muster-ui",
             "muster-plan",
+            "muster-sinks",
         ],
     ),
     ("muster-client", &["muster-api-types"]),
@@ -39,6 +47,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-server",
             "muster-client",
             "muster-plan",
+            "muster-engine",
+            "muster-sinks",
         ],
     ),
     (

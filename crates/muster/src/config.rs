@@ -4,11 +4,17 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, bail};
 use figment2::Figment;
 use figment2::providers::{Env, Format, Serialized, Toml};
 use muster_app::Settings;
+use muster_core::paging::{Destination, SinkKind};
 use muster_core::{RoleCatalog, RoleCode, RoleDefinition, Severity, SeverityCode, SeverityScale};
+use muster_sinks::{
+    EmailConfig, MatrixConfig, NtfyConfig, SinkConfig, TwilioConfig, WebhookConfig,
+};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./muster-data/muster.db";
@@ -20,6 +26,32 @@ pub struct SeverityConfig {
     pub name: String,
     #[serde(default)]
     pub description: String,
+}
+
+/// A named notification channel: a team's `contact_channel` and people's
+/// chat contact methods name it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// As teams name it, e.g. `#team-identity`.
+    pub name: String,
+    /// `slack`, `mattermost`, `teams`, `matrix`, `webhook` or `ntfy`.
+    pub kind: String,
+    /// The incoming-webhook URL, Matrix room or ntfy topic.
+    pub address: String,
+    /// For `webhook`: signs this channel's requests instead of the default secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for ChannelConfig {
+    // Incoming-webhook URLs are secrets too.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelConfig")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +83,26 @@ pub struct Config {
     pub roles: Vec<RoleConfig>,
     /// Mark cookies `Secure` (when muster is behind HTTPS).
     pub secure_cookies: bool,
+    /// SMTP for email notifications: `smtp://user:pass@host:2525`,
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://…` (TLS).
+    pub smtp_url: Option<String>,
+    /// The From address of notification emails.
+    pub smtp_from: Option<String>,
+    /// Signs generic webhook deliveries (`X-Muster-Signature`).
+    pub webhook_secret: Option<String>,
+    /// The ntfy server for push notifications to bare topics.
+    pub ntfy_url: String,
+    pub ntfy_token: Option<String>,
+    /// The Matrix homeserver and the access token muster posts with.
+    pub matrix_homeserver: Option<String>,
+    pub matrix_token: Option<String>,
+    /// A Twilio-compatible API for SMS and voice.
+    pub twilio_url: String,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    /// The number texts and calls come from (E.164).
+    pub twilio_from: Option<String>,
+    pub channels: Vec<ChannelConfig>,
 }
 
 impl Default for Config {
@@ -67,6 +119,18 @@ impl Default for Config {
             default_severity: None,
             roles: Vec::new(),
             secure_cookies: false,
+            smtp_url: None,
+            smtp_from: None,
+            webhook_secret: None,
+            ntfy_url: "https://ntfy.sh".to_owned(),
+            ntfy_token: None,
+            matrix_homeserver: None,
+            matrix_token: None,
+            twilio_url: "https://api.twilio.com".to_owned(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            channels: Vec::new(),
         }
     }
 }
@@ -101,6 +165,17 @@ impl Config {
                 "session_hours",
                 "secure_cookies",
                 "default_severity",
+                "smtp_url",
+                "smtp_from",
+                "webhook_secret",
+                "ntfy_url",
+                "ntfy_token",
+                "matrix_homeserver",
+                "matrix_token",
+                "twilio_url",
+                "twilio_account_sid",
+                "twilio_auth_token",
+                "twilio_from",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -149,7 +224,94 @@ impl Config {
             session_lifetime: std::time::Duration::from_secs(
                 self.session_hours.clamp(1, 24 * 30) * 3600,
             ),
+            public_url: self.public_url(),
+            channels: self.channels()?,
+            ..Settings::default()
         })
+    }
+
+    /// Where people reach muster, for the links notifications carry.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    fn channels(&self) -> anyhow::Result<BTreeMap<String, Destination>> {
+        let mut out = BTreeMap::new();
+        for (index, channel) in self.channels.iter().enumerate() {
+            let sink: SinkKind = channel
+                .kind
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("channels[{index}].kind: {e}"))?;
+            if sink.addressed_by_url()
+                && !(channel.address.starts_with("https://")
+                    || channel.address.starts_with("http://"))
+            {
+                bail!("channels[{index}].address: a {sink} channel's address is its webhook URL");
+            }
+            if channel.name.trim().is_empty() {
+                bail!("channels[{index}].name: a channel needs a name");
+            }
+            out.insert(
+                channel.name.trim().to_owned(),
+                Destination {
+                    sink,
+                    address: channel.address.trim().to_owned(),
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// What the notification sinks need, from the same settings.
+    pub fn sinks(&self) -> SinkConfig {
+        let mut secrets_by_url = BTreeMap::new();
+        for channel in &self.channels {
+            if let Some(secret) = &channel.secret {
+                secrets_by_url.insert(channel.address.trim().to_owned(), secret.clone());
+            }
+        }
+        SinkConfig {
+            email: self.smtp_url.as_ref().map(|url| EmailConfig {
+                url: url.clone(),
+                from: self
+                    .smtp_from
+                    .clone()
+                    .unwrap_or_else(|| "muster@localhost".to_owned()),
+            }),
+            webhook: WebhookConfig {
+                default_secret: self.webhook_secret.clone(),
+                secrets_by_url,
+            },
+            matrix: match (&self.matrix_homeserver, &self.matrix_token) {
+                (Some(homeserver), Some(token)) => Some(MatrixConfig {
+                    homeserver: homeserver.clone(),
+                    access_token: token.clone(),
+                }),
+                _ => None,
+            },
+            ntfy: NtfyConfig {
+                base_url: self.ntfy_url.clone(),
+                token: self.ntfy_token.clone(),
+            },
+            twilio: match (
+                &self.twilio_account_sid,
+                &self.twilio_auth_token,
+                &self.twilio_from,
+            ) {
+                (Some(sid), Some(token), Some(from)) => Some(TwilioConfig {
+                    base_url: self.twilio_url.clone(),
+                    account_sid: sid.clone(),
+                    auth_token: token.clone(),
+                    from: from.clone(),
+                }),
+                _ => None,
+            },
+            ..SinkConfig::default()
+        }
     }
 }
 

@@ -7,7 +7,6 @@ mod bench;
 mod bench_import;
 mod config;
 mod remote;
-mod reviews;
 mod serve;
 mod store;
 

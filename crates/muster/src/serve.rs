@@ -5,11 +5,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use muster_app::{App, SystemClock};
+use muster_engine::{Engine, EngineConfig};
 use muster_server::AppState;
+use muster_sinks::Sinks;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::{reviews, store};
+use crate::store;
 
 /// Starts logging; `json` gives one JSON object per line.
 pub fn init_logging(format: &str) {
@@ -28,24 +30,52 @@ pub fn init_logging(format: &str) {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config.log_format);
-    let settings = config.settings()?;
+    let mut settings = config.settings()?;
+    let sinks = Arc::new(Sinks::build(&config.sinks()).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid notification settings: {}: {}",
+            e.setting,
+            e.message
+        )
+    })?);
     let opened = store::open(&config.database_url, true).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    // Port 0 means "any": links must name the port actually bound.
+    if config.public_url.is_none() {
+        settings.public_url = format!("http://{address}");
+    }
+    let public_url = settings.public_url.clone();
     let app = App::new(opened.store.clone(), Arc::new(SystemClock), settings);
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .context("cannot install the metrics recorder")?;
     muster_server::ops::describe_metrics();
+    muster_engine::describe_metrics();
     let mut state = AppState::new(app.clone(), Some(metrics));
     state.secure_cookies = config.secure_cookies;
+    state.sinks = Some(sinks.clone());
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let address = listener.local_addr()?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+    let mut engine_config = EngineConfig::new(node_name());
+    engine_config.exclusive_store = opened.exclusive;
+    let engine = Engine::new(app.clone(), sinks.clone(), engine_config);
+    // Refuse to start (before listening) when another engine holds this
+    // SQLite file, rather than run a server that pages nobody.
+    engine.claim().await?;
+    for (kind, health) in sinks.health().await {
+        match health {
+            muster_sinks::Health::Ok(detail) => {
+                tracing::info!(sink = %kind, %detail, "notification sink ready")
+            }
+            muster_sinks::Health::Failing(detail) => {
+                tracing::warn!(sink = %kind, %detail, "notification sink failing its health check")
+            }
+            muster_sinks::Health::NotConfigured => {}
+        }
+    }
+
     tracing::info!(store = %opened.description, "muster listening on http://{address}");
     eprintln!(
         "muster {} listening on http://{address} ({})",
@@ -62,12 +92,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         eprintln!("(the link works once; restarting muster makes a new one)");
         eprintln!();
     }
-    let reminders = reviews::spawn(app.clone());
+    let (stop_engine, engine_stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = tokio::spawn(engine.run(async {
+        let _ = engine_stopped.await;
+    }));
     let served = muster_server::serve(listener, state, shutdown_signal()).await;
-    reminders.abort();
+    // In-flight requests are done; let in-flight sends finish too.
+    let _ = stop_engine.send(());
+    match engine.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "the engine stopped with an error"),
+        Err(error) => tracing::error!(%error, "the engine task failed"),
+    }
     served?;
     tracing::info!("muster stopped");
     Ok(())
+}
+
+/// This process's name as lease owner: host, process id and a random tag,
+/// so a restarted process on the same host never inherits a dead one's leases.
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".to_owned());
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &tag[tag.len() - 6..])
 }
 
 /// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish.

@@ -13,6 +13,8 @@ use muster_store_sqlite::SqliteStore;
 pub struct OpenStore {
     pub store: Arc<dyn Store>,
     pub description: String,
+    /// Whether this process holds the database alone (the SQLite lock).
+    pub exclusive: bool,
     _lock: Option<File>,
 }
 
@@ -26,6 +28,7 @@ pub async fn open(url: &str, exclusive: bool) -> anyhow::Result<OpenStore> {
         return Ok(OpenStore {
             store: Arc::new(store),
             description: format!("PostgreSQL at {}", redact(url)),
+            exclusive: false,
             _lock: None,
         });
     }
@@ -44,6 +47,7 @@ pub async fn open(url: &str, exclusive: bool) -> anyhow::Result<OpenStore> {
     Ok(OpenStore {
         store: Arc::new(store),
         description: format!("SQLite at {}", path.display()),
+        exclusive: lock.is_some(),
         _lock: lock,
     })
 }

@@ -2,10 +2,13 @@
 //! handlers' annotations, so every route is in it by construction.
 
 mod accounts;
+mod calendar;
 mod catalog;
 mod collaboration;
 mod incidents;
 mod meta;
+pub(crate) mod oncall;
+pub(crate) mod paging;
 mod plan;
 
 use axum::Router;
@@ -34,6 +37,8 @@ pub const CATALOG_BODY_LIMIT: usize = 64 * 1024 * 1024;
         (name = "settings", description = "Configured severities and roles"),
         (name = "catalog", description = "Teams, services, functionalities and their dependencies"),
         (name = "plan", description = "The incident plan as code: apply, export, review"),
+        (name = "oncall", description = "Schedules, overrides, who is on call, escalation policies"),
+        (name = "paging", description = "Pages that escalate until acknowledged, and notification rules"),
     )
 )]
 struct ApiDoc;
@@ -70,6 +75,20 @@ pub fn router() -> Router<AppState> {
 
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(oncall::list_schedules))
+        .routes(routes!(oncall::show_schedule))
+        .routes(routes!(calendar::schedule_ics))
+        .routes(routes!(oncall::list_overrides, oncall::create_override))
+        .routes(routes!(oncall::delete_override))
+        .routes(routes!(oncall::on_call))
+        .routes(routes!(oncall::list_policies))
+        .routes(routes!(calendar::user_ics))
+        .routes(routes!(paging::list, paging::create))
+        .routes(routes!(paging::show))
+        .routes(routes!(paging::acknowledge))
+        .routes(routes!(paging::resolve))
+        .routes(routes!(paging::rules, paging::set_rules))
+        .routes(routes!(paging::sink_health))
         .routes(routes!(incidents::list, incidents::declare))
         .routes(routes!(incidents::show, incidents::update))
         .routes(routes!(incidents::acknowledge))
