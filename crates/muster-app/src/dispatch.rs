@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use muster_core::DeliveryId;
 use muster_core::paging::{
     AttemptOutcome, DeadFollowUp, Delivery, DeliveryDecision, DeliveryStatus, FiringOutcome,
@@ -179,7 +179,9 @@ impl App {
     /// Who can be reached and how, as of now.
     async fn directory(&self, now: Timestamp) -> Result<CycleDirectory, AppError> {
         let book = self.on_call_book().await?;
-        let since = now.checked_sub(36.days()).unwrap_or(now);
+        let since = now
+            .checked_sub(SignedDuration::from_hours(36 * 24))
+            .unwrap_or(now);
         let schedules = self.schedules_with_overrides(&book, since).await?;
         let catalog = self.store.load_catalog().await?;
         let mut rules: HashMap<_, _> = self

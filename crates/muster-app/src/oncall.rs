@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use muster_core::catalog::changes::Catalog;
 use muster_core::oncall::escalation::Target;
 use muster_core::oncall::{
@@ -102,12 +102,17 @@ pub struct NewOverride {
 /// The longest override: longer ones are a rotation change, for the plan.
 const MAX_OVERRIDE_DAYS: i64 = 92;
 
+/// `n` days of 24 hours (a `Timestamp` takes no calendar days).
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(n * 24)
+}
+
 /// Who a schedule has on call at `at`, and the shift that holds `at`.
 pub(crate) fn shift_at(schedule: &Schedule, at: Timestamp) -> Option<Shift> {
     // Shifts are at most 52 weeks; a window of a few weeks either side
     // finds the edges of every realistic shift, and a year-long one is clipped.
-    let from = at.checked_sub(35.days()).unwrap_or(at);
-    let to = at.checked_add(35.days()).unwrap_or(at);
+    let from = at.checked_sub(days(35)).unwrap_or(at);
+    let to = at.checked_add(days(35)).unwrap_or(at);
     schedule
         .shifts(from, to)
         .into_iter()
@@ -294,7 +299,7 @@ impl App {
     ) -> Result<Vec<OnCallEntry>, AppError> {
         require(actor, Permission::ReadIncidents)?;
         let book = self.on_call_book().await?;
-        let since = at.checked_sub(36.days()).unwrap_or(at);
+        let since = at.checked_sub(days(36)).unwrap_or(at);
         let schedules = self.schedules_with_overrides(&book, since).await?;
         let on_schedule = |name: &str, policy: Option<&str>, level: usize| -> OnCallEntry {
             let shift = schedules.get(name).and_then(|s| shift_at(s, at));

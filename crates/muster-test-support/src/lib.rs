@@ -7,9 +7,40 @@ use std::sync::Arc;
 
 use muster_app::{App, Clock, Settings, SystemClock};
 use muster_core::UserRole;
+use muster_engine::{Engine, EngineConfig};
 use muster_server::AppState;
+use muster_sinks::{SinkConfig, Sinks};
 use muster_store::Store;
 use tokio::sync::oneshot;
+
+pub mod peers;
+
+/// How a test wants its server.
+pub struct TestOptions {
+    /// The clock the application reads (a `FakeClock` to move time).
+    pub clock: Arc<dyn Clock>,
+    /// Severities, channels, … `public_url` is replaced by the bound
+    /// address unless `keep_public_url`.
+    pub settings: Settings,
+    pub keep_public_url: bool,
+    /// The notification sinks the engine sends through.
+    pub sinks: SinkConfig,
+    /// Run the engine in the background (real time), or leave it to the
+    /// test to drive with [`TestApp::engine`] (`run_cycle_once`).
+    pub background_engine: bool,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            settings: Settings::default(),
+            keep_public_url: false,
+            sinks: SinkConfig::default(),
+            background_engine: false,
+        }
+    }
+}
 
 /// Which backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,14 +94,21 @@ pub struct TestApp {
     pub app: App,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
+    /// This server's engine (running in the background if asked for).
+    pub engine: Engine,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    engine_stop: Option<oneshot::Sender<()>>,
     _guard: Guard,
 }
 
 impl TestApp {
     /// A server on a fresh SQLite file.
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(TestOptions::default()).await
+    }
+
+    pub async fn sqlite_with(options: TestOptions) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = muster_store_sqlite::SqliteStore::open(dir.path().join("muster.db"))
             .await
@@ -79,7 +117,7 @@ impl TestApp {
             Arc::new(store),
             Backend::Sqlite,
             Guard::Sqlite(dir),
-            Arc::new(SystemClock),
+            options,
         )
         .await
     }
@@ -87,6 +125,10 @@ impl TestApp {
     /// A server on a fresh PostgreSQL database, or `None` (with a note) when
     /// `MUSTER_TEST_POSTGRES_URL` is not set.
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(TestOptions::default()).await
+    }
+
+    pub async fn postgres_with(options: TestOptions) -> Option<Self> {
         let Some(base) = postgres_url() else {
             skip("MUSTER_TEST_POSTGRES_URL is not set");
             return None;
@@ -100,7 +142,7 @@ impl TestApp {
                 Arc::new(store),
                 Backend::Postgres,
                 Guard::Postgres(guard),
-                Arc::new(SystemClock),
+                options,
             )
             .await,
         )
@@ -108,8 +150,13 @@ impl TestApp {
 
     /// Every backend available here: SQLite always, PostgreSQL when configured.
     pub async fn each() -> Vec<Self> {
-        let mut apps = vec![Self::sqlite().await];
-        if let Some(postgres) = Self::postgres().await {
+        Self::each_with(TestOptions::default).await
+    }
+
+    /// Every backend, each with options from `options`.
+    pub async fn each_with(options: impl Fn() -> TestOptions) -> Vec<Self> {
+        let mut apps = vec![Self::sqlite_with(options()).await];
+        if let Some(postgres) = Self::postgres_with(options()).await {
             apps.push(postgres);
         }
         apps
@@ -119,25 +166,55 @@ impl TestApp {
         store: Arc<dyn Store>,
         backend: Backend,
         guard: Guard,
-        clock: Arc<dyn Clock>,
+        options: TestOptions,
     ) -> Self {
-        let app = App::new(store.clone(), clock, Settings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
+        let mut settings = options.settings;
+        if !options.keep_public_url {
+            settings.public_url = format!("http://{address}");
+        }
+        let app = App::new(store.clone(), options.clock, settings);
+        let sinks = Arc::new(Sinks::build(&options.sinks).expect("valid sink settings"));
+        let engine = Engine::new(
+            app.clone(),
+            sinks.clone(),
+            EngineConfig::new(format!("test-{}", address.port())),
+        );
         let (shutdown, signal) = oneshot::channel::<()>();
-        let state = AppState::new(app.clone(), Some(metrics_handle()));
+        let mut state = AppState::new(app.clone(), Some(metrics_handle()));
+        state.sinks = Some(sinks);
         let server = tokio::spawn(muster_server::serve(listener, state, async {
             let _ = signal.await;
         }));
+        let engine_stop = if options.background_engine {
+            let (stop, stopped) = oneshot::channel::<()>();
+            let running = engine.clone();
+            tokio::spawn(async move {
+                if let Err(error) = running
+                    .run(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                {
+                    eprintln!("test engine stopped: {error}");
+                }
+            });
+            Some(stop)
+        } else {
+            None
+        };
         Self {
             address,
             app,
             store,
             backend,
+            engine,
             shutdown: Some(shutdown),
             server: Some(server),
+            engine_stop,
             _guard: guard,
         }
     }
@@ -160,8 +237,60 @@ impl TestApp {
         secret
     }
 
+    /// One JSON call with a bearer token: the status and the body (`Null`
+    /// when it is not JSON).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the request is answered");
+        let status = response.status();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Applies a one-file plan through the API, failing the test if refused.
+    pub async fn apply_plan(&self, token: &str, yaml: &str) {
+        let (status, body) = self
+            .call(
+                token,
+                reqwest::Method::POST,
+                "/api/v1/plan/apply",
+                Some(serde_json::json!({"files": [{"path": "plan.yaml", "text": yaml}]})),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "the plan applies: {body}");
+    }
+
+    /// Fires what is due and sends what is due, until nothing is due now
+    /// (for tests that move a fake clock).
+    pub async fn settle(&self) {
+        for _ in 0..50 {
+            let cycle = self.engine.run_cycle_once().await.expect("an engine cycle");
+            let drained = self.engine.drain_deliveries().await.expect("a drain");
+            if cycle.fired == 0 && cycle.sent.attempts() == 0 && drained.attempts() == 0 {
+                return;
+            }
+        }
+        panic!("the engine never settled");
+    }
+
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(mut self) {
+        if let Some(stop) = self.engine_stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -173,6 +302,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(stop) = self.engine_stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

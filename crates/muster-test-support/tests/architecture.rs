@@ -60,6 +60,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-store-postgres",
             "muster-app",
             "muster-server",
+            "muster-engine",
+            "muster-sinks",
         ],
     ),
 ];

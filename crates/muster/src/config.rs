@@ -103,6 +103,9 @@ pub struct Config {
     /// The number texts and calls come from (E.164).
     pub twilio_from: Option<String>,
     pub channels: Vec<ChannelConfig>,
+    /// How long a node's claim on a delivery lasts before another node
+    /// redoes it (after a crash): far longer than a send takes.
+    pub engine_lease_seconds: u64,
 }
 
 impl Default for Config {
@@ -131,6 +134,7 @@ impl Default for Config {
             twilio_auth_token: None,
             twilio_from: None,
             channels: Vec::new(),
+            engine_lease_seconds: 60,
         }
     }
 }
@@ -176,6 +180,7 @@ impl Config {
                 "twilio_account_sid",
                 "twilio_auth_token",
                 "twilio_from",
+                "engine_lease_seconds",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

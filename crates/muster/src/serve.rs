@@ -60,6 +60,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let mut engine_config = EngineConfig::new(node_name());
     engine_config.exclusive_store = opened.exclusive;
+    engine_config.lease = jiff::SignedDuration::from_secs(
+        i64::try_from(config.engine_lease_seconds.clamp(2, 3600)).unwrap_or(60),
+    );
     let engine = Engine::new(app.clone(), sinks.clone(), engine_config);
     // Refuse to start (before listening) when another engine holds this
     // SQLite file, rather than run a server that pages nobody.

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, Component, Event, EventLike};
-use jiff::{Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use muster_api_types::ErrorBody;
 use muster_api_types::oncall::ShiftsQuery;
 use muster_core::oncall::Shift;
@@ -40,7 +40,7 @@ fn uid(schedule: &str, shift: &Shift) -> String {
     )
 }
 
-fn calendar(name: &str, shifts: &[(String, Shift)], now: Timestamp) -> String {
+pub(crate) fn calendar(name: &str, shifts: &[(String, Shift)], now: Timestamp) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name);
     for (schedule, shift) in shifts {
@@ -78,7 +78,9 @@ fn ics(body: String, filename: &str) -> Response {
 
 fn ics_window(state: &AppState, query: &ShiftsQuery) -> Result<(Timestamp, Timestamp), ApiError> {
     let now = state.app.now();
-    let from = now.checked_sub(7.days()).unwrap_or(now);
+    let from = now
+        .checked_sub(SignedDuration::from_hours(7 * 24))
+        .unwrap_or(now);
     window(query, from, 97)
 }
 

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use jiff::{Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use muster_api_types::ErrorBody;
 use muster_api_types::oncall::{
     EscalationPolicy, LayerShifts, NewOverride, OnCall, OnCallList, OnCallQuery, Override,
@@ -57,7 +57,7 @@ pub(crate) fn window(
     let to = match instant("to", query.to.as_deref())? {
         Some(to) => to,
         None => from
-            .checked_add(default_days.days())
+            .checked_add(SignedDuration::from_hours(default_days * 24))
             .map_err(|_| ApiError::invalid("from", "out of range"))?,
     };
     Ok((from, to))
