@@ -21,6 +21,7 @@ pub(crate) struct CycleDirectory {
     /// By lowercase email.
     pub recipients: HashMap<String, Recipient>,
     pub channels: BTreeMap<String, Destination>,
+    pub available: std::collections::BTreeSet<SinkKind>,
 }
 
 /// The sinks a chat address may name directly, as `kind:address`.
@@ -103,6 +104,10 @@ impl Directory for CycleDirectory {
     fn team_channel(&self, team: &str) -> Option<(String, Destination)> {
         let name = self.team_channels.get(team)?;
         channel(&self.channels, name).map(|d| (name.clone(), d))
+    }
+
+    fn can_send(&self, sink: SinkKind) -> bool {
+        self.available.contains(&sink)
     }
 }
 

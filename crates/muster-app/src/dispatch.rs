@@ -230,6 +230,7 @@ impl App {
             team_channels,
             recipients,
             channels: self.settings.channels.clone(),
+            available: self.settings.available_sinks.clone(),
         })
     }
 

@@ -77,6 +77,8 @@ pub struct ScheduleView {
     pub layers: Vec<(String, Vec<Shift>)>,
     pub gaps: Vec<Shift>,
     pub on_call_now: Option<String>,
+    /// When the shift (or gap) holding now ends.
+    pub on_call_until: Option<Timestamp>,
 }
 
 /// A schedule in a list, with who is on call now.
@@ -109,14 +111,23 @@ fn days(n: i64) -> SignedDuration {
 
 /// Who a schedule has on call at `at`, and the shift that holds `at`.
 pub(crate) fn shift_at(schedule: &Schedule, at: Timestamp) -> Option<Shift> {
-    // Shifts are at most 52 weeks; a window of a few weeks either side
-    // finds the edges of every realistic shift, and a year-long one is clipped.
-    let from = at.checked_sub(days(35)).unwrap_or(at);
-    let to = at.checked_add(days(35)).unwrap_or(at);
-    schedule
-        .shifts(from, to)
-        .into_iter()
-        .find(|s| s.start <= at && at < s.end)
+    // Lay out a short window around `at`, and widen it only while the shift
+    // holding `at` reaches its edge: most shifts are a day or a week, so
+    // this usually computes a handful of edges, not months of them.
+    let mut reach = days(2);
+    loop {
+        let from = at.checked_sub(reach).unwrap_or(at);
+        let to = at.checked_add(reach).unwrap_or(at);
+        let shift = schedule
+            .shifts(from, to)
+            .into_iter()
+            .find(|s| s.start <= at && at < s.end)?;
+        let clipped = shift.start == from || shift.end == to;
+        if !clipped || reach >= days(400) {
+            return Some(shift);
+        }
+        reach = reach.saturating_mul(4);
+    }
 }
 
 impl App {
@@ -188,6 +199,36 @@ impl App {
                 (name.clone(), schedule)
             })
             .collect())
+    }
+
+    /// The schedules named in `wanted` with their overrides (all of a
+    /// busy installation's overrides are read only when every schedule is
+    /// wanted).
+    async fn schedules_named(
+        &self,
+        book: &OnCallBook,
+        wanted: &std::collections::BTreeSet<&str>,
+        since: Timestamp,
+    ) -> Result<BTreeMap<String, Schedule>, AppError> {
+        if wanted.len() == book.schedules.len() {
+            return self.schedules_with_overrides(book, since).await;
+        }
+        let mut out = BTreeMap::new();
+        for name in wanted {
+            let Some(definition) = book.schedules.get(*name) else {
+                continue;
+            };
+            let mut schedule = definition.schedule.clone();
+            schedule.overrides = self
+                .store
+                .list_overrides(Some(name), since)
+                .await?
+                .into_iter()
+                .map(|o| o.over)
+                .collect();
+            out.insert((*name).to_owned(), schedule);
+        }
+        Ok(out)
     }
 
     fn schedule_definition<'b>(
@@ -277,7 +318,9 @@ impl App {
             .filter(|s| s.user.is_none())
             .cloned()
             .collect();
-        let on_call_now = schedule.on_call_at(self.now()).map(str::to_owned);
+        let current = shift_at(&schedule, self.now());
+        let on_call_now = current.as_ref().and_then(|s| s.user.clone());
+        let on_call_until = current.map(|s| s.end);
         Ok(ScheduleView {
             definition,
             overrides,
@@ -287,6 +330,7 @@ impl App {
             layers,
             gaps,
             on_call_now,
+            on_call_until,
         })
     }
 
@@ -299,35 +343,60 @@ impl App {
     ) -> Result<Vec<OnCallEntry>, AppError> {
         require(actor, Permission::ReadIncidents)?;
         let book = self.on_call_book().await?;
-        let since = at.checked_sub(days(36)).unwrap_or(at);
-        let schedules = self.schedules_with_overrides(&book, since).await?;
-        let on_schedule = |name: &str, policy: Option<&str>, level: usize| -> OnCallEntry {
-            let shift = schedules.get(name).and_then(|s| shift_at(s, at));
-            OnCallEntry {
-                schedule: Some(name.to_owned()),
-                policy: policy.map(str::to_owned),
-                level,
-                email: shift.as_ref().and_then(|s| s.user.clone()),
-                since: shift.as_ref().map(|s| s.start),
-                until: shift.map(|s| s.end),
-            }
+        // The catalog is only needed to find a team (or a name that is not
+        // a schedule).
+        let named_schedule =
+            matches!(&scope, OnCallScope::Named(name) if book.schedules.contains_key(name));
+        let catalog = match &scope {
+            OnCallScope::Everyone | OnCallScope::Schedule(_) => None,
+            OnCallScope::Named(_) if named_schedule => None,
+            _ => Some(self.store.load_catalog().await?),
         };
-        let catalog = self.store.load_catalog().await?;
         let scope = match scope {
-            OnCallScope::Named(name) => resolve_name(&book, &catalog, &name)?,
+            OnCallScope::Named(name) if named_schedule => OnCallScope::Schedule(name),
+            OnCallScope::Named(name) => resolve_name(
+                &book,
+                catalog.as_ref().unwrap_or(&Catalog::default()),
+                &name,
+            )?,
             other => other,
         };
+        let since = at.checked_sub(days(36)).unwrap_or(at);
+        let shared = &book;
+        let on_schedules = |names: Vec<(String, Option<String>, usize)>| async move {
+            let wanted: std::collections::BTreeSet<&str> =
+                names.iter().map(|(n, _, _)| n.as_str()).collect();
+            let schedules = self.schedules_named(shared, &wanted, since).await?;
+            Ok::<_, AppError>(
+                names
+                    .iter()
+                    .map(|(name, policy, level)| {
+                        let shift = schedules.get(name).and_then(|s| shift_at(s, at));
+                        OnCallEntry {
+                            schedule: Some(name.clone()),
+                            policy: policy.clone(),
+                            level: *level,
+                            email: shift.as_ref().and_then(|s| s.user.clone()),
+                            since: shift.as_ref().map(|s| s.start),
+                            until: shift.map(|s| s.end),
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let catalog = catalog.unwrap_or_default();
         let team = match &scope {
             OnCallScope::Everyone => {
-                return Ok(book
+                let all = book
                     .schedules
                     .keys()
-                    .map(|name| on_schedule(name, None, 1))
-                    .collect());
+                    .map(|n| (n.clone(), None, 1))
+                    .collect();
+                return on_schedules(all).await;
             }
             OnCallScope::Schedule(name) => {
                 Self::schedule_definition(&book, name)?;
-                return Ok(vec![on_schedule(name, None, 1)]);
+                return on_schedules(vec![(name.clone(), None, 1)]).await;
             }
             OnCallScope::Team(team) => team.clone(),
             OnCallScope::Service(slug) => catalog
@@ -360,13 +429,20 @@ impl App {
         let Some(policy) = book.policies.get(policy_name.as_str()) else {
             return Ok(Vec::new());
         };
+        let mut on = Vec::new();
+        for (index, step) in policy.policy.steps().iter().enumerate() {
+            for target in &step.targets {
+                if let Target::Schedule(name) = target {
+                    on.push((name.clone(), Some(policy.name.clone()), index + 1));
+                }
+            }
+        }
+        let mut scheduled = on_schedules(on).await?.into_iter();
         let mut out = Vec::new();
         for (index, step) in policy.policy.steps().iter().enumerate() {
             for target in &step.targets {
                 match target {
-                    Target::Schedule(name) => {
-                        out.push(on_schedule(name, Some(&policy.name), index + 1));
-                    }
+                    Target::Schedule(_) => out.extend(scheduled.next()),
                     Target::User(email) => out.push(OnCallEntry {
                         schedule: None,
                         policy: Some(policy.name.clone()),
@@ -489,16 +565,20 @@ impl App {
         Ok(stored)
     }
 
+    /// Removes an override; with `schedule`, only one of that schedule
+    /// (so a form on one schedule's page cannot remove another's).
     pub async fn delete_override(
         &self,
         actor: &Actor,
         id: OverrideId,
+        schedule: Option<&str>,
     ) -> Result<StoredOverride, AppError> {
         require(actor, Permission::WriteIncidents)?;
         let found = self
             .store
             .find_override(id)
             .await?
+            .filter(|o| schedule.is_none_or(|name| o.schedule == name))
             .ok_or_else(|| AppError::not_found("override", id))?;
         self.store.delete_override(id).await?;
         Ok(found)

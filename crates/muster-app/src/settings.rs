@@ -1,10 +1,10 @@
 //! The configured rules use cases apply.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use muster_core::paging::{Destination, RetryPolicy};
+use muster_core::paging::{Destination, RetryPolicy, SinkKind};
 use muster_core::{RoleCatalog, SeverityScale, incident::IncidentRules};
 
 /// Severities, roles and account policy, loaded once at start.
@@ -23,6 +23,10 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// How long the one-time links in a notification work.
     pub link_lifetime: SignedDuration,
+    /// The sinks muster can send through (configured at start): a contact
+    /// method needing another is skipped, and the page's history says so,
+    /// instead of failing every time.
+    pub available_sinks: BTreeSet<SinkKind>,
 }
 
 impl Default for Settings {
@@ -35,6 +39,7 @@ impl Default for Settings {
             channels: BTreeMap::new(),
             retry: RetryPolicy::default(),
             link_lifetime: SignedDuration::from_hours(24),
+            available_sinks: SinkKind::ALL.into_iter().collect(),
         }
     }
 }

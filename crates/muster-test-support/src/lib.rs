@@ -176,8 +176,9 @@ impl TestApp {
         if !options.keep_public_url {
             settings.public_url = format!("http://{address}");
         }
-        let app = App::new(store.clone(), options.clock, settings);
         let sinks = Arc::new(Sinks::build(&options.sinks).expect("valid sink settings"));
+        settings.available_sinks = sinks.kinds().collect();
+        let app = App::new(store.clone(), options.clock, settings);
         let engine = Engine::new(
             app.clone(),
             sinks.clone(),

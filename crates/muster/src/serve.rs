@@ -38,6 +38,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             e.message
         )
     })?);
+    settings.available_sinks = sinks.kinds().collect();
     let opened = store::open(&config.database_url, true).await?;
     let listener = TcpListener::bind(config.listen)
         .await

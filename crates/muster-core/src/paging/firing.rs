@@ -36,6 +36,8 @@ pub trait Directory {
     /// The team's own channel (its name and where it leads), told once when
     /// the team is paged.
     fn team_channel(&self, team: &str) -> Option<(String, Destination)>;
+    /// Whether muster can send through this sink at all (it is configured).
+    fn can_send(&self, sink: SinkKind) -> bool;
 }
 
 /// One notification to send: to whom, where, and when.
@@ -147,6 +149,12 @@ pub fn fire(page: &Page, directory: &dyn Directory, now: Timestamp) -> Option<Fi
         let before = notify.len();
         for attempt in attempts(&recipient.rules, &recipient.methods, now) {
             match destination(&attempt.method, directory) {
+                Some(destination) if !directory.can_send(destination.sink) => {
+                    missing.push(format!(
+                        "{email}'s {} contact method cannot be used: no {} sink is configured",
+                        attempt.method.kind, destination.sink
+                    ));
+                }
                 Some(destination) => notify.push(Notify {
                     recipient: recipient.email.clone(),
                     user_id: Some(recipient.user_id),
@@ -169,6 +177,7 @@ pub fn fire(page: &Page, directory: &dyn Directory, now: Timestamp) -> Option<Fi
     if page.fired == 0
         && let Some(team) = &page.team
         && let Some((name, destination)) = directory.team_channel(team.as_str())
+        && directory.can_send(destination.sink)
     {
         told = Some(name.clone());
         notify.push(Notify {

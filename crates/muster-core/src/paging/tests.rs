@@ -35,6 +35,7 @@ struct Book {
     people: HashMap<String, Recipient>,
     channels: HashMap<String, Destination>,
     team_channels: HashMap<String, String>,
+    unconfigured: Vec<SinkKind>,
 }
 
 impl Directory for Book {
@@ -53,6 +54,9 @@ impl Directory for Book {
     fn team_channel(&self, team: &str) -> Option<(String, Destination)> {
         let name = self.team_channels.get(team)?;
         Some((name.clone(), self.channels.get(name)?.clone()))
+    }
+    fn can_send(&self, sink: SinkKind) -> bool {
+        !self.unconfigured.contains(&sink)
     }
 }
 
@@ -240,6 +244,22 @@ fn a_step_notifies_who_is_on_call_by_their_rules_and_the_team_channel_once() {
         "the team channel hears of the page once"
     );
     assert_eq!(second.next_due_at, Some(t(25)));
+}
+
+#[test]
+fn methods_whose_sink_is_not_configured_are_skipped_and_said_so() {
+    let mut book = book();
+    book.unconfigured = vec![SinkKind::TwilioSms, SinkKind::Slack];
+    let page = identity_page(&book);
+    let outcome = fire(&page, &book, t(0)).expect("due");
+    let sinks: Vec<SinkKind> = outcome.notify.iter().map(|n| n.destination.sink).collect();
+    assert_eq!(
+        sinks,
+        [SinkKind::Email, SinkKind::Webhook],
+        "no SMS, no Slack channel"
+    );
+    assert!(outcome.events.iter().any(|e| e.kind == PageEventKind::NobodyToNotify
+        && e.detail == "ana@x.io's sms contact method cannot be used: no twilio_sms sink is configured"));
 }
 
 #[test]

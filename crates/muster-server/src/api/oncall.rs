@@ -64,13 +64,12 @@ pub(crate) fn window(
 }
 
 pub(crate) fn view_body(view: app_oncall::ScheduleView) -> ScheduleShifts {
-    let until = view
-        .shifts
-        .iter()
-        .find(|s| s.user == view.on_call_now)
-        .map(|s| s.end);
     ScheduleShifts {
-        schedule: Schedule::of(&view.definition, view.on_call_now.clone(), until),
+        schedule: Schedule::of(
+            &view.definition,
+            view.on_call_now.clone(),
+            view.on_call_until,
+        ),
         from: view.from,
         to: view.to,
         shifts: view.shifts.iter().map(Shift::from).collect(),
@@ -173,7 +172,7 @@ pub async fn delete_override(
     let id = id
         .parse::<OverrideId>()
         .map_err(|_| ApiError::invalid("id", format!("expected an override id, got {id:?}")))?;
-    let removed = state.app.delete_override(&caller.actor, id).await?;
+    let removed = state.app.delete_override(&caller.actor, id, None).await?;
     Ok(Json(override_body(&removed)))
 }
 
