@@ -1,12 +1,19 @@
 //! The templates: one struct per page or fragment. `render()` (from
 //! [`askama::Template`]) turns each into HTML; the server sends it.
 
+mod oncall;
+mod paging;
+
 use askama::Template;
+
+pub use oncall::*;
+pub use paging::*;
 
 use crate::view::{
     CatalogOverview, Chrome, DeclareForm, FieldMessage, Flash, FunctionalityForm,
-    FunctionalityView, IncidentRow, IncidentView, ListFilters, OptionView, ServiceForm,
-    ServiceView, SeverityBadge, TeamForm, TeamView, UserForm, UserRow, UserView,
+    FunctionalityView, IncidentRow, IncidentView, ListFilters, OptionView, PersonShiftRow,
+    RulesView, ServiceForm, ServiceView, SeverityBadge, TeamForm, TeamView, UserForm, UserRow,
+    UserView,
 };
 
 /// `/login`.
@@ -155,6 +162,8 @@ pub struct TeamPage {
     pub chrome: Chrome,
     pub flash: Option<Flash>,
     pub team: TeamView,
+    /// Who is on call for its team, and the form that pages them.
+    pub paging: PagingPanel,
 }
 
 /// `/services/{slug}`: the service, its rollback plan, and what its failure takes with it.
@@ -164,6 +173,8 @@ pub struct ServicePage {
     pub chrome: Chrome,
     pub flash: Option<Flash>,
     pub service: ServiceView,
+    /// Who is on call for its team, and the form that pages them.
+    pub paging: PagingPanel,
 }
 
 /// `/functionalities/{slug}`.
@@ -173,6 +184,8 @@ pub struct FunctionalityPage {
     pub chrome: Chrome,
     pub flash: Option<Flash>,
     pub functionality: FunctionalityView,
+    /// Who is on call for its team, and the form that pages them.
+    pub paging: PagingPanel,
 }
 
 /// What every catalog form page shares besides its fields.
@@ -270,4 +283,12 @@ pub struct UserPage {
     pub form: UserForm,
     pub roles: Vec<OptionView>,
     pub errors: Vec<FieldMessage>,
+    /// Their notification rules, for themselves and admins only.
+    pub rules: Option<RulesView>,
+    /// Their shifts over the next 14 days, on their own wall clock.
+    pub shifts: Vec<PersonShiftRow>,
+    /// The zone those shifts are shown in.
+    pub shifts_zone: String,
+    /// Their shifts as iCalendar, for this session.
+    pub ics_href: String,
 }

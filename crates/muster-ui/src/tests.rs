@@ -81,6 +81,8 @@ fn page(title: &str, can_write: bool) -> String {
         severities: &scale,
         roles: &roles,
         me: ada.id,
+        pages: &[],
+        teams: &[],
     });
     IncidentPage {
         chrome: chrome(can_write),
@@ -146,6 +148,8 @@ fn live_fragment_swaps_the_timeline_and_the_rest_out_of_band() {
         severities: &scale,
         roles: &roles,
         me: ada.id,
+        pages: &[],
+        teams: &[],
     });
     let html = IncidentLive {
         chrome: chrome(true),
@@ -167,13 +171,14 @@ fn live_fragment_swaps_the_timeline_and_the_rest_out_of_band() {
         "participants",
         "tasks-list",
         "note-form",
+        "incident-pages",
     ] {
         assert!(
             html.contains(&format!("id=\"{id}\" ")) || html.contains(&format!("id=\"{id}\"")),
             "{id}"
         );
     }
-    assert_eq!(html.matches("hx-swap-oob=\"true\"").count(), 7);
+    assert_eq!(html.matches("hx-swap-oob=\"true\"").count(), 8);
     assert!(!html.contains("id=\"task-form\""));
     assert!(!html.contains("id=\"flash\""));
 }
@@ -201,10 +206,20 @@ mod catalog {
 
     use super::chrome;
     use crate::pages::{
-        CatalogPage, FormFrame, FunctionalityPage, ServiceFormPage, ServicePage, TeamPage,
+        CatalogPage, FormFrame, FunctionalityPage, PagingPanel, ServiceFormPage, ServicePage,
+        TeamPage,
     };
     use crate::present;
-    use crate::view::FieldMessage;
+    use crate::view::{FieldMessage, OnCallCard};
+
+    fn panel(action: &str) -> PagingPanel {
+        PagingPanel {
+            oncall: OnCallCard::default(),
+            heading: "Page this team".into(),
+            form: present::page_form(action.into()),
+            errors: Vec::new(),
+        }
+    }
 
     fn slug(s: &str) -> Slug {
         Slug::parse("slug", s).unwrap()
@@ -306,6 +321,7 @@ mod catalog {
             chrome: chrome(true),
             flash: None,
             service: view,
+            paging: panel("/services/api/page"),
         }
         .render()
         .unwrap();
@@ -331,6 +347,7 @@ mod catalog {
             chrome: chrome(true),
             flash: None,
             team,
+            paging: panel("/teams/payments/page"),
         }
         .render()
         .unwrap();
@@ -348,6 +365,7 @@ mod catalog {
             chrome: chrome(true),
             flash: None,
             functionality,
+            paging: panel("/functionalities/login/page"),
         }
         .render()
         .unwrap();
@@ -392,3 +410,6 @@ mod catalog {
         assert!(html.contains("action=\"/services/api\""));
     }
 }
+
+mod oncall;
+mod paging;

@@ -2,6 +2,12 @@
 //! Everything a template needs is decided here or in [`crate::present`], so
 //! templates hold no logic beyond loops and conditionals.
 
+mod oncall;
+mod paging;
+
+pub use oncall::*;
+pub use paging::*;
+
 /// The signed-in person, for the top bar and every form's CSRF field.
 #[derive(Debug, Clone)]
 pub struct Me {
@@ -18,6 +24,8 @@ pub struct Me {
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub css_href: String,
+    /// On-call and paging styles, kept apart from the base sheet.
+    pub oncall_css_href: String,
     pub js_href: String,
     pub icon_href: String,
     pub me: Option<Me>,
@@ -27,6 +35,7 @@ impl Chrome {
     pub fn new(me: Option<Me>) -> Self {
         Self {
             css_href: crate::asset_href("muster.css"),
+            oncall_css_href: crate::asset_href("oncall.css"),
             js_href: crate::asset_href("htmx.min.js"),
             icon_href: crate::asset_href("favicon.svg"),
             me,
@@ -225,6 +234,10 @@ pub struct IncidentView {
     pub timeline: Vec<TimelineItem>,
     /// The newest timeline sequence shown; polls ask only for what follows.
     pub last_sequence: i64,
+    /// The pages raised for it, newest first.
+    pub pages: Vec<IncidentPageRow>,
+    /// "Page a team" for this incident.
+    pub page_form: PageForm,
 }
 
 /// Values typed into the declare form, echoed back when it is refused.

@@ -2,7 +2,7 @@
 //! handlers' annotations, so every route is in it by construction.
 
 mod accounts;
-mod calendar;
+pub(crate) mod calendar;
 mod catalog;
 mod collaboration;
 mod incidents;

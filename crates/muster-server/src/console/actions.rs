@@ -23,7 +23,7 @@ pub struct Empty {}
 /// Answers a submitted incident form. Success: the live fragment (htmx) or a
 /// redirect to the page. Failure: the page or fragment again, showing the
 /// latest state with the reason on top, so the person can retry at once.
-async fn respond(
+pub(super) async fn respond(
     state: &AppState,
     user: &ConsoleUser,
     headers: &HeaderMap,

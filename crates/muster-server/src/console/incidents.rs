@@ -6,10 +6,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use muster_app::AppError;
 use muster_app::incidents::IncidentKey;
+use muster_app::paging::PageKey;
 use muster_core::{IncidentStatus, NewIncident};
-use muster_store::IncidentFilter;
+use muster_store::{IncidentFilter, PageFilter};
 use muster_ui::pages::{DeclarePage, IncidentListPage, IncidentLive, IncidentPage};
-use muster_ui::present::{self, IncidentInputs};
+use muster_ui::present::{self, IncidentInputs, PageHistory};
 use muster_ui::view::{DeclareForm, FieldMessage, Flash, IncidentView};
 use serde::Deserialize;
 
@@ -18,6 +19,8 @@ use super::{ConsoleError, ConsoleQuery, describe, encode_query_value, is_htmx, r
 use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 25;
+/// The newest pages an incident's page lists, each with its latest history.
+const PAGES_SHOWN: u32 = 10;
 
 /// `INC-42`, `42` or a UUID; anything else names no incident.
 pub(super) fn key(raw: &str) -> Result<IncidentKey, ConsoleError> {
@@ -31,10 +34,32 @@ pub(super) async fn load_view(
     user: &ConsoleUser,
     key: IncidentKey,
 ) -> Result<IncidentView, AppError> {
-    let overview = state
+    let actor = &user.principal.actor;
+    let overview = state.app.incident_overview(actor, key).await?;
+    let pages = state
         .app
-        .incident_overview(&user.principal.actor, key)
+        .list_pages(
+            actor,
+            PageFilter {
+                incident: Some(overview.incident.id),
+                limit: PAGES_SHOWN,
+                ..PageFilter::default()
+            },
+        )
         .await?;
+    let mut details = Vec::with_capacity(pages.len());
+    for page in &pages {
+        details.push(state.app.page_detail(actor, PageKey::Id(page.id)).await?);
+    }
+    let histories: Vec<PageHistory<'_>> = details
+        .iter()
+        .map(|d| PageHistory {
+            page: &d.page,
+            events: &d.events,
+        })
+        .collect();
+    // Only the "Page a team" choices: the page must show without them.
+    let catalog = state.app.catalog(actor).await.unwrap_or_default();
     let settings = state.app.settings();
     Ok(present::incident_view(IncidentInputs {
         incident: &overview.incident,
@@ -44,6 +69,8 @@ pub(super) async fn load_view(
         severities: &settings.severities,
         roles: &settings.roles,
         me: user.principal.user.id,
+        pages: &histories,
+        teams: &catalog.teams,
     }))
 }
 

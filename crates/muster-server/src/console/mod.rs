@@ -10,8 +10,12 @@ mod assets;
 mod auth;
 mod catalog;
 mod incidents;
+mod links;
+mod oncall;
+mod paging;
 mod people;
 mod plan;
+mod rules;
 mod session;
 
 use askama::Template;
@@ -62,6 +66,22 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/notes", post(actions::add_note))
         .route("/incidents/{key}/tasks", post(actions::add_task))
         .route("/incidents/{key}/tasks/{task}", post(actions::update_task))
+        .route("/incidents/{key}/page", post(paging::page_for_incident))
+        .route("/schedules", get(oncall::list))
+        .route("/schedules/{name}", get(oncall::show))
+        .route("/schedules/{name}/shifts.ics", get(oncall::schedule_ics))
+        .route("/schedules/{name}/overrides", post(oncall::create_override))
+        .route(
+            "/schedules/{name}/overrides/{id}/delete",
+            post(oncall::delete_override),
+        )
+        .route("/pages", get(paging::list))
+        .route("/pages/{key}", get(paging::show))
+        .route("/pages/{key}/live", get(paging::live))
+        .route("/pages/{key}/acknowledge", post(paging::acknowledge))
+        .route("/pages/{key}/resolve", post(paging::resolve))
+        // One-time links: no session; the token is the authority.
+        .route("/link/{token}", get(links::show).post(links::act))
         .route("/catalog", get(catalog::overview))
         .route("/teams", post(catalog::create_team))
         .route("/teams/new", get(catalog::new_team))
@@ -71,6 +91,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/teams/{slug}/edit", get(catalog::edit_team))
         .route("/teams/{slug}/delete", post(catalog::delete_team))
+        .route("/teams/{slug}/page", post(catalog::page_team))
         .route("/services", post(catalog::create_service))
         .route("/services/new", get(catalog::new_service))
         .route(
@@ -79,6 +100,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/services/{slug}/edit", get(catalog::edit_service))
         .route("/services/{slug}/delete", post(catalog::delete_service))
+        .route("/services/{slug}/page", post(catalog::page_service))
         .route("/functionalities", post(catalog::create_functionality))
         .route("/functionalities/new", get(catalog::new_functionality))
         .route(
@@ -93,11 +115,17 @@ pub fn router() -> Router<AppState> {
             "/functionalities/{slug}/delete",
             post(catalog::delete_functionality),
         )
+        .route(
+            "/functionalities/{slug}/page",
+            post(catalog::page_functionality),
+        )
         .route("/plan", get(plan::overview))
         .route("/plan/stale", get(plan::stale))
         .route("/people", get(people::list))
         .route("/people/{key}", get(people::show).post(people::update))
         .route("/people/{key}/deactivate", post(people::deactivate))
+        .route("/people/{key}/shifts.ics", get(oncall::person_ics))
+        .route("/people/{key}/notification-rules", post(rules::save))
         .route("/logout", post(auth::logout))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/setup", get(auth::setup_form).post(auth::setup))

@@ -1,15 +1,18 @@
-//! People: the list, a person's page, and the profile form that the person
-//! themselves or an admin may post. A refused form comes back with what was
-//! typed and the reasons beside the fields.
+//! People: the list, a person's page (with their notification rules and
+//! upcoming shifts), and the profile form that the person themselves or an
+//! admin may post. A refused form comes back with what was typed and the
+//! reasons beside the fields.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
 use muster_app::AppError;
 use muster_core::{ContactMethodDraft, FieldError, User, UserPatch, UserRole};
 use muster_ui::pages::{PeoplePage, UserPage};
 use muster_ui::present;
-use muster_ui::view::{FieldMessage, Flash, UserForm};
+use muster_ui::view::{FieldMessage, Flash, RulesView, UserForm};
 use serde::Deserialize;
 
 use super::session::{ConsoleUser, Verified};
@@ -27,6 +30,9 @@ pub struct UserInput {
     time_zone: String,
     contact_methods: String,
 }
+
+/// How far ahead a person's page lists their shifts.
+const SHIFT_DAYS: i64 = 14;
 
 /// The deactivation form carries nothing but its CSRF token.
 #[derive(Debug, Default, Deserialize)]
@@ -57,8 +63,7 @@ pub async fn show(
     Path(key): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let target = find(&state, &user, &key).await?;
-    let form = present::user_form(&target);
-    Ok(page(&user, &target, form, StatusCode::OK, None, Vec::new()))
+    Ok(person_page(&state, &user, &target, Extras::fresh()).await)
 }
 
 pub async fn update(
@@ -86,25 +91,19 @@ pub async fn update(
             let errors = field_messages(fields, &filled_lines(&input.contact_methods));
             let flash =
                 Flash::error("The profile was not saved: please fix the fields marked below.");
-            Ok(page(
-                &user,
-                &target,
-                echo(input),
+            let extras = Extras::profile(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(flash),
+                echo(input),
                 errors,
-            ))
+            );
+            Ok(person_page(&state, &user, &target, extras).await)
         }
         Err(error) => {
             let (status, message) = describe(error);
-            Ok(page(
-                &user,
-                &target,
-                echo(input),
-                status,
-                Some(Flash::error(message)),
-                Vec::new(),
-            ))
+            let extras =
+                Extras::profile(status, Some(Flash::error(message)), echo(input), Vec::new());
+            Ok(person_page(&state, &user, &target, extras).await)
         }
     }
 }
@@ -126,20 +125,21 @@ pub async fn deactivate(
         }
         Err(error) => {
             let (status, message) = describe(error);
-            let form = present::user_form(&target);
-            Ok(page(
-                &user,
-                &target,
-                form,
+            let extras = Extras {
                 status,
-                Some(Flash::error(message)),
-                Vec::new(),
-            ))
+                flash: Some(Flash::error(message)),
+                ..Extras::fresh()
+            };
+            Ok(person_page(&state, &user, &target, extras).await)
         }
     }
 }
 
-async fn find(state: &AppState, user: &ConsoleUser, key: &str) -> Result<User, ConsoleError> {
+pub(super) async fn find(
+    state: &AppState,
+    user: &ConsoleUser,
+    key: &str,
+) -> Result<User, ConsoleError> {
     state
         .app
         .find_user(&user.principal.actor, key)
@@ -147,28 +147,110 @@ async fn find(state: &AppState, user: &ConsoleUser, key: &str) -> Result<User, C
         .map_err(|e| user.fail(e))
 }
 
-fn page(
-    user: &ConsoleUser,
-    target: &User,
-    form: UserForm,
+/// How a person's page is shown: fresh, or with a refused form.
+pub(super) struct Extras {
     status: StatusCode,
     flash: Option<Flash>,
+    /// The profile form as typed; `None` shows it as stored.
+    form: Option<UserForm>,
     errors: Vec<FieldMessage>,
+    /// The rules editor as typed; `None` shows the stored rules.
+    rules: Option<RulesView>,
+}
+
+impl Extras {
+    fn fresh() -> Self {
+        Self {
+            status: StatusCode::OK,
+            flash: None,
+            form: None,
+            errors: Vec::new(),
+            rules: None,
+        }
+    }
+
+    fn profile(
+        status: StatusCode,
+        flash: Option<Flash>,
+        form: UserForm,
+        errors: Vec<FieldMessage>,
+    ) -> Self {
+        Self {
+            status,
+            flash,
+            form: Some(form),
+            errors,
+            rules: None,
+        }
+    }
+
+    pub(super) fn rules(status: StatusCode, flash: Option<Flash>, rules: RulesView) -> Self {
+        Self {
+            status,
+            flash,
+            rules: Some(rules),
+            ..Self::fresh()
+        }
+    }
+}
+
+/// A person's page: profile, contact methods, notification rules (for
+/// themselves and admins) and their shifts of the next 14 days.
+pub(super) async fn person_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    target: &User,
+    extras: Extras,
 ) -> Response {
     let actor = &user.principal.actor;
     let own = actor.user_id == target.id;
+    let can_edit = own || actor.is_admin();
+    let href = present::user_href(target);
+    let rules = match (can_edit, extras.rules) {
+        (false, _) => None,
+        (true, Some(rules)) => Some(rules),
+        // The editor is an extra: a failed read leaves it out, not the page.
+        (true, None) => state
+            .app
+            .notification_rules(actor, target)
+            .await
+            .ok()
+            .map(|stored| {
+                present::rules_view(
+                    &stored,
+                    &present::rule_inputs(&stored),
+                    &[],
+                    format!("{href}/notification-rules"),
+                )
+            }),
+    };
+    let now = state.app.now();
+    let ahead = now
+        .checked_add(SignedDuration::from_hours(SHIFT_DAYS * 24))
+        .unwrap_or(now);
+    let shifts = state
+        .app
+        .shifts_of(actor, &target.email, now, ahead)
+        .await
+        .unwrap_or_default();
+    let zone = TimeZone::get(&target.time_zone).unwrap_or(TimeZone::UTC);
+    let form = extras.form.unwrap_or_else(|| present::user_form(target));
     render(
-        status,
+        extras.status,
         &UserPage {
             chrome: user.chrome(),
-            flash,
+            flash: extras.flash,
             user: present::user_view(target),
-            can_edit: own || actor.is_admin(),
+            can_edit,
             is_admin: actor.is_admin(),
             own,
             roles: present::role_options(&form.role),
             form,
-            errors,
+            errors: extras.errors,
+            rules,
+            shifts: present::person_shift_rows(&shifts, &zone, now),
+            shifts_zone: target.time_zone.clone(),
+            ics_href: format!("{href}/shifts.ics"),
         },
     )
 }

@@ -120,20 +120,46 @@ impl Console {
 
     /// Signs in through the form and returns the session's CSRF token.
     pub async fn sign_in(&mut self) -> String {
+        self.sign_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Signs in as someone else, the same way.
+    pub async fn sign_in_as(&mut self, email: &str, password: &str) -> String {
         self.get("/login").await;
         let token = self
             .cookie("muster_csrf")
             .expect("the login page sets a form token");
         let form = format!(
             "csrf_token={token}&email={}&password={}&next=%2F",
-            enc(ADMIN_EMAIL),
-            enc(ADMIN_PASSWORD)
+            enc(email),
+            enc(password)
         );
         let answer = self.post("/login", &form).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
         let home = self.get("/").await;
         csrf_of(&home.body)
     }
+}
+
+/// Percent-encodes a form body from its pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 pub fn enc(value: &str) -> String {

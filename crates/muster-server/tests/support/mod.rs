@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod oncall;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery";
 /// An app and the directory its database lives in (deleted on drop).
 pub struct TestApp {
     pub app: App,
-    _dir: TempDir,
+    pub(crate) _dir: TempDir,
 }
 
 pub async fn app() -> TestApp {

@@ -36,7 +36,7 @@ pub fn functionality_href(slug: &Slug) -> String {
 
 /// A team by slug; an owner missing from the catalog still links (to a 404
 /// that says so) rather than vanishing.
-fn team_ref(catalog: &Catalog, slug: &Slug) -> TeamRef {
+pub fn team_ref(catalog: &Catalog, slug: &Slug) -> TeamRef {
     TeamRef {
         slug: slug.to_string(),
         name: catalog

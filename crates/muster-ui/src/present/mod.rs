@@ -10,10 +10,16 @@ use muster_core::{
 };
 
 mod catalog;
+mod oncall;
+mod paging;
 mod people;
 mod plan;
+mod schedule_grid;
+pub mod zoned;
 
 pub use catalog::*;
+pub use oncall::*;
+pub use paging::*;
 pub use people::*;
 pub use plan::*;
 
@@ -313,6 +319,10 @@ pub struct IncidentInputs<'a> {
     pub severities: &'a SeverityScale,
     pub roles: &'a RoleCatalog,
     pub me: UserId,
+    /// The pages raised for it, newest first, each with its history.
+    pub pages: &'a [PageHistory<'a>],
+    /// Every team, for "Page a team".
+    pub teams: &'a [muster_core::catalog::Team],
 }
 
 pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
@@ -324,6 +334,8 @@ pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
         severities,
         roles,
         me,
+        pages,
+        teams,
     } = inputs;
     let names = Names::new(users);
     let href = incident_href(incident);
@@ -419,6 +431,34 @@ pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
         task_assignee_options,
         timeline: timeline_items(timeline, &names),
         last_sequence: timeline.iter().map(|e| e.sequence).max().unwrap_or(0),
+        pages: incident_page_rows(pages, users),
+        page_form: incident_page_form(incident, pages, teams, &href),
         href,
+    }
+}
+
+/// "Page a team" on an incident: the summary starts as the incident's
+/// title, and the first affected team not paged yet is chosen.
+fn incident_page_form(
+    incident: &Incident,
+    pages: &[PageHistory<'_>],
+    teams: &[muster_core::catalog::Team],
+    href: &str,
+) -> crate::view::PageForm {
+    let paged: Vec<&muster_core::Slug> =
+        pages.iter().filter_map(|p| p.page.team.as_ref()).collect();
+    let suggested = incident
+        .affected
+        .teams
+        .iter()
+        .find(|t| !paged.contains(t))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    crate::view::PageForm {
+        action: format!("{href}/page"),
+        summary: incident.title.clone(),
+        details: String::new(),
+        drill: incident.drill,
+        teams: team_choice(teams, &suggested),
     }
 }

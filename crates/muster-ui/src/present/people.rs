@@ -10,7 +10,7 @@ pub fn user_href(user: &User) -> String {
     format!("/people/{}", user.id)
 }
 
-fn kind_label(kind: ContactKind) -> &'static str {
+pub(super) fn kind_label(kind: ContactKind) -> &'static str {
     match kind {
         ContactKind::Email => "Email",
         ContactKind::Sms => "SMS",

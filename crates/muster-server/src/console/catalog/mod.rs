@@ -11,6 +11,7 @@
 mod form_page;
 mod forms;
 mod inputs;
+mod oncall;
 mod pages;
 mod parse;
 
@@ -24,6 +25,7 @@ pub use forms::{
     delete_team, edit_functionality, edit_service, edit_team, new_functionality, new_service,
     new_team, update_functionality, update_service, update_team,
 };
+pub use oncall::{page_functionality, page_service, page_team};
 pub use pages::{functionality, overview, service, team};
 
 use super::ConsoleError;
