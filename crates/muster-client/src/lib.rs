@@ -5,6 +5,8 @@
 //! field errors.
 
 mod catalog;
+mod oncall;
+mod paging;
 mod plan;
 
 use std::collections::BTreeMap;
@@ -22,6 +24,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 pub use muster_api_types as types;
+pub use oncall::{on_call_query_pairs, shifts_query_pairs};
+pub use paging::page_query_pairs;
 
 /// How long one request may take, connect to last byte, before it is abandoned.
 pub const TIMEOUT: Duration = Duration::from_secs(30);

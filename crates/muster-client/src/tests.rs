@@ -5,7 +5,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// Serves one canned answer on 127.0.0.1:0 and hands back the raw request it got.
-async fn stub(status: &str, body: &str) -> (String, oneshot::Receiver<String>) {
+pub(crate) async fn stub(status: &str, body: &str) -> (String, oneshot::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let answer = format!(
@@ -29,6 +29,12 @@ async fn stub(status: &str, body: &str) -> (String, oneshot::Receiver<String>) {
         tx.send(String::from_utf8_lossy(&request).into_owned()).ok();
     });
     (base, rx)
+}
+
+/// The JSON body of a raw request.
+pub(crate) fn body_of(request: &str) -> serde_json::Value {
+    let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
+    serde_json::from_str(body).unwrap()
 }
 
 fn complete(request: &[u8]) -> bool {

@@ -79,9 +79,32 @@ enum Command {
     /// List, show and edit customer-facing functionalities and the services behind them.
     #[command(subcommand)]
     Functionality(remote::FunctionalityCommand),
-    /// List, show, create, edit and deactivate users: time zone and contact methods.
+    /// List, show, create, edit and deactivate users: time zone, contact methods and
+    /// notification rules.
     #[command(subcommand)]
     User(remote::UserCommand),
+    /// Who is on call, now or at any instant: for a schedule, team, service or functionality.
+    #[command(subcommand)]
+    Oncall(remote::OncallCommand),
+    /// On-call schedules: their shifts, iCalendar export and overrides.
+    #[command(subcommand)]
+    Schedule(remote::ScheduleCommand),
+    /// The plan's escalation policies.
+    #[command(subcommand)]
+    Policy(remote::PolicyCommand),
+    /// Page a team (or a person, service, functionality or schedule) until someone
+    /// acknowledges.
+    ///
+    /// `muster page TEAM MESSAGE` pages the team through its escalation policy; with
+    /// --user, --service, --functionality or --schedule only MESSAGE follows. Prints the
+    /// page's number and who its first step goes to.
+    Page(remote::PageArgs),
+    /// List, show, acknowledge and resolve pages.
+    #[command(subcommand)]
+    Pages(remote::PagesCommand),
+    /// The server's notification sinks (admins).
+    #[command(subcommand)]
+    Notifications(remote::NotificationsCommand),
     /// Sign in with email and password and save a profile.
     Login(remote::LoginArgs),
     /// Forget a saved profile (and revoke its token).
@@ -138,6 +161,14 @@ async fn main() -> ExitCode {
             return remote::run_functionality(cmd, &cli.remote).await;
         }
         Command::User(cmd) => return remote::run_user(cmd, &cli.remote).await,
+        Command::Oncall(cmd) => return remote::run_oncall(cmd, &cli.remote).await,
+        Command::Schedule(cmd) => return remote::run_schedule(cmd, &cli.remote).await,
+        Command::Policy(cmd) => return remote::run_policy(cmd, &cli.remote).await,
+        Command::Page(args) => return remote::run_page(args, &cli.remote).await,
+        Command::Pages(cmd) => return remote::run_pages(cmd, &cli.remote).await,
+        Command::Notifications(cmd) => {
+            return remote::run_notifications(cmd, &cli.remote).await;
+        }
         Command::Login(args) => return remote::run_login(args, &cli.remote).await,
         Command::Logout => return remote::run_logout(&cli.remote).await,
         Command::Serve {

@@ -1,5 +1,6 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
-//! `team ...`, `service ...`, `functionality ...`, `user ...`, `login` and `logout`.
+//! `team ...`, `service ...`, `functionality ...`, `user ...`, `oncall ...`, `schedule ...`,
+//! `policy ...`, `page`, `pages ...`, `notifications ...`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -22,11 +23,16 @@
 mod catalog;
 pub(crate) mod import;
 mod incident;
+mod oncall;
 mod output;
+mod paging;
 mod plan;
 mod profile;
+mod rules;
+mod schedule;
 mod token;
 mod user;
+mod when;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -40,7 +46,11 @@ pub use catalog::{
     FunctionalityCommand, ServiceCommand, TeamCommand, run_functionality, run_service, run_team,
 };
 pub use import::CatalogCommand;
+pub use oncall::{OncallCommand, PolicyCommand};
+pub use paging::{PageArgs, PagesCommand};
 pub use plan::PlanCommand;
+pub use rules::NotificationsCommand;
+pub use schedule::ScheduleCommand;
 pub use user::UserCommand;
 
 pub const EXIT_OK: u8 = 0;
@@ -305,6 +315,30 @@ pub async fn run_plan(cmd: PlanCommand, opts: &RemoteOptions) -> ExitCode {
 
 pub async fn run_user(cmd: UserCommand, opts: &RemoteOptions) -> ExitCode {
     finish(user::run(cmd, opts).await)
+}
+
+pub async fn run_oncall(cmd: OncallCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(oncall::run_oncall(cmd, opts).await)
+}
+
+pub async fn run_schedule(cmd: ScheduleCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(schedule::run(cmd, opts).await)
+}
+
+pub async fn run_policy(cmd: PolicyCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(oncall::run_policy(cmd, opts).await)
+}
+
+pub async fn run_page(args: PageArgs, opts: &RemoteOptions) -> ExitCode {
+    finish(paging::run_page(args, opts).await)
+}
+
+pub async fn run_pages(cmd: PagesCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(paging::run_pages(cmd, opts).await)
+}
+
+pub async fn run_notifications(cmd: NotificationsCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(rules::run_notifications(cmd, opts).await)
 }
 
 pub async fn run_token(cmd: TokenCommand, opts: &RemoteOptions) -> ExitCode {

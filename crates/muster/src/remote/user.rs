@@ -1,10 +1,11 @@
-//! `muster user ...`: people, their time zone and contact methods.
+//! `muster user ...`: people, their time zone, contact methods and notification rules.
 
 use muster_api_types::{ContactMethod, NewUser, UpdateUser, User};
 use muster_core::ContactKind;
 use muster_core::contact;
 
 use super::output::{finish, new_table, opt_time, print_json, print_text, section};
+use super::rules::{RulesCommand, run_rules};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
 
 #[derive(clap::Subcommand, Debug)]
@@ -61,6 +62,10 @@ pub enum UserCommand {
         /// Email or id.
         user: String,
     },
+    /// Show or set a person's notification rules: which contact method is tried how many
+    /// minutes after they are paged.
+    #[command(subcommand)]
+    Rules(RulesCommand),
 }
 
 pub(super) async fn run(cmd: UserCommand, opts: &RemoteOptions) -> Result<(), Failure> {
@@ -126,6 +131,7 @@ pub(super) async fn run(cmd: UserCommand, opts: &RemoteOptions) -> Result<(), Fa
             let headline = format!("User {} deactivated.", user.email);
             (user, Some(headline))
         }
+        UserCommand::Rules(cmd) => return run_rules(cmd, opts).await,
     };
     if json {
         return print_json(&user);
