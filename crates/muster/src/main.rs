@@ -4,7 +4,9 @@
 
 mod admin;
 mod bench;
+mod bench_escalation;
 mod bench_import;
+mod bench_oncall;
 mod config;
 mod remote;
 mod serve;
@@ -137,6 +139,10 @@ enum BenchCommand {
     Api(bench::BenchArgs),
     /// Import a generated 10,000-component Backstage catalog: read, dry run, apply, re-import.
     Import(bench_import::ImportBenchArgs),
+    /// 10,000 pages escalating through 3 steps to a local webhook receiver: lateness and throughput.
+    Escalation(bench_escalation::EscalationBenchArgs),
+    /// Who is on call for 1,000 schedules over a year of shifts: time per query.
+    Oncall(bench_oncall::OnCallBenchArgs),
 }
 
 fn parse_role(raw: &str) -> Result<UserRole, String> {
@@ -203,6 +209,8 @@ async fn main() -> ExitCode {
         }
         Command::Bench(BenchCommand::Api(args)) => bench::run(args).await,
         Command::Bench(BenchCommand::Import(args)) => bench_import::run(args).await,
+        Command::Bench(BenchCommand::Escalation(args)) => bench_escalation::run(args).await,
+        Command::Bench(BenchCommand::Oncall(args)) => bench_oncall::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
