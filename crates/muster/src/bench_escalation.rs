@@ -201,55 +201,54 @@ async fn fired_and_due(url: &str) -> anyhow::Result<(Vec<(i64, Vec<i64>)>, HashM
     let steps_sql = "SELECT p.page_id, p.triggered_at, e.at FROM page_events e \
         JOIN pages p ON p.page_id = e.page_id WHERE e.kind = 'step_fired' ORDER BY p.page_id, e.at";
     let deliveries_sql = "SELECT CAST(delivery_id AS TEXT) AS id, due_at FROM deliveries";
-    let (steps, deliveries): (Vec<FiredRow>, Vec<(String, i64)>) =
-        if url.starts_with("postgres") {
-            let pool = sqlx::PgPool::connect(url).await?;
-            let steps = sqlx::query(steps_sql)
-                .fetch_all(&pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get::<uuid::Uuid, _>("page_id")?.to_string(),
-                        r.try_get("triggered_at")?,
-                        r.try_get("at")?,
-                    ))
-                })
-                .collect::<Result<_, sqlx::Error>>()?;
-            let deliveries = sqlx::query(deliveries_sql)
-                .fetch_all(&pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-            pool.close().await;
-            (steps, deliveries)
-        } else {
-            let options = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(muster_store_sqlite::SqliteStore::path_from_url(url))
-                .read_only(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await?;
-            let steps = sqlx::query(steps_sql)
-                .fetch_all(&pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("page_id")?,
-                        r.try_get("triggered_at")?,
-                        r.try_get("at")?,
-                    ))
-                })
-                .collect::<Result<_, sqlx::Error>>()?;
-            let deliveries = sqlx::query(deliveries_sql)
-                .fetch_all(&pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
-                .collect::<Result<_, sqlx::Error>>()?;
-            pool.close().await;
-            (steps, deliveries)
-        };
+    let (steps, deliveries): (Vec<FiredRow>, Vec<(String, i64)>) = if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await?;
+        let steps = sqlx::query(steps_sql)
+            .fetch_all(&pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<uuid::Uuid, _>("page_id")?.to_string(),
+                    r.try_get("triggered_at")?,
+                    r.try_get("at")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        let deliveries = sqlx::query(deliveries_sql)
+            .fetch_all(&pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        pool.close().await;
+        (steps, deliveries)
+    } else {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(muster_store_sqlite::SqliteStore::path_from_url(url))
+            .read_only(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await?;
+        let steps = sqlx::query(steps_sql)
+            .fetch_all(&pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("page_id")?,
+                    r.try_get("triggered_at")?,
+                    r.try_get("at")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        let deliveries = sqlx::query(deliveries_sql)
+            .fetch_all(&pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        pool.close().await;
+        (steps, deliveries)
+    };
     let mut pages: Vec<(i64, Vec<i64>)> = Vec::new();
     let mut last = String::new();
     for (page, triggered, at) in steps {
