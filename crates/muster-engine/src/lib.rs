@@ -38,8 +38,12 @@ pub struct EngineConfig {
     pub lease: SignedDuration,
     /// Pages fired per transaction.
     pub fire_batch: u32,
-    /// Deliveries sent at once.
+    /// Deliveries one outbox worker claims and sends at once.
     pub send_concurrency: usize,
+    /// Outbox workers per node. Each claims, sends and records its own
+    /// batch, so one worker waiting for its batch's commit never leaves
+    /// the sinks idle.
+    pub outbox_workers: usize,
     /// How often overdue plan reviews are looked for.
     pub reminders_every: Duration,
     /// This process holds the database exclusively (SQLite's lock file):
@@ -57,6 +61,7 @@ impl EngineConfig {
             lease: SignedDuration::from_secs(60),
             fire_batch: 500,
             send_concurrency: 64,
+            outbox_workers: 4,
             reminders_every: Duration::from_secs(15 * 60),
             exclusive_store: false,
         }
@@ -141,7 +146,7 @@ impl Engine {
         let fired = self.app.fire_due_pages(self.config.fire_batch).await?;
         metrics::fired(&fired, self.app.now());
         if !fired.is_empty() {
-            self.outbox.notify_one();
+            self.wake_outbox();
         }
         Ok(fired.len())
     }
@@ -174,16 +179,18 @@ impl Engine {
     ) -> Result<(), EngineError> {
         self.claim().await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let modules = vec![
+        let mut modules = vec![
             tokio::spawn(self.clone().escalations(stopped.clone())),
-            tokio::spawn(self.clone().outbox_worker(stopped.clone())),
             tokio::spawn(self.clone().lease_keeper(stopped.clone())),
-            tokio::spawn(reminders::run(
-                self.app.clone(),
-                self.config.reminders_every,
-                stopped,
-            )),
         ];
+        for _ in 0..self.config.outbox_workers.max(1) {
+            modules.push(tokio::spawn(self.clone().outbox_worker(stopped.clone())));
+        }
+        modules.push(tokio::spawn(reminders::run(
+            self.app.clone(),
+            self.config.reminders_every,
+            stopped,
+        )));
         shutdown.await;
         let _ = stop.send(true);
         for module in modules {
@@ -195,6 +202,12 @@ impl Engine {
             tracing::warn!(%error, "could not release the engine lease; it lapses by itself");
         }
         Ok(())
+    }
+
+    /// Wakes every idle outbox worker, and the next one to wait if none is.
+    fn wake_outbox(&self) {
+        self.outbox.notify_waiters();
+        self.outbox.notify_one();
     }
 
     /// How long to sleep before the next due work (at most one cycle).
@@ -223,7 +236,7 @@ impl Engine {
             }
             // Whatever woke us (a page, a delivery brought forward) may be
             // outbox work too.
-            self.outbox.notify_one();
+            self.wake_outbox();
             let pause = self.pause().await;
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}

@@ -25,7 +25,12 @@ CREATE TABLE user_notification_rules (
     PRIMARY KEY (user_id, position)
 );
 
-INSERT INTO counters (name, value) VALUES ('page_number', 0);
+-- Pages are numbered by a sequence, not the counters row incidents use:
+-- an alert storm raises hundreds of pages a second, and a counter row stays
+-- locked to its transaction's commit, so every page would wait for the one
+-- before it. A sequence never repeats a number; a page whose write fails
+-- leaves a gap, which a page number (unlike an incident's) can afford.
+CREATE SEQUENCE page_numbers AS BIGINT START 1;
 
 CREATE TABLE pages (
     page_id         UUID PRIMARY KEY NOT NULL,

@@ -1,6 +1,6 @@
 //! Pages on PostgreSQL: inserts, reads, acknowledge/resolve, and the
 //! engine's claim-decide-commit of due steps. Due pages are claimed with
-//! `FOR UPDATE OF p SKIP LOCKED`, so several nodes split the due work
+//! `FOR NO KEY UPDATE OF p SKIP LOCKED`, so several nodes split the due work
 //! instead of waiting on each other, and a page's advance commits with its
 //! history and deliveries: each step fires once, on one node.
 
@@ -31,17 +31,29 @@ pub(crate) async fn insert_events(
     page: PageId,
     events: &[PageEvent],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
+    let entries: Vec<(PageId, &PageEvent)> = events.iter().map(|e| (page, e)).collect();
+    insert_page_events(c, &entries).await
+}
+
+/// Inserts history entries of any number of pages in one statement: a
+/// firing writes several entries for each of hundreds of pages.
+pub(crate) async fn insert_page_events(
+    c: &mut PgConnection,
+    entries: &[(PageId, &PageEvent)],
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
         return Ok(());
     }
-    // One statement for the lot: a firing writes several entries.
-    let mut at = Vec::with_capacity(events.len());
-    let mut kind = Vec::with_capacity(events.len());
-    let mut actor = Vec::with_capacity(events.len());
-    let mut recipient = Vec::with_capacity(events.len());
-    let mut sink = Vec::with_capacity(events.len());
-    let mut detail = Vec::with_capacity(events.len());
-    for event in events {
+    let n = entries.len();
+    let mut page = Vec::with_capacity(n);
+    let mut at = Vec::with_capacity(n);
+    let mut kind = Vec::with_capacity(n);
+    let mut actor = Vec::with_capacity(n);
+    let mut recipient = Vec::with_capacity(n);
+    let mut sink = Vec::with_capacity(n);
+    let mut detail = Vec::with_capacity(n);
+    for (id, event) in entries {
+        page.push(id.as_uuid());
         at.push(event.at.as_millisecond());
         kind.push(event.kind.as_str());
         actor.push(event.actor.map(|a| a.as_uuid()));
@@ -51,9 +63,9 @@ pub(crate) async fn insert_events(
     }
     sqlx::query(
         "INSERT INTO page_events (page_id, at, kind, actor_id, recipient, sink, detail) \
-         SELECT $1, * FROM UNNEST($2::BIGINT[], $3::TEXT[], $4::UUID[], $5::TEXT[], $6::TEXT[], $7::TEXT[])",
+         SELECT * FROM UNNEST($1::UUID[], $2::BIGINT[], $3::TEXT[], $4::UUID[], $5::TEXT[], $6::TEXT[], $7::TEXT[])",
     )
-    .bind(page.as_uuid())
+    .bind(page)
     .bind(at)
     .bind(kind)
     .bind(actor)
@@ -73,9 +85,7 @@ pub(crate) async fn insert_page_rows(
     page: &Page,
     events: &[PageEvent],
 ) -> Result<PageNumber, StoreError> {
-    // The counter row stays locked until commit, and a rollback returns
-    // the number: no gaps, no duplicates.
-    let number: i64 = sqlx::query_scalar(statements::NEXT_PAGE_NUMBER)
+    let number: i64 = sqlx::query_scalar(statements::NEXT_PAGE_NUMBER_SEQUENCE)
         .fetch_one(&mut *c)
         .await
         .map_err(backend)?;
@@ -217,10 +227,13 @@ async fn fire(
     limit: u32,
     decide: FiringDecider,
 ) -> Result<Vec<Fired>, StoreError> {
+    // NO KEY UPDATE, not UPDATE: the rows are ours to advance, yet inserts
+    // that merely reference a page (its history, a delivery attempt being
+    // recorded on another connection) need not wait for this commit.
     let rows = sqlx::query(concat!(
         page_select!(),
         " WHERE p.status = 'triggered' AND p.next_due_at <= $1 ORDER BY p.next_due_at LIMIT $2 \
-         FOR UPDATE OF p SKIP LOCKED"
+         FOR NO KEY UPDATE OF p SKIP LOCKED"
     ))
     .bind(now.as_millisecond())
     .bind(i64::from(limit))
@@ -228,37 +241,55 @@ async fn fire(
     .await
     .map_err(backend)?;
     let due = load_pages(c, rows).await?;
-    let mut fired = Vec::with_capacity(due.len());
-    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut decided = Vec::with_capacity(due.len());
     for page in due {
         let Some(due_at) = page.next_due_at else {
             continue;
         };
-        let Some(write) = decide(&page, now) else {
-            continue;
-        };
-        // The row lock is ours until commit; the `fired` guard keeps a
-        // firing from ever being written twice regardless.
-        let advanced = sqlx::query(statements::ADVANCE_PAGE)
-            .bind(i64::from(write.fired))
-            .bind(write.next_due_at.map(|t| t.as_millisecond()))
-            .bind(page.id.as_uuid())
-            .bind(i64::from(page.fired))
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        if advanced == 0 {
-            continue;
+        if let Some(write) = decide(&page, now) {
+            decided.push((page.id, page.fired, due_at, write));
         }
-        insert_events(c, page.id, &write.events).await?;
+    }
+    if decided.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement advances the whole batch. The row locks are ours until
+    // commit; the `fired` guard keeps a firing from ever being written
+    // twice regardless.
+    let advanced: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE pages p SET fired = v.fired, next_due_at = v.next_due_at, version = p.version + 1 \
+         FROM UNNEST($1::UUID[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[]) AS v(page_id, fired, next_due_at, was) \
+         WHERE p.page_id = v.page_id AND p.fired = v.was AND p.status = 'triggered' RETURNING p.page_id",
+    )
+    .bind(decided.iter().map(|d| d.0.as_uuid()).collect::<Vec<_>>())
+    .bind(decided.iter().map(|d| i64::from(d.3.fired)).collect::<Vec<_>>())
+    .bind(
+        decided
+            .iter()
+            .map(|d| d.3.next_due_at.map(|t| t.as_millisecond()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(decided.iter().map(|d| i64::from(d.1)).collect::<Vec<_>>())
+    .fetch_all(&mut *c)
+    .await
+    .map_err(backend)?;
+    let advanced: std::collections::HashSet<Uuid> = advanced.into_iter().collect();
+    let mut fired = Vec::with_capacity(advanced.len());
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    decided.retain(|d| advanced.contains(&d.0.as_uuid()));
+    for (page, _, due_at, write) in &mut decided {
         fired.push(Fired {
-            page: page.id,
-            due_at,
+            page: *page,
+            due_at: *due_at,
             deliveries: write.deliveries.len(),
         });
-        deliveries.extend(write.deliveries);
+        deliveries.append(&mut write.deliveries);
     }
+    let events: Vec<(PageId, &PageEvent)> = decided
+        .iter()
+        .flat_map(|(page, _, _, write)| write.events.iter().map(|e| (*page, e)))
+        .collect();
+    insert_page_events(c, &events).await?;
     outbox::insert_deliveries(c, &deliveries).await?;
     Ok(fired)
 }

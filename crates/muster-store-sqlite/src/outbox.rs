@@ -84,33 +84,23 @@ pub(crate) async fn record_attempt(
     c: &mut SqliteConnection,
     record: &AttemptRecord,
 ) -> Result<bool, StoreError> {
-    let Some(row) = sqlx::query("SELECT due_at, page_id FROM deliveries WHERE delivery_id = ?1")
-        .bind(record.delivery.to_string())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(backend)?
-    else {
-        return Err(StoreError::Missing { entity: "delivery" });
-    };
-    let page: Option<String> = get(&row, "page_id")?;
-    let (status, due_at, sent_at) =
-        after_attempt(record.decision, record.at, millis(get(&row, "due_at")?)?);
+    let (status, due_at, sent_at) = after_attempt(record.decision, record.at);
     let (outcome, error) = attempt_columns(&record.outcome);
-    let finished = sqlx::query(statements::FINISH_ATTEMPT)
+    // One statement both checks the lease and finishes the delivery.
+    let Some(page): Option<Option<String>> = sqlx::query_scalar(statements::FINISH_ATTEMPT)
         .bind(status.as_str())
-        .bind(due_at.as_millisecond())
+        .bind(due_at.map(|t| t.as_millisecond()))
         .bind(sent_at.map(|t| t.as_millisecond()))
         .bind(i64::from(record.attempt))
         .bind(&error)
         .bind(record.delivery.to_string())
         .bind(&record.node)
-        .execute(&mut *c)
+        .fetch_optional(&mut *c)
         .await
         .map_err(backend)?
-        .rows_affected();
-    if finished == 0 {
+    else {
         return Ok(false);
-    }
+    };
     sqlx::query(statements::INSERT_ATTEMPT)
         .bind(record.delivery.to_string())
         .bind(i64::from(record.attempt))

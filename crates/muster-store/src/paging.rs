@@ -121,7 +121,8 @@ pub enum EngineClaim {
 pub trait PagingStore: Send + Sync {
     /// Inserts `page` with its first history entries and, when it belongs to
     /// an incident, its timeline entries; returns the number allocated
-    /// (P-1, P-2, … without gaps).
+    /// (P-1, P-2, …: never repeated; on PostgreSQL a failed write may leave
+    /// a gap).
     async fn insert_page(
         &self,
         page: &Page,
@@ -475,16 +476,16 @@ pub fn attempt_columns(outcome: &AttemptOutcome) -> (&'static str, Option<String
     }
 }
 
-/// The delivery's state after an attempt: `(status, due_at, sent_at)`.
+/// A delivery's status, new due time (`None`: unchanged) and sent time
+/// after an attempt decided `decision` at `at`.
 pub fn after_attempt(
     decision: DeliveryDecision,
     at: Timestamp,
-    due_at: Timestamp,
-) -> (DeliveryStatus, Timestamp, Option<Timestamp>) {
+) -> (DeliveryStatus, Option<Timestamp>, Option<Timestamp>) {
     match decision {
-        DeliveryDecision::Sent => (DeliveryStatus::Sent, due_at, Some(at)),
-        DeliveryDecision::RetryAt(next) => (DeliveryStatus::Pending, next, None),
-        DeliveryDecision::Dead => (DeliveryStatus::Dead, due_at, None),
+        DeliveryDecision::Sent => (DeliveryStatus::Sent, None, Some(at)),
+        DeliveryDecision::RetryAt(next) => (DeliveryStatus::Pending, Some(next), None),
+        DeliveryDecision::Dead => (DeliveryStatus::Dead, None, None),
     }
 }
 
@@ -502,8 +503,12 @@ i.severity AS incident_severity FROM pages p LEFT JOIN incidents i ON i.incident
         };
     }
 
+    /// SQLite's writer is one connection, so a counter row costs nothing.
     pub const NEXT_PAGE_NUMBER: &str =
         "UPDATE counters SET value = value + 1 WHERE name = 'page_number' RETURNING value";
+    /// PostgreSQL draws from a sequence: a counter row would stay locked
+    /// to each page's commit and serialize an alert storm.
+    pub const NEXT_PAGE_NUMBER_SEQUENCE: &str = "SELECT nextval('page_numbers')";
     pub const INSERT_PAGE: &str = "INSERT INTO pages (page_id, number, target_kind, target_name, \
          summary, details, incident_id, drill, team, policy_name, policy_repeat, status, triggered_at, \
          triggered_by, fired, next_due_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
@@ -541,9 +546,11 @@ status, due_at, attempts, last_error, created_at, sent_at"
     pub const NEXT_DELIVERY_DUE: &str = "SELECT MIN(due) AS due FROM (\
          SELECT MIN(due_at) AS due FROM deliveries WHERE status = 'pending' \
          UNION ALL SELECT MIN(lease_expires_at) AS due FROM deliveries WHERE status = 'sending') AS d";
-    pub const FINISH_ATTEMPT: &str = "UPDATE deliveries SET status = $1, due_at = $2, sent_at = $3, \
-         attempts = $4, last_error = $5, lease_owner = NULL, lease_expires_at = NULL \
-         WHERE delivery_id = $6 AND status = 'sending' AND lease_owner = $7";
+    /// Finishes an attempt made under `lease_owner`'s lease; no row when
+    /// the lease was lost meanwhile.
+    pub const FINISH_ATTEMPT: &str = "UPDATE deliveries SET status = $1, due_at = COALESCE($2, due_at), \
+         sent_at = $3, attempts = $4, last_error = $5, lease_owner = NULL, lease_expires_at = NULL \
+         WHERE delivery_id = $6 AND status = 'sending' AND lease_owner = $7 RETURNING page_id";
     pub const INSERT_ATTEMPT: &str = "INSERT INTO delivery_attempts (delivery_id, attempt, at, node, outcome, error) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, attempt) DO NOTHING";
     pub const SIBLINGS: &str = "SELECT delivery_id, status, due_at FROM deliveries \

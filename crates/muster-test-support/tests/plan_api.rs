@@ -169,7 +169,11 @@ async fn a_plan_is_checked_applied_whole_and_remembered() {
         );
 
         // Dropping a document deletes it; a changed one is updated.
-        let repeated = POLICY.replace("steps", "repeat: 1\nsteps");
+        // A repeating policy must wait after its last step before it runs again.
+        let repeated = POLICY.replace("steps", "repeat: 1\nsteps").replace(
+            "[{team: platform}]\n",
+            "[{team: platform}]\n    delay_minutes: 15\n",
+        );
         let fewer = [("oncall.yaml", repeated.as_str()), ("teams.yaml", TEAMS)];
         let (_, second) = post(&token, upload(&fewer, false)).await;
         assert_eq!(second["revision"], 2, "{second}");

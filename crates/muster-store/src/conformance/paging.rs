@@ -223,6 +223,7 @@ pub async fn an_incident_and_its_pages_commit_together(store: Arc<dyn Store>) {
     // A page whose author does not exist makes the whole declaration fail.
     let (mut broken, event) = new_page("broken", Some(summary(IncidentNumber(1))), at(0));
     broken.triggered_by = Some(UserId(new_id()));
+    let broken_id = broken.id;
     let refused = store
         .insert_incident(
             &declared,
@@ -238,6 +239,7 @@ pub async fn an_incident_and_its_pages_commit_together(store: Arc<dyn Store>) {
         "{refused:?}"
     );
     assert_eq!(store.find_incident(declared.id).await.unwrap(), None);
+    assert_eq!(store.find_page(broken_id).await.unwrap(), None);
     assert!(store.next_page_due().await.unwrap().is_none());
 
     let (page, event) = new_page("paged with it", Some(summary(IncidentNumber(1))), at(0));
@@ -254,11 +256,10 @@ pub async fn an_incident_and_its_pages_commit_together(store: Arc<dyn Store>) {
         .unwrap();
     let stored = store.find_page(page.id).await.unwrap().expect("the page");
     assert_eq!(stored.incident.map(|i| i.number), Some(number));
-    assert_eq!(
-        stored.number,
-        PageNumber(1),
-        "the failed try used no number"
-    );
+    // Page numbers never repeat; a failed write may leave a gap (PostgreSQL
+    // draws them from a sequence so that a storm of pages never queues on
+    // one counter row).
+    assert!(stored.number >= PageNumber(1), "{:?}", stored.number);
 }
 
 pub async fn due_steps_fire_exactly_once_however_many_race(store: Arc<dyn Store>) {
