@@ -71,6 +71,18 @@ uuid_id!(
     /// Identifies a schedule override.
     OverrideId
 );
+uuid_id!(
+    /// Identifies an alert integration (a configured source and its key).
+    IntegrationId
+);
+uuid_id!(
+    /// Identifies one deduplicated alert.
+    AlertId
+);
+uuid_id!(
+    /// Identifies a silence.
+    SilenceId
+);
 
 /// The human number of a page, shown as `P-12`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,6 +4,7 @@
 //! current instant and fresh identifiers are always passed in, so every decision
 //! is deterministic and unit-testable.
 
+pub mod alert;
 pub mod catalog;
 pub mod contact;
 pub mod error;
@@ -25,8 +26,8 @@ pub use catalog::Slug;
 pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};
 pub use error::{DomainError, FieldError};
 pub use ids::{
-    DeliveryId, IncidentId, IncidentNumber, OverrideId, PageId, PageNumber, TaskId,
-    TimelineEntryId, TokenId, UserId,
+    AlertId, DeliveryId, IncidentId, IncidentNumber, IntegrationId, OverrideId, PageId, PageNumber,
+    SilenceId, TaskId, TimelineEntryId, TokenId, UserId,
 };
 pub use incident::{
     Incident, IncidentChange, IncidentDecision, IncidentPatch, IncidentRules, IncidentStatus,

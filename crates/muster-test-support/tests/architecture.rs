@@ -13,6 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-api-types", &["muster-core"]),
     ("muster-plan", &["muster-core"]),
     ("muster-sinks", &["muster-core"]),
+    ("muster-ingest", &["muster-core"]),
     (
         "muster-engine",
         &["muster-core", "muster-store", "muster-app", "muster-sinks"],

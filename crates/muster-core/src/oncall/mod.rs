@@ -38,7 +38,7 @@ impl Restriction {
     }
 
     /// Whether the window covers the local wall-clock instant of `at`.
-    fn covers(&self, tz: &TimeZone, at: Timestamp) -> bool {
+    pub fn covers(&self, tz: &TimeZone, at: Timestamp) -> bool {
         let local = at.to_zoned_datetime(tz.clone());
         let (date, time) = (local.date(), local.time());
         if self.overnight() {
