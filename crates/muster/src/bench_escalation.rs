@@ -198,56 +198,42 @@ type FiredRow = (String, i64, i64);
 
 /// `(page, triggered_at, [step_fired at…])` and `(delivery id, due_at)` from the database.
 async fn fired_and_due(url: &str) -> anyhow::Result<(Vec<(i64, Vec<i64>)>, HashMap<String, i64>)> {
-    let steps_sql = "SELECT p.page_id, p.triggered_at, e.at FROM page_events e \
+    // Text ids on both backends, so one piece of code reads either.
+    let steps_sql = "SELECT CAST(p.page_id AS TEXT) AS page_id, p.triggered_at, e.at FROM page_events e \
         JOIN pages p ON p.page_id = e.page_id WHERE e.kind = 'step_fired' ORDER BY p.page_id, e.at";
     let deliveries_sql = "SELECT CAST(delivery_id AS TEXT) AS id, due_at FROM deliveries";
-    let (steps, deliveries): (Vec<FiredRow>, Vec<(String, i64)>) = if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await?;
-        let steps = sqlx::query(steps_sql)
-            .fetch_all(&pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<uuid::Uuid, _>("page_id")?.to_string(),
-                    r.try_get("triggered_at")?,
-                    r.try_get("at")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
-        let deliveries = sqlx::query(deliveries_sql)
-            .fetch_all(&pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-        pool.close().await;
-        (steps, deliveries)
+    macro_rules! read_from {
+        ($pool:expr) => {{
+            let pool = $pool;
+            let steps = sqlx::query(steps_sql)
+                .fetch_all(&pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("page_id")?,
+                        r.try_get("triggered_at")?,
+                        r.try_get("at")?,
+                    ))
+                })
+                .collect::<Result<Vec<FiredRow>, sqlx::Error>>()?;
+            let deliveries = sqlx::query(deliveries_sql)
+                .fetch_all(&pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
+                .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
+            pool.close().await;
+            (steps, deliveries)
+        }};
+    }
+    let (steps, deliveries) = if url.starts_with("postgres") {
+        read_from!(sqlx::PgPool::connect(url).await?)
     } else {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(muster_store_sqlite::SqliteStore::path_from_url(url))
             .read_only(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await?;
-        let steps = sqlx::query(steps_sql)
-            .fetch_all(&pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("page_id")?,
-                    r.try_get("triggered_at")?,
-                    r.try_get("at")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
-        let deliveries = sqlx::query(deliveries_sql)
-            .fetch_all(&pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("due_at")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-        pool.close().await;
-        (steps, deliveries)
+        read_from!(sqlx::SqlitePool::connect_with(options).await?)
     };
     let mut pages: Vec<(i64, Vec<i64>)> = Vec::new();
     let mut last = String::new();
