@@ -3,6 +3,7 @@
 //! at its `file:line`; and the plan's stored on-call documents back into
 //! schedules and escalation policies ([`oncall`]).
 
+pub mod alerting;
 pub mod backstage;
 pub mod oncall;
 pub mod plan;

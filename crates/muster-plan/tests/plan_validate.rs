@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use muster_plan::plan::{self, Finding, Kind, rules};
 
+/// Alert routes.
+#[path = "plan_validate/alerting.rs"]
+mod alerting;
+
 /// Schedules, escalation policies and their gaps.
 #[path = "plan_validate/oncall.rs"]
 mod oncall;

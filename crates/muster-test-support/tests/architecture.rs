@@ -50,6 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-plan",
             "muster-engine",
             "muster-sinks",
+            "muster-ingest",
         ],
     ),
     (

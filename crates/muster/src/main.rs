@@ -101,6 +101,9 @@ enum Command {
     /// --user, --service, --functionality or --schedule only MESSAGE follows. Prints the
     /// page's number and who its first step goes to.
     Page(remote::PageArgs),
+    /// Alert routes: try a payload against the plan's rules, without side effects.
+    #[command(subcommand)]
+    Route(remote::RouteCommand),
     /// List, show, acknowledge and resolve pages.
     #[command(subcommand)]
     Pages(remote::PagesCommand),
@@ -171,6 +174,7 @@ async fn main() -> ExitCode {
         Command::Schedule(cmd) => return remote::run_schedule(cmd, &cli.remote).await,
         Command::Policy(cmd) => return remote::run_policy(cmd, &cli.remote).await,
         Command::Page(args) => return remote::run_page(args, &cli.remote).await,
+        Command::Route(cmd) => return remote::run_route(cmd, &cli.remote).await,
         Command::Pages(cmd) => return remote::run_pages(cmd, &cli.remote).await,
         Command::Notifications(cmd) => {
             return remote::run_notifications(cmd, &cli.remote).await;

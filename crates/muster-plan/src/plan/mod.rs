@@ -115,10 +115,11 @@ pub enum Kind {
     Scenario,
     StatusPageComponent,
     RetrospectiveTemplate,
+    AlertRoutes,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Self::Severity,
         Self::SeverityMatrix,
         Self::Role,
@@ -133,6 +134,7 @@ impl Kind {
         Self::Scenario,
         Self::StatusPageComponent,
         Self::RetrospectiveTemplate,
+        Self::AlertRoutes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +153,7 @@ impl Kind {
             Self::Scenario => "Scenario",
             Self::StatusPageComponent => "StatusPageComponent",
             Self::RetrospectiveTemplate => "RetrospectiveTemplate",
+            Self::AlertRoutes => "AlertRoutes",
         }
     }
 

@@ -28,6 +28,7 @@ mod output;
 mod paging;
 mod plan;
 mod profile;
+mod route;
 mod rules;
 mod schedule;
 mod token;
@@ -49,6 +50,7 @@ pub use import::CatalogCommand;
 pub use oncall::{OncallCommand, PolicyCommand};
 pub use paging::{PageArgs, PagesCommand};
 pub use plan::PlanCommand;
+pub use route::RouteCommand;
 pub use rules::NotificationsCommand;
 pub use schedule::ScheduleCommand;
 pub use user::UserCommand;
@@ -327,6 +329,10 @@ pub async fn run_schedule(cmd: ScheduleCommand, opts: &RemoteOptions) -> ExitCod
 
 pub async fn run_policy(cmd: PolicyCommand, opts: &RemoteOptions) -> ExitCode {
     finish(oncall::run_policy(cmd, opts).await)
+}
+
+pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(route::run(cmd, opts))
 }
 
 pub async fn run_page(args: PageArgs, opts: &RemoteOptions) -> ExitCode {

@@ -52,7 +52,7 @@ pub(crate) async fn run(cmd: PlanCommand, opts: &RemoteOptions) -> Result<(), Fa
     }
 }
 
-fn findings_failure(findings: &[Finding]) -> Failure {
+pub(super) fn findings_failure(findings: &[Finding]) -> Failure {
     let mut message = format!("the plan has {} problem(s)", findings.len());
     for finding in findings {
         message.push_str(&format!("\n  {finding}"));

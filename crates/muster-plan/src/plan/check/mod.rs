@@ -7,6 +7,7 @@
 //! [`catalog`] builds the teams, services and functionalities, and
 //! [`soundness`] applies the soundness rules across the whole plan.
 
+mod alerting;
 mod catalog;
 pub(crate) mod fields;
 mod oncall;
@@ -212,6 +213,7 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
             Kind::StakeholderGroup => fields::stakeholders(&mut d),
             Kind::EscalationPolicy => oncall::escalation(&mut d),
             Kind::Schedule => oncall::schedule(&mut d),
+            Kind::AlertRoutes => alerting::routes(&mut d),
             Kind::Runbook => fields::runbook(&mut d),
             Kind::Scenario => fields::scenario(&mut d),
             Kind::StatusPageComponent => {

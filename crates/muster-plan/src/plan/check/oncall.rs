@@ -34,7 +34,7 @@ impl Doc<'_> {
         (line, column)
     }
 
-    fn issue(&mut self, issue: &Issue) {
+    pub(super) fn issue(&mut self, issue: &Issue) {
         let (line, column) = self.place_path(&issue.path, issue.value.as_deref());
         self.out.push(Finding {
             file: self.doc.file.clone(),

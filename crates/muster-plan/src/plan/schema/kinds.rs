@@ -11,10 +11,12 @@ use super::build::{
 use super::procedures::{
     escalation_step, rotation, runbook_conditions, runbook_step, timeline_entry,
 };
+use crate::alerting::{ORDER, SOURCES};
 use crate::plan::Kind;
 use crate::plan::check::fields::{
     AFTER_MINUTES, CHANNELS, CONDITIONS, FUNCTIONS, NEXT_BUSINESS_MORNING, RANK, REPEAT, WHEN_WORDS,
 };
+use muster_core::alert::AlertSeverity;
 
 /// Each kind's own fields, and any keywords relating them (`allOf`).
 pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
@@ -163,6 +165,7 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
             ],
             json!({}),
         ),
+        Kind::AlertRoutes => alert_routes(),
         Kind::RetrospectiveTemplate => (
             vec![req(
                 "sections",
@@ -174,6 +177,100 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
             json!({}),
         ),
     }
+}
+
+fn alert_routes() -> (Vec<Field>, Value) {
+    let target = with(
+        object(
+            "Exactly one of service or functionality.",
+            vec![
+                opt(
+                    "service",
+                    reference(Kind::Service, "The service the alert is about"),
+                ),
+                opt(
+                    "functionality",
+                    reference(Kind::Functionality, "The functionality the alert is about"),
+                ),
+            ],
+        ),
+        json!({"oneOf": [present("service"), present("functionality")]}),
+    );
+    let levels: Vec<&str> = AlertSeverity::ALL.iter().map(|l| l.as_str()).collect();
+    let rule = object(
+        "One rule: when it matches, what happens. At most one of page, notify, open_incident, drop; without one, a later rule (or paging) decides.",
+        vec![
+            req(
+                "name",
+                text("What people call the rule (shown in \"why did this page?\")."),
+            ),
+            opt(
+                "match",
+                list(
+                    "Label matchers, all of which must hold: name=value, name!=value, name=~regex, name!~regex.",
+                    json!({"type": "string"}),
+                ),
+            ),
+            opt(
+                "min_severity",
+                words("The alert is at least this severe.", &levels),
+            ),
+            opt(
+                "sources",
+                list(
+                    "The alert came from one of these kinds of integration.",
+                    words("A source kind.", &SOURCES),
+                ),
+            ),
+            opt(
+                "summary_contains",
+                text("The summary contains this text (any case)."),
+            ),
+            opt("route_to", target),
+            opt("set_severity", words("Re-rate the alert.", &levels)),
+            opt(
+                "page",
+                json!({"description": "Page through the target's escalation policy.", "type": "boolean"}),
+            ),
+            opt(
+                "notify",
+                text("Post to this channel only; nobody is paged."),
+            ),
+            opt(
+                "open_incident",
+                text("Declare an incident at this severity (e.g. SEV2) and attach the alert."),
+            ),
+            opt(
+                "drop",
+                json!({"description": "Keep the alert, tell nobody.", "type": "boolean"}),
+            ),
+            opt(
+                "continue",
+                json!({"description": "Let later rules match too.", "type": "boolean"}),
+            ),
+            opt(
+                "mitigate_on_resolve",
+                json!({"description": "Mark the incident mitigated when every attached alert resolves (default true).", "type": "boolean"}),
+            ),
+        ],
+    );
+    (
+        vec![
+            opt(
+                "order",
+                integer(
+                    "Where these rules run among every team's (lower first; 100 when left out).",
+                    ORDER,
+                ),
+            ),
+            opt(
+                "mitigate_on_resolve",
+                json!({"description": "The default for this document's rules.", "type": "boolean"}),
+            ),
+            req("rules", nonempty("The rules, tried in order.", rule)),
+        ],
+        json!({}),
+    )
 }
 
 fn matrix_rule() -> Value {

@@ -149,6 +149,9 @@ fn about(kind: Kind) -> &'static str {
         }
         Kind::StatusPageComponent => "A part of the public status page.",
         Kind::RetrospectiveTemplate => "The sections a retrospective document starts with.",
+        Kind::AlertRoutes => {
+            "A team's rules for its alerts: what pages, what only notifies, what opens an incident."
+        }
     }
 }
 
