@@ -2,6 +2,7 @@
 //! connection pool. Every write is one transaction; PostgreSQL's row locks take
 //! the place of SQLite's single writer.
 
+mod alerts;
 mod auth;
 mod catalog;
 mod codec;

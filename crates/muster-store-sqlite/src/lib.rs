@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: a single file, WAL, durable commits (synchronous
 //! FULL), one group-committing writer connection and a pool of readers.
 
+mod alerts;
 mod auth;
 mod catalog;
 mod codec;

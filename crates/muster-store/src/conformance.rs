@@ -14,6 +14,8 @@ use muster_core::{
 };
 use uuid::Uuid;
 
+mod alerts;
+pub use alerts::*;
 mod paging;
 pub use paging::*;
 mod plan;
@@ -60,6 +62,9 @@ macro_rules! conformance_suite {
             acknowledging_cancels_pending_deliveries_once,
             deliveries_are_leased_retried_and_reclaimed,
             overrides_rules_keys_and_engine_leases,
+            integrations_are_found_by_key_digest_and_unique_by_name,
+            signals_deduplicate_resolve_and_reopen,
+            concurrent_repeats_of_a_new_alert_make_one,
         );
     };
 }

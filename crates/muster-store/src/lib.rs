@@ -4,6 +4,7 @@
 //! nothing above this crate knows which one is in use. [`conformance`] holds the
 //! behaviour every backend must show, run by each backend's own tests.
 
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 #[cfg(feature = "conformance")]
@@ -41,7 +42,15 @@ use muster_core::{
 /// returns only after the commit is durable.
 #[async_trait]
 pub trait Store:
-    AccountStore + IncidentStore + CatalogStore + PlanStore + PagingStore + Send + Sync + 'static
+    AccountStore
+    + IncidentStore
+    + CatalogStore
+    + PlanStore
+    + PagingStore
+    + alerts::AlertStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Checks the database answers; used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

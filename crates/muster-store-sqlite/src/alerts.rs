@@ -1,0 +1,221 @@
+//! Integrations and alerts on SQLite: a batch of signals is one job of the
+//! group-commit writer, so it is durable before anyone is answered.
+
+use async_trait::async_trait;
+use muster_core::alert::{Alert, Received, Signal};
+use muster_core::{AlertId, IntegrationId};
+use muster_store::StoreError;
+use muster_store::alerts::{
+    AlertDecider, AlertFilter, AlertStore, Integration, decode_alert, decode_integration,
+    duplicate_name, encode_links, encode_map, statements,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, SqliteConnection};
+
+use crate::SqliteStore;
+use crate::codec::{Row, backend, get, unique};
+
+fn integration(row: &SqliteRow) -> Result<Integration, StoreError> {
+    let digest: Vec<u8> = get(row, "key_digest")?;
+    decode_integration(&Row(row), digest)
+}
+
+async fn latest(
+    c: &mut SqliteConnection,
+    integration: IntegrationId,
+    key: &str,
+) -> Result<Option<Alert>, StoreError> {
+    let row = sqlx::query(statements::LATEST_ALERT)
+        .bind(integration.to_string())
+        .bind(key)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(backend)?;
+    row.map(|r| decode_alert(&Row(&r))).transpose()
+}
+
+async fn insert(c: &mut SqliteConnection, a: &Alert) -> Result<(), StoreError> {
+    sqlx::query(statements::INSERT_ALERT)
+        .bind(a.id.to_string())
+        .bind(a.integration.to_string())
+        .bind(&a.dedup_key)
+        .bind(a.status.as_str())
+        .bind(&a.summary)
+        .bind(a.severity.as_str())
+        .bind(&a.source)
+        .bind(encode_map(&a.labels))
+        .bind(encode_map(&a.annotations))
+        .bind(encode_links(&a.links))
+        .bind(&a.group_key)
+        .bind(a.started_at.as_millisecond())
+        .bind(a.first_seen.as_millisecond())
+        .bind(a.last_seen.as_millisecond())
+        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
+        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
+        .bind(a.resolved_at.map(|t| t.as_millisecond()))
+        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+        .execute(&mut *c)
+        .await
+        .map_err(|e| unique(e, "dedup_key", &a.dedup_key))?;
+    Ok(())
+}
+
+async fn update(c: &mut SqliteConnection, a: &Alert) -> Result<(), StoreError> {
+    let expected = a.version.saturating_sub(1);
+    let updated = sqlx::query(statements::UPDATE_ALERT)
+        .bind(a.status.as_str())
+        .bind(&a.summary)
+        .bind(a.severity.as_str())
+        .bind(&a.source)
+        .bind(encode_map(&a.labels))
+        .bind(encode_map(&a.annotations))
+        .bind(encode_links(&a.links))
+        .bind(&a.group_key)
+        .bind(a.last_seen.as_millisecond())
+        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
+        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
+        .bind(a.resolved_at.map(|t| t.as_millisecond()))
+        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+        .bind(a.id.to_string())
+        .bind(i64::try_from(expected).unwrap_or(i64::MAX))
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::VersionConflict {
+            entity: "alert",
+            expected,
+            actual: 0,
+        });
+    }
+    Ok(())
+}
+
+/// Each signal sees what the ones before it in the batch wrote.
+async fn receive(
+    c: &mut SqliteConnection,
+    integration: IntegrationId,
+    signals: Vec<Signal>,
+    decide: AlertDecider,
+) -> Result<Vec<Received>, StoreError> {
+    let mut out = Vec::with_capacity(signals.len());
+    for signal in signals {
+        let current = latest(c, integration, &signal.dedup_key).await?;
+        let received = decide(current.as_ref(), signal);
+        match &received {
+            Received::Opened(alert) => insert(c, alert).await?,
+            Received::Updated { alert, .. } => update(c, alert).await?,
+            Received::Ignored(_) => {}
+        }
+        out.push(received);
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn insert_integration(&self, i: &Integration) -> Result<(), StoreError> {
+        let i = i.clone();
+        self.writer
+            .write_statement(move |c| {
+                Box::pin(async move {
+                    sqlx::query(statements::INSERT_INTEGRATION)
+                        .bind(i.id.to_string())
+                        .bind(&i.name)
+                        .bind(&i.kind)
+                        .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
+                        .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
+                        .bind(i.key_digest.to_vec())
+                        .bind(&i.config)
+                        .bind(i.created_at.as_millisecond())
+                        .bind(i.created_by.to_string())
+                        .execute(&mut *c)
+                        .await
+                        .map_err(|e| match unique(e, "name", &i.name) {
+                            StoreError::Duplicate { .. } => duplicate_name(&i.name),
+                            other => other,
+                        })?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn integrations(&self) -> Result<Vec<Integration>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM integrations ORDER BY name",
+            statements::INTEGRATION_COLUMNS
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(integration).collect()
+    }
+
+    async fn integration_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<Integration>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM integrations WHERE key_digest = $1",
+            statements::INTEGRATION_COLUMNS
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(digest.to_vec())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(integration).transpose()
+    }
+
+    async fn receive_signals(
+        &self,
+        integration: IntegrationId,
+        signals: Vec<Signal>,
+        decide: AlertDecider,
+    ) -> Result<Vec<Received>, StoreError> {
+        self.writer
+            .write(move |c| Box::pin(async move { receive(c, integration, signals, decide).await }))
+            .await
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
+        let mut sql = format!(
+            "SELECT {} FROM alerts WHERE 1 = 1",
+            statements::ALERT_COLUMNS
+        );
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        if !statuses.is_empty() {
+            // Fixed words from the enum, never input.
+            sql.push_str(&format!(" AND status IN ('{}')", statuses.join("', '")));
+        }
+        if filter.integration.is_some() {
+            sql.push_str(" AND integration_id = $1");
+        }
+        sql.push_str(&format!(
+            " ORDER BY last_seen DESC, alert_id DESC LIMIT {}",
+            filter.limit.clamp(1, 1000)
+        ));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(integration) = filter.integration {
+            query = query.bind(integration.to_string());
+        }
+        let rows = query.fetch_all(&self.readers).await.map_err(backend)?;
+        rows.iter().map(|r| decode_alert(&Row(r))).collect()
+    }
+
+    async fn find_alert(&self, id: AlertId) -> Result<Option<Alert>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM alerts WHERE alert_id = $1",
+            statements::ALERT_COLUMNS
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(backend)?;
+        row.map(|r| decode_alert(&Row(&r))).transpose()
+    }
+}

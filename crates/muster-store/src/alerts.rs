@@ -1,0 +1,178 @@
+//! Storage port of alert ingestion: integrations (a source, its hashed
+//! key, what it is bound to) and the alerts their signals make. A batch of
+//! signals is applied in one transaction: each reads the latest alert under
+//! its key, the core decides (through the caller's [`AlertDecider`]), and the
+//! outcome is written, so a 2xx from an ingest endpoint means the whole
+//! batch is on disk and a repeat never makes a second open alert.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use muster_core::alert::{Alert, AlertLink, AlertStatus, Received, Signal};
+use muster_core::{AlertId, IntegrationId, Slug, UserId};
+
+use crate::StoreError;
+use crate::row::StoredRow;
+
+/// A configured source of alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    pub id: IntegrationId,
+    pub name: String,
+    /// `alertmanager`, `grafana`, `pagerduty_events`, `generic`, `heartbeat`.
+    pub kind: String,
+    pub service: Option<Slug>,
+    pub team: Option<Slug>,
+    /// SHA-256 of the secret key; the key itself is shown once, at creation.
+    pub key_digest: [u8; 32],
+    /// Kind-specific settings as JSON (a generic mapping, a heartbeat
+    /// interval, a Grafana signing secret).
+    pub config: String,
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+}
+
+/// What the core decides for one signal given the latest stored alert
+/// under its key: pure, so it is cheap inside the transaction.
+pub type AlertDecider = Arc<dyn Fn(Option<&Alert>, Signal) -> Received + Send + Sync>;
+
+/// Which alerts to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// Any of these (all when empty).
+    pub statuses: Vec<AlertStatus>,
+    pub integration: Option<IntegrationId>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Saves a new integration; its name is unique.
+    async fn insert_integration(&self, integration: &Integration) -> Result<(), StoreError>;
+    /// Every integration, by name.
+    async fn integrations(&self) -> Result<Vec<Integration>, StoreError>;
+    /// The integration whose key hashes to `digest`.
+    async fn integration_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<Integration>, StoreError>;
+    /// Applies `signals` in order, in one transaction (see the module docs),
+    /// and says what each did.
+    async fn receive_signals(
+        &self,
+        integration: IntegrationId,
+        signals: Vec<Signal>,
+        decide: AlertDecider,
+    ) -> Result<Vec<Received>, StoreError>;
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
+    async fn find_alert(&self, id: AlertId) -> Result<Option<Alert>, StoreError>;
+}
+
+/// Labels or annotations as stored: a JSON object of strings.
+pub fn encode_map(map: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+pub fn decode_map(column: &str, text: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Links as stored: a JSON list of `[href, text]` pairs.
+pub fn encode_links(links: &[AlertLink]) -> String {
+    let pairs: Vec<(&str, &str)> = links
+        .iter()
+        .map(|l| (l.href.as_str(), l.text.as_str()))
+        .collect();
+    serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".to_owned())
+}
+
+pub fn decode_links(text: &str) -> Result<Vec<AlertLink>, StoreError> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("links: {e}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(href, text)| AlertLink { href, text })
+        .collect())
+}
+
+fn slug(column: &str, raw: Option<String>) -> Result<Option<Slug>, StoreError> {
+    raw.map(|s| Slug::parse(column, &s).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+/// Reads one row of [`statements::INTEGRATION_COLUMNS`].
+pub fn decode_integration(row: &dyn StoredRow, digest: Vec<u8>) -> Result<Integration, StoreError> {
+    let key_digest: [u8; 32] = digest
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("key_digest is not 32 bytes".into()))?;
+    Ok(Integration {
+        id: IntegrationId(row.id("integration_id")?),
+        name: row.text("name")?,
+        kind: row.text("kind")?,
+        service: slug("service", row.optional_text("service")?)?,
+        team: slug("team", row.optional_text("team")?)?,
+        key_digest,
+        config: row.text("config")?,
+        created_at: row.instant("created_at")?,
+        created_by: UserId(row.id("created_by")?),
+    })
+}
+
+/// Reads one row of [`statements::ALERT_COLUMNS`].
+pub fn decode_alert(row: &dyn StoredRow) -> Result<Alert, StoreError> {
+    Ok(Alert {
+        id: AlertId(row.id("alert_id")?),
+        integration: IntegrationId(row.id("integration_id")?),
+        dedup_key: row.text("dedup_key")?,
+        status: row.text("status")?.parse().map_err(StoreError::Corrupt)?,
+        summary: row.text("summary")?,
+        severity: row.text("severity")?.parse().map_err(StoreError::Corrupt)?,
+        source: row.text("source")?,
+        labels: decode_map("labels", &row.text("labels")?)?,
+        annotations: decode_map("annotations", &row.text("annotations")?)?,
+        links: decode_links(&row.text("links")?)?,
+        group_key: row.optional_text("group_key")?,
+        started_at: row.instant("started_at")?,
+        first_seen: row.instant("first_seen")?,
+        last_seen: row.instant("last_seen")?,
+        occurrences: row.natural("occurrences")?,
+        acknowledged_at: row.optional_instant("acknowledged_at")?,
+        resolved_at: row.optional_instant("resolved_at")?,
+        version: row.natural("version")?,
+    })
+}
+
+/// The SQL both backends run verbatim (`$n` placeholders).
+pub mod statements {
+    pub const INTEGRATION_COLUMNS: &str =
+        "integration_id, name, kind, service, team, key_digest, config, created_at, created_by";
+    pub const ALERT_COLUMNS: &str = "alert_id, integration_id, dedup_key, status, summary, severity, \
+        source, labels, annotations, links, group_key, started_at, first_seen, last_seen, occurrences, \
+        acknowledged_at, resolved_at, version";
+    pub const INSERT_INTEGRATION: &str = "INSERT INTO integrations (integration_id, name, kind, \
+        service, team, key_digest, config, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    /// The latest alert under a key: the open one if any, else the last resolved.
+    pub const LATEST_ALERT: &str = "SELECT alert_id, integration_id, dedup_key, status, summary, \
+        severity, source, labels, annotations, links, group_key, started_at, first_seen, last_seen, \
+        occurrences, acknowledged_at, resolved_at, version FROM alerts \
+        WHERE integration_id = $1 AND dedup_key = $2 ORDER BY first_seen DESC, alert_id DESC LIMIT 1";
+    pub const INSERT_ALERT: &str = "INSERT INTO alerts (alert_id, integration_id, dedup_key, status, \
+        summary, severity, source, labels, annotations, links, group_key, started_at, first_seen, \
+        last_seen, occurrences, acknowledged_at, resolved_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
+        $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+    /// Compare-and-swap on `version`.
+    pub const UPDATE_ALERT: &str = "UPDATE alerts SET status = $1, summary = $2, severity = $3, \
+        source = $4, labels = $5, annotations = $6, links = $7, group_key = $8, last_seen = $9, \
+        occurrences = $10, acknowledged_at = $11, resolved_at = $12, version = $13 \
+        WHERE alert_id = $14 AND version = $15";
+}
+
+/// The conflict of a taken integration name.
+pub fn duplicate_name(name: &str) -> StoreError {
+    StoreError::Duplicate {
+        field: "name",
+        value: name.to_owned(),
+    }
+}
