@@ -3,6 +3,7 @@
 //! Authorization happens here, against an [`Actor`], before anything is written.
 
 pub mod accounts;
+pub mod alerts;
 pub mod catalog;
 pub mod clock;
 mod directory;

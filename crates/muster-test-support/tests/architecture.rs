@@ -21,7 +21,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("muster-ui", &["muster-core"]),
     (
         "muster-app",
-        &["muster-core", "muster-store", "muster-plan"],
+        &[
+            "muster-core",
+            "muster-store",
+            "muster-plan",
+            "muster-ingest",
+        ],
     ),
     (
         "muster-server",

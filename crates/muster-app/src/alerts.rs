@@ -1,0 +1,226 @@
+//! Alert integrations and ingestion: create a source with its secret key
+//! (shown once, stored as a digest), and turn what a source POSTs into
+//! deduplicated alerts, durably, in one transaction per request.
+
+use std::sync::Arc;
+
+use muster_core::alert::{Received, Signal, receive};
+use muster_core::{Actor, AlertId, IntegrationId, Permission, Slug};
+use muster_ingest::alertmanager::{self, Flavour};
+use muster_ingest::{ParseError, pagerduty};
+use muster_store::alerts::{AlertDecider, Integration};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::accounts::require;
+use crate::{App, AppError, secrets};
+
+/// The kinds of integration there are.
+pub const KINDS: [&str; 5] = [
+    "alertmanager",
+    "grafana",
+    "pagerduty_events",
+    "generic",
+    "heartbeat",
+];
+/// The longest integration name.
+pub const MAX_NAME: usize = 100;
+
+/// What a new integration is.
+#[derive(Debug, Clone)]
+pub struct NewIntegration {
+    pub name: String,
+    pub kind: String,
+    /// Exactly one of a service or a team it is bound to.
+    pub service: Option<String>,
+    pub team: Option<String>,
+}
+
+/// Why an ingest request was refused, in the terms each endpoint answers.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No integration of this kind has this key.
+    #[error("no integration has this key")]
+    UnknownKey,
+    /// The payload is malformed; nothing was stored.
+    #[error("{0}")]
+    Malformed(ParseError),
+    /// A PagerDuty event broke PagerDuty's rules; nothing was stored.
+    #[error("the event is invalid")]
+    PagerDuty(pagerduty::Rejection),
+    /// Storing failed; nothing was stored, and the sender should retry.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// What one ingest request did.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub integration: Integration,
+    pub received: Vec<Received>,
+}
+
+/// A fresh key: 32 lowercase hex characters (128 bits), the length PagerDuty
+/// clients check a routing key for.
+fn new_key() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+impl App {
+    /// Creates an integration bound to a service or team of the catalog and
+    /// returns it with its key, which is never shown again.
+    pub async fn create_integration(
+        &self,
+        actor: &Actor,
+        new: NewIntegration,
+    ) -> Result<(Integration, String), AppError> {
+        require(actor, Permission::ManageCatalog)?;
+        let mut problems = Vec::new();
+        let name = new.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            problems.push(muster_core::FieldError::new(
+                "name",
+                format!("1 to {MAX_NAME} characters"),
+            ));
+        }
+        if !KINDS.contains(&new.kind.as_str()) {
+            problems.push(muster_core::FieldError::new(
+                "kind",
+                format!("one of {}, got {:?}", KINDS.join(", "), new.kind),
+            ));
+        }
+        let catalog = self.store.load_catalog().await?;
+        let bound =
+            |field: &str, raw: &Option<String>| -> Result<Option<Slug>, muster_core::FieldError> {
+                raw.as_deref()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| Slug::parse(field, s))
+                    .transpose()
+            };
+        let (service, team) = match (bound("service", &new.service), bound("team", &new.team)) {
+            (Ok(service), Ok(team)) => (service, team),
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(e);
+                (None, None)
+            }
+        };
+        match (&service, &team) {
+            (Some(s), None) if !catalog.services.iter().any(|x| &x.slug == s) => problems.push(
+                muster_core::FieldError::new("service", format!("no service named {s}")),
+            ),
+            (None, Some(t)) if !catalog.teams.iter().any(|x| &x.slug == t) => problems.push(
+                muster_core::FieldError::new("team", format!("no team named {t}")),
+            ),
+            (Some(_), None) | (None, Some(_)) => {}
+            _ if problems
+                .iter()
+                .any(|p| p.field == "service" || p.field == "team") => {}
+            _ => problems.push(muster_core::FieldError::new(
+                "service",
+                "give exactly one of service or team: whose alerts these are",
+            )),
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let key = new_key()?;
+        let integration = Integration {
+            id: IntegrationId(Uuid::now_v7()),
+            name,
+            kind: new.kind,
+            service,
+            team,
+            key_digest: secrets::digest(&key),
+            config: "{}".to_owned(),
+            created_at: self.now(),
+            created_by: actor.user_id,
+        };
+        self.store.insert_integration(&integration).await?;
+        tracing::info!(integration = %integration.name, kind = %integration.kind, "integration created");
+        Ok((integration, key))
+    }
+
+    pub async fn integrations(&self, actor: &Actor) -> Result<Vec<Integration>, AppError> {
+        require(actor, Permission::ReadIncidents)?;
+        Ok(self.store.integrations().await?)
+    }
+
+    /// The integration of `kind` whose key is `key`. Looked up by digest,
+    /// then compared in constant time, so neither the lookup nor the
+    /// comparison tells how much of a guessed key was right.
+    async fn integration_for(&self, kind: &str, key: &str) -> Result<Integration, IngestError> {
+        let digest = secrets::digest(key.trim());
+        let found = self
+            .store
+            .integration_by_digest(&digest)
+            .await
+            .map_err(AppError::from)?
+            .filter(|i| bool::from(i.key_digest.ct_eq(&digest)) && i.kind == kind);
+        found.ok_or(IngestError::UnknownKey)
+    }
+
+    async fn store_signals(
+        &self,
+        integration: Integration,
+        signals: Vec<Signal>,
+    ) -> Result<Ingested, IngestError> {
+        for signal in &signals {
+            signal
+                .validate()
+                .map_err(|e| AppError::Invalid(e.into_fields()))?;
+        }
+        let now = self.now();
+        let id = integration.id;
+        let decide: AlertDecider = Arc::new(move |current, signal| {
+            receive(current, signal, id, AlertId(Uuid::now_v7()), now)
+        });
+        let received = self
+            .store
+            .receive_signals(id, signals, decide)
+            .await
+            .map_err(AppError::from)?;
+        Ok(Ingested {
+            integration,
+            received,
+        })
+    }
+
+    /// An Alertmanager (`version: "4"`) or Grafana (`version: "1"`) webhook.
+    pub async fn ingest_webhook(
+        &self,
+        flavour: Flavour,
+        key: &str,
+        body: &[u8],
+    ) -> Result<Ingested, IngestError> {
+        let kind = match flavour {
+            Flavour::Alertmanager => "alertmanager",
+            Flavour::Grafana => "grafana",
+        };
+        let integration = self.integration_for(kind, key).await?;
+        let signals = alertmanager::parse(body, flavour).map_err(IngestError::Malformed)?;
+        self.store_signals(integration, signals).await
+    }
+
+    /// A PagerDuty Events API v2 event; the routing key is the integration's
+    /// key. A trigger without a dedup key gets a fresh one, as PagerDuty does.
+    pub async fn ingest_pagerduty_event(
+        &self,
+        body: &[u8],
+    ) -> Result<(Ingested, String), IngestError> {
+        let event = pagerduty::parse_event(body).map_err(IngestError::PagerDuty)?;
+        let integration = self
+            .integration_for("pagerduty_events", &event.routing_key)
+            .await?;
+        let mut signal = event.signal;
+        if signal.dedup_key.is_empty() {
+            signal.dedup_key = Uuid::now_v7().simple().to_string();
+        }
+        let dedup_key = signal.dedup_key.clone();
+        Ok((
+            self.store_signals(integration, vec![signal]).await?,
+            dedup_key,
+        ))
+    }
+}
