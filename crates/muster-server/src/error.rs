@@ -9,6 +9,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use muster_api_types::{ErrorBody, ErrorDetail};
 use muster_app::AppError;
+use muster_app::alerts::IngestError;
+use muster_ingest::pagerduty::{Refused, Rejection};
 
 /// An error on its way to becoming a JSON response.
 #[derive(Debug)]
@@ -132,4 +134,133 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         "internal error; see the server log",
     )
     .into_response()
+}
+
+impl From<IngestError> for ApiError {
+    fn from(error: IngestError) -> Self {
+        match error {
+            IngestError::UnknownKey => Self::new(
+                StatusCode::NOT_FOUND,
+                "unknown_key",
+                "no integration of this kind has this key",
+            ),
+            IngestError::Malformed(parse) => {
+                let mut api = Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_payload",
+                    format!("nothing was stored: {parse}"),
+                );
+                api.fields.insert(parse.field, parse.message);
+                api
+            }
+            IngestError::PagerDuty(rejection) => {
+                let refused = Refused::from(rejection);
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_payload",
+                    refused.errors.join("; "),
+                )
+            }
+            IngestError::App(app) => app.into(),
+        }
+    }
+}
+
+/// An answer on the PagerDuty-compatible endpoints: PagerDuty's own body
+/// shapes (`status`, `message`, `errors`) and status codes.
+#[derive(Debug)]
+pub struct PagerDutyError {
+    pub status: StatusCode,
+    pub body: Refused,
+    pub retry_after: Option<Duration>,
+}
+
+impl PagerDutyError {
+    pub fn too_large() -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: Refused {
+                status: "Request too large".into(),
+                message: "Event object is too large".into(),
+                errors: vec![format!(
+                    "the body is over {} KB",
+                    muster_ingest::MAX_BODY / 1024
+                )],
+            },
+            retry_after: None,
+        }
+    }
+
+    pub fn rate_limited(wait: Duration) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: Refused {
+                status: "throttle exceeded".into(),
+                message: "Requests for this service are arriving too quickly. Please retry later."
+                    .into(),
+                errors: vec!["Enhance Your Calm.".into()],
+            },
+            retry_after: Some(wait),
+        }
+    }
+}
+
+impl From<IngestError> for PagerDutyError {
+    fn from(error: IngestError) -> Self {
+        match error {
+            IngestError::PagerDuty(rejection) => Self {
+                status: StatusCode::BAD_REQUEST,
+                body: Refused::from(rejection),
+                retry_after: None,
+            },
+            IngestError::UnknownKey => Self {
+                status: StatusCode::NOT_FOUND,
+                body: Refused {
+                    status: "invalid event".into(),
+                    message: "Event object is invalid".into(),
+                    errors: vec!["no integration has this routing_key".into()],
+                },
+                retry_after: None,
+            },
+            IngestError::Malformed(parse) => Self {
+                status: StatusCode::BAD_REQUEST,
+                body: Refused::from(Rejection::Invalid(vec![parse.to_string()])),
+                retry_after: None,
+            },
+            IngestError::App(AppError::Invalid(fields)) => Self {
+                status: StatusCode::BAD_REQUEST,
+                body: Refused::from(Rejection::Invalid(
+                    fields
+                        .iter()
+                        .map(|f| format!("'{}' {}", f.field, f.message))
+                        .collect(),
+                )),
+                retry_after: None,
+            },
+            IngestError::App(app) => {
+                let api = ApiError::from(app);
+                Self {
+                    status: api.status,
+                    body: Refused {
+                        status: "error".into(),
+                        message: api.message,
+                        errors: Vec::new(),
+                    },
+                    retry_after: None,
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for PagerDutyError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(wait) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
 }

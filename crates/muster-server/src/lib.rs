@@ -6,6 +6,7 @@ pub mod api;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod ingest;
 pub mod ops;
 pub mod ratelimit;
 pub mod state;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(console::router())
         .merge(ops::router())
+        .merge(ingest::router())
         .fallback(console::fallback)
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -54,6 +54,46 @@ impl LoginLimiter {
     }
 }
 
+/// Ingest throttling per integration key: a runaway monitor gets 429 with
+/// Retry-After (and PagerDuty-compatible senders back off) while every other
+/// integration keeps flowing.
+pub struct IngestLimiter {
+    by_key: DefaultKeyedRateLimiter<[u8; 32]>,
+}
+
+/// Events one key may send per second, sustained; bursts of a second's worth
+/// more are let through.
+pub const INGEST_PER_KEY_PER_SECOND: u32 = 5_000;
+
+impl Default for IngestLimiter {
+    fn default() -> Self {
+        Self::new(INGEST_PER_KEY_PER_SECOND)
+    }
+}
+
+impl IngestLimiter {
+    pub fn new(per_second: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        Self {
+            by_key: RateLimiter::keyed(Quota::per_second(rate)),
+        }
+    }
+
+    /// `Err(wait)` when this request must be refused. Keyed by the key's
+    /// digest: the key itself is never kept.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        let digest = muster_app::secrets::digest(key.trim());
+        self.by_key
+            .check_key(&digest)
+            .map_err(|not_until| not_until.wait_time_from(now))?;
+        if self.by_key.len() > 100_000 {
+            self.by_key.retain_recent();
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-ui",
             "muster-plan",
             "muster-sinks",
+            "muster-ingest",
         ],
     ),
     ("muster-client", &["muster-api-types"]),

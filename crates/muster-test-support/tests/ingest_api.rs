@@ -1,0 +1,246 @@
+//! Alert ingestion over HTTP, on SQLite and (when configured) PostgreSQL:
+//! the Alertmanager webhook and PagerDuty's Events API v2 answer as their
+//! senders expect, repeats update instead of duplicating, and bad requests
+//! (unknown key, malformed, oversize) are refused with nothing stored.
+
+#![allow(clippy::unwrap_used)]
+
+use muster_app::alerts::NewIntegration;
+use muster_core::alert::AlertStatus;
+use muster_core::catalog::{Lifecycle, Service, Team};
+use muster_core::{Actor, Slug, UserRole};
+use muster_store::alerts::AlertFilter;
+use muster_test_support::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn slug(s: &str) -> Slug {
+    Slug::parse("slug", s).unwrap()
+}
+
+/// A checkout service and an integration of `kind` for it; its key.
+async fn integration(app: &TestApp, kind: &str) -> String {
+    let (admin, _) = app
+        .app
+        .issue_admin_token("ada@example.com", UserRole::Admin, "test")
+        .await
+        .unwrap();
+    let admin = Actor {
+        user_id: admin.id,
+        role: UserRole::Admin,
+    };
+    let team = Team {
+        slug: slug("storefront"),
+        name: "Storefront".into(),
+        description: String::new(),
+        contact_channel: String::new(),
+        escalation_policy: None,
+        members: vec![],
+    };
+    app.app.put_team(&admin, team).await.unwrap();
+    let service = Service {
+        slug: slug("checkout-api"),
+        name: "Checkout API".into(),
+        description: String::new(),
+        owner_team: Some(slug("storefront")),
+        tier: 1,
+        lifecycle: Lifecycle::Production,
+        kind: "service".into(),
+        links: vec![],
+        runbooks: vec![],
+        rollback_plan: String::new(),
+        tags: vec![],
+        depends_on: vec![],
+    };
+    app.app.put_service(&admin, service).await.unwrap();
+    let new = NewIntegration {
+        name: format!("{kind}-checkout"),
+        kind: kind.into(),
+        service: Some("checkout-api".into()),
+        team: None,
+    };
+    app.app.create_integration(&admin, new).await.unwrap().1
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value, Option<String>) {
+    let response = reqwest::Client::new()
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, response.json().await.unwrap_or(Value::Null), retry)
+}
+
+fn notification(status: &str) -> String {
+    json!({
+        "receiver": "muster", "status": status, "version": "4",
+        "groupKey": "{}:{alertname=\"HighLatency\"}", "truncatedAlerts": 0,
+        "groupLabels": {"alertname": "HighLatency"}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://alertmanager.test",
+        "alerts": [
+            {"status": status, "labels": {"alertname": "HighLatency", "instance": "c-1", "severity": "critical"},
+             "annotations": {"summary": "p99 above 500 ms on c-1"}, "startsAt": "2026-12-01T09:00:00Z",
+             "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.test/g", "fingerprint": "c1"},
+            {"status": "firing", "labels": {"alertname": "HighLatency", "instance": "c-2"},
+             "annotations": {"summary": "p99 above 500 ms on c-2"}, "startsAt": "2026-12-01T09:00:00Z",
+             "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.test/g", "fingerprint": "c2"}
+        ]
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alertmanager_webhook_stores_deduplicates_and_resolves() {
+    for app in TestApp::each().await {
+        let key = integration(&app, "alertmanager").await;
+        let path = format!("/ingest/alertmanager/{key}");
+        let (status, body, _) = post(&app, &path, notification("firing")).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(
+            (body["opened"].clone(), body["updated"].clone()),
+            (json!(2), json!(0))
+        );
+        let (_, again, _) = post(&app, &path, notification("firing")).await;
+        assert_eq!(again["updated"], 2, "a repeat updates: {again}");
+        let (_, resolved, _) = post(&app, &path, notification("resolved")).await;
+        assert_eq!(resolved["updated"], 2, "{resolved}");
+
+        let alerts = app
+            .store
+            .alerts(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(alerts.len(), 2, "{:?}", app.backend);
+        let c1 = alerts.iter().find(|a| a.dedup_key == "c1").unwrap();
+        assert_eq!((c1.status, c1.occurrences), (AlertStatus::Resolved, 2));
+        assert_eq!(c1.severity.as_str(), "critical");
+
+        // Refusals store nothing.
+        let (status, body, _) = post(
+            &app,
+            "/ingest/alertmanager/0123456789abcdef0123456789abcdef",
+            notification("firing"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (StatusCode::NOT_FOUND, json!("unknown_key"))
+        );
+        let (status, body, _) = post(
+            &app,
+            &format!("/ingest/grafana/{key}"),
+            notification("firing"),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "an Alertmanager key on the Grafana endpoint: {body}"
+        );
+        let broken = notification("firing").replace(r#","fingerprint":"c2""#, "");
+        let (status, body, _) = post(&app, &path, broken).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["error"]["fields"]["alerts[1].fingerprint"].is_string(),
+            "{body}"
+        );
+        let (status, body, _) = post(&app, &path, "{not json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let oversize = format!("{{\"pad\":\"{}\"}}", "x".repeat(muster_ingest::MAX_BODY));
+        let (status, body, _) = post(&app, &path, oversize).await;
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (StatusCode::PAYLOAD_TOO_LARGE, json!("too_large"))
+        );
+        let after = app
+            .store
+            .alerts(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 2, "nothing more was stored");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagerduty_events_answer_as_pagerduty_does() {
+    for app in TestApp::each().await {
+        let key = integration(&app, "pagerduty_events").await;
+        let trigger = json!({
+            "routing_key": key, "event_action": "trigger", "dedup_key": "db-7/disk",
+            "payload": {"summary": "Disk at 97% on db-7", "source": "db-7", "severity": "critical"}
+        });
+        let (status, body, _) = post(&app, "/v2/enqueue", trigger.to_string()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(
+            body,
+            json!({"status": "success", "message": "Event processed", "dedup_key": "db-7/disk"})
+        );
+
+        let keyless = json!({"routing_key": key, "event_action": "trigger",
+            "payload": {"summary": "s", "source": "h", "severity": "info"}});
+        let (_, body, _) = post(&app, "/v2/enqueue", keyless.to_string()).await;
+        assert!(
+            body["dedup_key"].as_str().is_some_and(|k| !k.is_empty()),
+            "{body}"
+        );
+
+        for action in ["acknowledge", "resolve"] {
+            let event =
+                json!({"routing_key": key, "event_action": action, "dedup_key": "db-7/disk"});
+            let (status, body, _) = post(&app, "/v2/enqueue", event.to_string()).await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{action}: {body}");
+        }
+
+        let (status, body, _) = post(&app, "/v2/enqueue", "not json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body,
+            json!({"status": "Unrecognized object", "message": "Event object format is unrecognized", "errors": ["JSON parse error"]})
+        );
+        let short = json!({"routing_key": "short", "event_action": "trigger",
+            "payload": {"summary": "s", "source": "h", "severity": "info"}});
+        let (status, body, _) = post(&app, "/v2/enqueue", short.to_string()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["status"], "invalid event");
+        assert_eq!(
+            body["errors"][0],
+            "Length of 'routing_key' is incorrect (should be 32 characters)"
+        );
+        let unknown = json!({"routing_key": "0123456789abcdef0123456789abcdef", "event_action": "resolve", "dedup_key": "x"});
+        let (status, _, _) = post(&app, "/v2/enqueue", unknown.to_string()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let oversize = format!("{{\"pad\":\"{}\"}}", "x".repeat(muster_ingest::MAX_BODY));
+        let (status, _, _) = post(&app, "/v2/enqueue", oversize).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+        let alerts = app
+            .store
+            .alerts(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        let disk = alerts.iter().find(|a| a.dedup_key == "db-7/disk").unwrap();
+        assert_eq!(disk.status, AlertStatus::Resolved);
+        assert!(disk.acknowledged_at.is_some());
+    }
+}
