@@ -1,6 +1,7 @@
 //! Request and response bodies of `/api/v1`, with their OpenAPI schemas.
 //! JSON is snake_case; instants are RFC 3339 strings in UTC.
 
+pub mod alerts;
 pub mod catalog;
 mod convert;
 mod convert_catalog;

@@ -147,6 +147,16 @@ impl App {
         Ok(self.store.integrations().await?)
     }
 
+    /// Alerts, newest first.
+    pub async fn alerts(
+        &self,
+        actor: &Actor,
+        filter: &muster_store::alerts::AlertFilter,
+    ) -> Result<Vec<muster_core::alert::Alert>, AppError> {
+        require(actor, Permission::ReadIncidents)?;
+        Ok(self.store.alerts(filter).await?)
+    }
+
     /// The integration of `kind` whose key is `key`. Looked up by digest,
     /// then compared in constant time, so neither the lookup nor the
     /// comparison tells how much of a guessed key was right.

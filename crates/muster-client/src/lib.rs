@@ -4,6 +4,7 @@
 //! non-2xx answer becomes [`ClientError::Api`] with the server's error code, message and
 //! field errors.
 
+mod alerts;
 mod catalog;
 mod oncall;
 mod paging;

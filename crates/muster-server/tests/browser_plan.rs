@@ -79,8 +79,9 @@ async fn the_running_plan_is_shown_with_its_source_and_overdue_reviews() {
     wait_for_text(&browser, "taskforce-docs", "standing").await;
     wait_for_text(&browser, "scenario-docs", "card-processor-outage").await;
     let source = wait_for_text(&browser, "plan-source", "functionalities.yaml").await;
+    // Files are listed by path; the first, alerting.yaml, is open.
     assert!(
-        source.contains("kind: Functionality"),
+        source.contains("kind: AlertRoutes"),
         "the first file is open: {source}"
     );
     screenshots(&browser, "plan").await;

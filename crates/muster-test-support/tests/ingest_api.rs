@@ -244,3 +244,72 @@ async fn pagerduty_events_answer_as_pagerduty_does() {
         assert!(disk.acknowledged_at.is_some());
     }
 }
+
+/// PagerDuty's own Python client (PyPI `pagerduty`, `EventsApiV2Client`)
+/// pointed at muster by its base URL: trigger, acknowledge, resolve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagerdutys_official_client_triggers_acknowledges_and_resolves() {
+    let Some(python) = muster_test_support::peers::python_with("pagerduty").await else {
+        muster_test_support::skip(
+            "python3 with pagerduty is not installed (python3 -m pip install pagerduty)",
+        );
+        return;
+    };
+    for app in TestApp::each().await {
+        let key = integration(&app, "pagerduty_events").await;
+        let script = r#"
+import json, sys
+import pagerduty
+# The client insists on https:// in its URL setter; muster here listens on
+# plain HTTP on loopback, so only that check is stepped around. Every request
+# and answer still goes through the client's own code.
+def client_for(key):
+    client = pagerduty.EventsApiV2Client(key, base_url="https://events.muster.test")
+    client._url = sys.argv[2]
+    return client
+client = client_for(sys.argv[1])
+key = client.trigger("Checkout error rate above 5%", "checkout-api-7", severity="error",
+                     custom_details={"rate": "7.5%"}, links=[{"href": "https://grafana.test/d/1", "text": "Dashboard"}])
+client.acknowledge(key)
+again = client.trigger("Checkout error rate above 5%", "checkout-api-7", dedup_key=key,
+                       custom_details={"rate": "9.1%"})
+client.resolve(key)
+try:
+    client_for("0123456789abcdef0123456789abcdef").resolve("nope")
+    refused = None
+except pagerduty.Error as error:
+    refused = getattr(getattr(error, "response", None), "status_code", "error")
+print(json.dumps({"key": key, "again": again, "refused": refused}))
+"#;
+        let output = tokio::process::Command::new(&python)
+            .args(["-c", script, &key, &app.base_url()])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "the PagerDuty client failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let dedup_key = result["key"].as_str().unwrap().to_owned();
+        assert_eq!(result["again"], dedup_key.as_str());
+        assert_eq!(result["refused"], 404, "{result}");
+        let alerts = app
+            .store
+            .alerts(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(alerts.len(), 1, "{alerts:#?}");
+        let alert = &alerts[0];
+        assert_eq!(alert.dedup_key, dedup_key);
+        assert_eq!(alert.status, AlertStatus::Resolved);
+        assert_eq!(alert.occurrences, 2);
+        assert!(alert.acknowledged_at.is_some());
+        assert_eq!(alert.annotations["rate"], "9.1%", "the latest details win");
+        assert_eq!(alert.links[0].text, "Dashboard");
+    }
+}

@@ -101,6 +101,12 @@ enum Command {
     /// --user, --service, --functionality or --schedule only MESSAGE follows. Prints the
     /// page's number and who its first step goes to.
     Page(remote::PageArgs),
+    /// Alert integrations: the sources monitoring sends alerts through, and their keys.
+    #[command(subcommand)]
+    Integration(remote::IntegrationCommand),
+    /// Alerts that arrived through the integrations.
+    #[command(subcommand)]
+    Alert(remote::AlertCommand),
     /// Alert routes: try a payload against the plan's rules, without side effects.
     #[command(subcommand)]
     Route(remote::RouteCommand),
@@ -175,6 +181,8 @@ async fn main() -> ExitCode {
         Command::Policy(cmd) => return remote::run_policy(cmd, &cli.remote).await,
         Command::Page(args) => return remote::run_page(args, &cli.remote).await,
         Command::Route(cmd) => return remote::run_route(cmd, &cli.remote).await,
+        Command::Integration(cmd) => return remote::run_integration(cmd, &cli.remote).await,
+        Command::Alert(cmd) => return remote::run_alert(cmd, &cli.remote).await,
         Command::Pages(cmd) => return remote::run_pages(cmd, &cli.remote).await,
         Command::Notifications(cmd) => {
             return remote::run_notifications(cmd, &cli.remote).await;

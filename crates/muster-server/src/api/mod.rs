@@ -2,6 +2,7 @@
 //! handlers' annotations, so every route is in it by construction.
 
 mod accounts;
+mod alerts;
 pub(crate) mod calendar;
 mod catalog;
 mod collaboration;
@@ -39,6 +40,7 @@ pub const CATALOG_BODY_LIMIT: usize = 64 * 1024 * 1024;
         (name = "plan", description = "The incident plan as code: apply, export, review"),
         (name = "oncall", description = "Schedules, overrides, who is on call, escalation policies"),
         (name = "paging", description = "Pages that escalate until acknowledged, and notification rules"),
+        (name = "alerts", description = "Alert integrations and the alerts they made"),
     )
 )]
 struct ApiDoc;
@@ -89,6 +91,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(paging::resolve))
         .routes(routes!(paging::rules, paging::set_rules))
         .routes(routes!(paging::sink_health))
+        .routes(routes!(alerts::list, alerts::create))
+        .routes(routes!(alerts::list_alerts))
         .routes(routes!(incidents::list, incidents::declare))
         .routes(routes!(incidents::show, incidents::update))
         .routes(routes!(incidents::acknowledge))

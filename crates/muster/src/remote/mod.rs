@@ -23,6 +23,7 @@
 mod catalog;
 pub(crate) mod import;
 mod incident;
+mod integration;
 mod oncall;
 mod output;
 mod paging;
@@ -47,6 +48,7 @@ pub use catalog::{
     FunctionalityCommand, ServiceCommand, TeamCommand, run_functionality, run_service, run_team,
 };
 pub use import::CatalogCommand;
+pub use integration::{AlertCommand, IntegrationCommand};
 pub use oncall::{OncallCommand, PolicyCommand};
 pub use paging::{PageArgs, PagesCommand};
 pub use plan::PlanCommand;
@@ -329,6 +331,14 @@ pub async fn run_schedule(cmd: ScheduleCommand, opts: &RemoteOptions) -> ExitCod
 
 pub async fn run_policy(cmd: PolicyCommand, opts: &RemoteOptions) -> ExitCode {
     finish(oncall::run_policy(cmd, opts).await)
+}
+
+pub async fn run_integration(cmd: IntegrationCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(integration::run_integration(cmd, opts).await)
+}
+
+pub async fn run_alert(cmd: AlertCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(integration::run_alert(cmd, opts).await)
 }
 
 pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {

@@ -1,0 +1,155 @@
+//! Alert integrations and the alerts they made.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use muster_api_types::ErrorBody;
+use muster_api_types::alerts::{
+    Alert, AlertLink, AlertList, AlertQuery, CreatedIntegration, Integration, IntegrationList,
+    NewIntegration,
+};
+use muster_core::Permission;
+use muster_core::alert::AlertStatus;
+use muster_store::alerts::AlertFilter;
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Caller};
+use crate::state::AppState;
+
+fn integration(i: &muster_store::alerts::Integration) -> Integration {
+    let endpoint = match i.kind.as_str() {
+        "pagerduty_events" => "/v2/enqueue".to_owned(),
+        kind => format!("/ingest/{kind}/{{key}}"),
+    };
+    Integration {
+        id: i.id.as_uuid(),
+        name: i.name.clone(),
+        kind: i.kind.clone(),
+        service: i.service.as_ref().map(|s| s.as_str().to_owned()),
+        team: i.team.as_ref().map(|t| t.as_str().to_owned()),
+        created_at: i.created_at,
+        endpoint,
+    }
+}
+
+fn alert(a: &muster_core::alert::Alert) -> Alert {
+    Alert {
+        id: a.id.as_uuid(),
+        integration: a.integration.as_uuid(),
+        dedup_key: a.dedup_key.clone(),
+        status: a.status.as_str().to_owned(),
+        summary: a.summary.clone(),
+        severity: a.severity.as_str().to_owned(),
+        source: a.source.clone(),
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        links: a
+            .links
+            .iter()
+            .map(|l| AlertLink {
+                href: l.href.clone(),
+                text: l.text.clone(),
+            })
+            .collect(),
+        group_key: a.group_key.clone(),
+        started_at: a.started_at,
+        first_seen: a.first_seen,
+        last_seen: a.last_seen,
+        occurrences: a.occurrences,
+        acknowledged_at: a.acknowledged_at,
+        resolved_at: a.resolved_at,
+    }
+}
+
+/// Create an integration; its key is in this answer only.
+#[utoipa::path(post, path = "/integrations", tag = "alerts", request_body = NewIntegration,
+    responses((status = 201, body = CreatedIntegration), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<NewIntegration>,
+) -> Result<(StatusCode, Json<CreatedIntegration>), ApiError> {
+    let (created, key) = state
+        .app
+        .create_integration(
+            &caller.actor,
+            muster_app::alerts::NewIntegration {
+                name: body.name,
+                kind: body.kind,
+                service: body.service,
+                team: body.team,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedIntegration {
+            integration: integration(&created),
+            key,
+        }),
+    ))
+}
+
+/// Every integration (never their keys).
+#[utoipa::path(get, path = "/integrations", tag = "alerts",
+    responses((status = 200, body = IntegrationList), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<IntegrationList>, ApiError> {
+    let all = state.app.integrations(&caller.actor).await?;
+    Ok(Json(IntegrationList {
+        integrations: all.iter().map(integration).collect(),
+    }))
+}
+
+/// Alerts, newest first.
+#[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
+    responses((status = 200, body = AlertList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(query): Query<AlertQuery>,
+) -> Result<Json<AlertList>, ApiError> {
+    if !caller.actor.can(Permission::ReadIncidents) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "you may not read alerts",
+        ));
+    }
+    let mut statuses = Vec::new();
+    for raw in query
+        .status
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        statuses.push(
+            raw.parse::<AlertStatus>()
+                .map_err(|message| ApiError::invalid("status", message))?,
+        );
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("from 1 to 1000, got {limit}"),
+        ));
+    }
+    let alerts = state
+        .app
+        .alerts(
+            &caller.actor,
+            &AlertFilter {
+                statuses,
+                integration: None,
+                limit,
+            },
+        )
+        .await?;
+    Ok(Json(AlertList {
+        alerts: alerts.iter().map(alert).collect(),
+    }))
+}

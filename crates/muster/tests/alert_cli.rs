@@ -1,0 +1,115 @@
+//! Integrations and alerts from the terminal, against a real server: create
+//! an Alertmanager integration for a service, send it a notification the
+//! way Alertmanager would, and list what arrived.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Cli, admin_token, start};
+use serde_json::json;
+
+fn notification(status: &str) -> String {
+    json!({
+        "receiver": "muster", "status": status, "version": "4", "groupKey": "{}:{}",
+        "truncatedAlerts": 0, "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://alertmanager.test",
+        "alerts": [{"status": status, "labels": {"alertname": "TargetDown", "job": "checkout-api", "severity": "critical"},
+            "annotations": {"summary": "checkout-api is down"}, "startsAt": "2026-12-01T09:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.test/g", "fingerprint": "down1"}]
+    })
+    .to_string()
+}
+
+#[test]
+fn an_integration_is_created_fed_and_its_alerts_listed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
+    let token = admin_token(&database, "root@example.com", "admin");
+    let server = start(&database);
+    let cli = Cli {
+        url: server.base.clone(),
+        token,
+        home: tempfile::tempdir().expect("home"),
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+
+    let created = cli.json(&[
+        "integration",
+        "create",
+        "--kind",
+        "alertmanager",
+        "--service",
+        "checkout-api",
+    ]);
+    assert_eq!(created["name"], "alertmanager-checkout-api");
+    assert_eq!(created["endpoint"], "/ingest/alertmanager/{key}");
+    let key = created["key"].as_str().expect("the key").to_owned();
+    let text = cli.ok(&[
+        "integration",
+        "create",
+        "--kind",
+        "pagerduty_events",
+        "--team",
+        "storefront",
+    ]);
+    assert!(text.contains("Key (shown once): "), "{text}");
+    assert!(text.contains("/v2/enqueue"), "{text}");
+
+    let listed = cli.json(&["integration", "list"]);
+    let names: Vec<&str> = listed["integrations"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["alertmanager-checkout-api", "pagerduty_events-storefront"]
+    );
+    assert!(
+        listed.to_string().find(&key).is_none(),
+        "keys are never listed"
+    );
+
+    let http = reqwest::blocking::Client::new();
+    for status in ["firing", "firing"] {
+        let answer = http
+            .post(format!("{}/ingest/alertmanager/{key}", server.base))
+            .header("content-type", "application/json")
+            .body(notification(status))
+            .send()
+            .expect("POST");
+        assert_eq!(answer.status(), 202);
+    }
+    let alerts = cli.json(&["alert", "list", "--status", "firing"]);
+    assert_eq!(
+        alerts["alerts"].as_array().map(Vec::len),
+        Some(1),
+        "{alerts}"
+    );
+    assert_eq!(alerts["alerts"][0]["occurrences"], 2);
+    assert_eq!(alerts["alerts"][0]["summary"], "checkout-api is down");
+    let table = cli.ok(&["alert", "list"]);
+    assert!(
+        table.contains("checkout-api is down") && table.contains("2×"),
+        "{table}"
+    );
+
+    let (code, stderr) = cli.code(&[
+        "integration",
+        "create",
+        "--kind",
+        "nagios",
+        "--service",
+        "checkout-api",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("kind"), "{stderr}");
+    let (code, stderr) = cli.code(&["integration", "create", "--kind", "generic"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, stderr) = cli.code(&["alert", "list", "--status", "burning"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("status"), "{stderr}");
+}
