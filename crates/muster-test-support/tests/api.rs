@@ -615,6 +615,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/pages/{page}/acknowledge", vec!["post"]),
         ("/api/v1/pages/{page}/resolve", vec!["post"]),
         ("/api/v1/notifications/health", vec!["get"]),
+        ("/api/v1/integrations", vec!["get", "post"]),
+        ("/api/v1/alerts", vec!["get"]),
     ];
     for (path, methods) in &expected {
         let item = paths
