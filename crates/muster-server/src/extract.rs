@@ -116,6 +116,30 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A comma-separated query parameter's items, blanks dropped.
+pub fn list_of(raw: Option<&str>) -> Vec<String> {
+    raw.map(|r| {
+        r.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// A comma-separated query parameter of words `T` reads (statuses); the
+/// first it cannot read is refused, naming `field`.
+pub fn parse_list<T: std::str::FromStr<Err = String>>(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    list_of(raw)
+        .iter()
+        .map(|item| item.parse::<T>().map_err(|m| ApiError::invalid(field, m)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

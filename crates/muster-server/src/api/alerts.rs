@@ -8,12 +8,11 @@ use muster_api_types::alerts::{
     Alert, AlertLink, AlertList, AlertQuery, CreatedIntegration, Integration, IntegrationList,
     NewIntegration,
 };
-use muster_core::Permission;
 use muster_core::alert::AlertStatus;
 use muster_store::alerts::AlertFilter;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, parse_list};
 use crate::state::AppState;
 
 fn integration(i: &muster_store::alerts::Integration) -> Integration {
@@ -111,26 +110,7 @@ pub async fn list_alerts(
     Caller(caller): Caller,
     Query(query): Query<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
-    if !caller.actor.can(Permission::ReadIncidents) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "you may not read alerts",
-        ));
-    }
-    let mut statuses = Vec::new();
-    for raw in query
-        .status
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        statuses.push(
-            raw.parse::<AlertStatus>()
-                .map_err(|message| ApiError::invalid("status", message))?,
-        );
-    }
+    let statuses = parse_list::<AlertStatus>("status", query.status.as_deref())?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid(

@@ -13,7 +13,7 @@ use muster_core::{IncidentPatch, IncidentStatus, Milestone, NewIncident};
 use muster_store::IncidentFilter;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, list_of, parse_list};
 use crate::state::AppState;
 
 pub(super) fn key(raw: &str) -> Result<IncidentKey, ApiError> {
@@ -33,27 +33,9 @@ fn instant(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError
         .transpose()
 }
 
-fn list_of(raw: Option<&str>) -> Vec<String> {
-    raw.map(|r| {
-        r.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
 /// Turns the query string into a filter, naming the parameter at fault.
 pub fn filter_from_query(query: &IncidentQuery) -> Result<IncidentFilter, ApiError> {
-    let mut statuses = Vec::new();
-    for status in list_of(query.status.as_deref()) {
-        statuses.push(
-            status
-                .parse::<IncidentStatus>()
-                .map_err(|m| ApiError::invalid("status", m))?,
-        );
-    }
+    let statuses = parse_list::<IncidentStatus>("status", query.status.as_deref())?;
     let before_number = query
         .cursor
         .as_deref()

@@ -18,7 +18,7 @@ use muster_core::{PageNumber, Permission};
 use muster_store::PageFilter;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, parse_list};
 use crate::state::AppState;
 
 pub(crate) fn page_key(raw: &str) -> Result<PageKey, ApiError> {
@@ -91,19 +91,7 @@ pub async fn list(
     Caller(caller): Caller,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<PageList>, ApiError> {
-    let mut statuses = Vec::new();
-    for raw in query
-        .status
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        statuses.push(
-            raw.parse::<PageStatus>()
-                .map_err(|m| ApiError::invalid("status", m))?,
-        );
-    }
+    let statuses = parse_list::<PageStatus>("status", query.status.as_deref())?;
     let incident = match query.incident.as_deref().filter(|i| !i.trim().is_empty()) {
         Some(raw) => {
             let key = raw.trim().parse::<IncidentKey>()?;
