@@ -320,8 +320,7 @@ pub fn receive(
         (None, SignalAction::Acknowledge | SignalAction::Resolve) => {
             Received::Ignored(Ignored::NoOpenAlert)
         }
-        (Some(alert), SignalAction::Trigger) => {
-            let mut alert = alert.clone();
+        (Some(open), SignalAction::Trigger) => updated(open, AlertChange::Repeated, now, |alert| {
             // The latest words win; an acknowledged alert stays acknowledged.
             alert.summary = signal.summary;
             alert.severity = signal.severity;
@@ -334,40 +333,36 @@ pub fn receive(
             if signal.group_key.is_some() {
                 alert.group_key = signal.group_key;
             }
-            alert.last_seen = now;
             alert.occurrences = alert.occurrences.saturating_add(1);
-            alert.version += 1;
-            Received::Updated {
-                alert,
-                change: AlertChange::Repeated,
-            }
-        }
-        (Some(alert), SignalAction::Acknowledge) => {
-            if alert.status == AlertStatus::Acknowledged {
+        }),
+        (Some(open), SignalAction::Acknowledge) => {
+            if open.status == AlertStatus::Acknowledged {
                 return Received::Ignored(Ignored::AlreadyAcknowledged);
             }
-            let mut alert = alert.clone();
-            alert.status = AlertStatus::Acknowledged;
-            alert.acknowledged_at = Some(now);
-            alert.last_seen = now;
-            alert.version += 1;
-            Received::Updated {
-                alert,
-                change: AlertChange::Acknowledged,
-            }
+            updated(open, AlertChange::Acknowledged, now, |alert| {
+                alert.status = AlertStatus::Acknowledged;
+                alert.acknowledged_at = Some(now);
+            })
         }
-        (Some(alert), SignalAction::Resolve) => {
-            let mut alert = alert.clone();
+        (Some(open), SignalAction::Resolve) => updated(open, AlertChange::Resolved, now, |alert| {
             alert.status = AlertStatus::Resolved;
             alert.resolved_at = Some(now);
-            alert.last_seen = now;
-            alert.version += 1;
-            Received::Updated {
-                alert,
-                change: AlertChange::Resolved,
-            }
-        }
+        }),
     }
+}
+
+/// `open` changed by `change`: seen now, one version on.
+fn updated(
+    open: &Alert,
+    change: AlertChange,
+    now: Timestamp,
+    apply: impl FnOnce(&mut Alert),
+) -> Received {
+    let mut alert = open.clone();
+    apply(&mut alert);
+    alert.last_seen = now;
+    alert.version += 1;
+    Received::Updated { alert, change }
 }
 
 /// Flap damping: an alert that opened `threshold` times or more within
