@@ -64,14 +64,6 @@ impl Accepted {
             dedup_key: Some(dedup_key),
         }
     }
-
-    pub fn change() -> Self {
-        Self {
-            status: "success",
-            message: "Change event processed",
-            dedup_key: None,
-        }
-    }
 }
 
 /// The body of a 400 (and, with other words, of a 404, 413 or 429).
