@@ -203,6 +203,15 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             text: Some(reason.clone()),
             ..Flat::default()
         },
+        E::AlertAttached { alert, summary } => Flat {
+            subject: Some(alert.to_string()),
+            text: Some(summary.clone()),
+            ..Flat::default()
+        },
+        E::AlertsResolved { alerts } => Flat {
+            subject: Some(alerts.to_string()),
+            ..Flat::default()
+        },
     }
 }
 

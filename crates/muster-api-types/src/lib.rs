@@ -9,6 +9,7 @@ mod convert_paging;
 pub mod oncall;
 pub mod paging;
 pub mod plan;
+pub mod silences;
 mod users;
 
 pub use users::{ContactMethod, NewUser, UpdateUser, User, UserList};

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use muster_core::alert::{Received, Signal, receive};
+use muster_core::alert::{AlertChange, Received, Signal, receive};
 use muster_core::{Actor, AlertId, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::{ParseError, pagerduty};
@@ -138,6 +138,7 @@ impl App {
             created_by: actor.user_id,
         };
         self.store.insert_integration(&integration).await?;
+        self.forget_routing_context();
         tracing::info!(integration = %integration.name, kind = %integration.kind, "integration created");
         Ok((integration, key))
     }
@@ -191,6 +192,14 @@ impl App {
             .receive_signals(id, signals, decide)
             .await
             .map_err(AppError::from)?;
+        let routing_work = received.iter().any(|r| match r {
+            Received::Opened(_) => true,
+            Received::Updated { change, .. } => *change != AlertChange::Repeated,
+            Received::Ignored(_) => false,
+        });
+        if routing_work {
+            self.alerts_arrived.notify_one();
+        }
         Ok(Ingested {
             integration,
             received,

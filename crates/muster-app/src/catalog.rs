@@ -72,6 +72,7 @@ impl App {
                 now: self.now(),
             })
             .await?;
+        self.forget_routing_context();
         Ok(())
     }
 

@@ -14,8 +14,10 @@ pub mod links;
 pub mod oncall;
 pub mod paging;
 pub mod plan;
+pub mod routing;
 pub mod secrets;
 pub mod settings;
+pub mod silences;
 mod token_cache;
 pub mod users;
 
@@ -38,6 +40,9 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     book: Arc<oncall::BookCache>,
     link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
+    routing: Arc<routing::ContextCache>,
+    /// Wakes this node's alert routing when alerts arrive or change.
+    alerts_arrived: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -56,6 +61,8 @@ impl App {
             wake: Arc::default(),
             book: Arc::default(),
             link_key: Arc::default(),
+            routing: Arc::default(),
+            alerts_arrived: Arc::default(),
         }
     }
 

@@ -147,6 +147,64 @@ pub(crate) fn escalation(
     })
 }
 
+/// The pages a declaration on services and functionalities raises (one
+/// per owner team), and the timeline entries saying so — or why a team
+/// could not be paged. Written with the incident, in one transaction.
+pub(crate) fn declaration_pages(
+    book: &OnCallBook,
+    incident: &Incident,
+    catalog: &Catalog,
+    targets: Vec<PageTarget>,
+    now: Timestamp,
+) -> Result<(Vec<PageInsert>, Vec<TimelineEvent>), AppError> {
+    let mut pages = Vec::new();
+    let mut events = Vec::new();
+    let mut teams = Vec::new();
+    for target in targets {
+        match escalation(&target, catalog, book) {
+            Ok(escalation) => {
+                if escalation.team.is_some() && teams.contains(&escalation.team) {
+                    continue;
+                }
+                teams.push(escalation.team.clone());
+                let (page, event) = Page::trigger(
+                    PageId(Uuid::now_v7()),
+                    NewPage {
+                        target: target.clone(),
+                        summary: incident.title.clone(),
+                        details: incident.impact.clone(),
+                        incident: Some(page_incident(incident)),
+                        drill: incident.drill,
+                    },
+                    escalation,
+                    Some(incident.declared_by),
+                    now,
+                )?;
+                events.push(TimelineEvent::Paged {
+                    page: page.id,
+                    target: target.to_string(),
+                });
+                pages.push(PageInsert {
+                    page,
+                    events: vec![event],
+                });
+            }
+            Err(DomainError::Invalid(reasons)) => {
+                events.push(TimelineEvent::PagingFailed {
+                    target: target.to_string(),
+                    reason: reasons
+                        .iter()
+                        .map(|r| r.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok((pages, events))
+}
+
 fn link_used() -> AppError {
     AppError::Conflict {
         code: "link_used",
@@ -234,52 +292,7 @@ impl App {
             return Ok((Vec::new(), Vec::new()));
         }
         let book = self.on_call_book().await?;
-        let mut pages = Vec::new();
-        let mut events = Vec::new();
-        let mut teams = Vec::new();
-        for target in targets {
-            match escalation(&target, catalog, &book) {
-                Ok(escalation) => {
-                    if escalation.team.is_some() && teams.contains(&escalation.team) {
-                        continue;
-                    }
-                    teams.push(escalation.team.clone());
-                    let (page, event) = Page::trigger(
-                        PageId(Uuid::now_v7()),
-                        NewPage {
-                            target: target.clone(),
-                            summary: incident.title.clone(),
-                            details: incident.impact.clone(),
-                            incident: Some(page_incident(incident)),
-                            drill: incident.drill,
-                        },
-                        escalation,
-                        Some(incident.declared_by),
-                        now,
-                    )?;
-                    events.push(TimelineEvent::Paged {
-                        page: page.id,
-                        target: target.to_string(),
-                    });
-                    pages.push(PageInsert {
-                        page,
-                        events: vec![event],
-                    });
-                }
-                Err(DomainError::Invalid(reasons)) => {
-                    events.push(TimelineEvent::PagingFailed {
-                        target: target.to_string(),
-                        reason: reasons
-                            .iter()
-                            .map(|r| r.message.clone())
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    });
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Ok((pages, events))
+        declaration_pages(&book, incident, catalog, targets, now)
     }
 
     pub async fn list_pages(
@@ -315,7 +328,7 @@ impl App {
 
     /// Applies `decide` to the page's current state, re-deciding when the
     /// engine advanced the page meanwhile (its firing bumps the version).
-    async fn change_page(
+    pub(crate) async fn change_page(
         &self,
         key: PageKey,
         decide: impl Fn(&Page, Timestamp) -> Result<PageChange, DomainError>,

@@ -119,6 +119,7 @@ impl App {
             .await?;
         outcome.revision = Some(revision);
         self.forget_on_call_book();
+        self.forget_routing_context();
         Ok(outcome)
     }
 

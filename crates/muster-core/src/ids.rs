@@ -83,6 +83,10 @@ uuid_id!(
     /// Identifies a silence.
     SilenceId
 );
+uuid_id!(
+    /// Identifies an alert group: the alerts of one storm, paged once.
+    AlertGroupId
+);
 
 /// The human number of a page, shown as `P-12`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

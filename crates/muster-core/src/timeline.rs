@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::ids::{IncidentId, PageId, TaskId, TimelineEntryId, UserId};
+use crate::ids::{AlertId, IncidentId, PageId, TaskId, TimelineEntryId, UserId};
 use crate::milestone::Milestone;
 use crate::role::RoleCode;
 use crate::severity::SeverityCode;
@@ -100,6 +100,15 @@ pub enum TimelineEvent {
         target: String,
         reason: String,
     },
+    /// An alert joined the incident (by a route, or by hand).
+    AlertAttached {
+        alert: AlertId,
+        summary: String,
+    },
+    /// Every alert attached to the incident resolved.
+    AlertsResolved {
+        alerts: u64,
+    },
 }
 
 impl TimelineEvent {
@@ -126,6 +135,8 @@ impl TimelineEvent {
             Self::PageAcknowledged { .. } => "page_acknowledged",
             Self::PageResolved { .. } => "page_resolved",
             Self::PagingFailed { .. } => "paging_failed",
+            Self::AlertAttached { .. } => "alert_attached",
+            Self::AlertsResolved { .. } => "alerts_resolved",
         }
     }
 }
@@ -225,6 +236,13 @@ impl TimelineEvent {
             Self::PagingFailed { target, reason } => {
                 format!("Could not page {target}: {reason}")
             }
+            Self::AlertAttached { summary, .. } => format!("Alert attached: {summary}"),
+            Self::AlertsResolved { alerts: 1 } => {
+                "The attached alert resolved: confirm the problem is gone, then resolve".to_owned()
+            }
+            Self::AlertsResolved { alerts } => format!(
+                "All {alerts} attached alerts resolved: confirm the problem is gone, then resolve"
+            ),
         }
     }
 }

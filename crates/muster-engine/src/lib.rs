@@ -13,6 +13,7 @@
 mod deliveries;
 mod metrics;
 mod reminders;
+mod routing;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +84,8 @@ pub enum EngineError {
 /// What one cycle did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CycleReport {
+    /// Alerts routed.
+    pub routed: usize,
     /// Escalation steps fired.
     pub fired: usize,
     /// Send attempts made, by outcome.
@@ -151,11 +154,17 @@ impl Engine {
         Ok(fired.len())
     }
 
-    /// One cycle: fire what is due, then send what is due (one batch).
+    /// One cycle: route pending alerts, fire what is due, then send what
+    /// is due (one batch).
     pub async fn run_cycle_once(&self) -> Result<CycleReport, EngineError> {
+        let routed = self.route_alerts().await?.routed;
         let fired = self.fire_due().await?;
         let sent = self.send_due_once().await?;
-        Ok(CycleReport { fired, sent })
+        Ok(CycleReport {
+            routed,
+            fired,
+            sent,
+        })
     }
 
     /// Sends due deliveries until none is due now (retries scheduled for
@@ -182,6 +191,7 @@ impl Engine {
         let mut modules = vec![
             tokio::spawn(self.clone().escalations(stopped.clone())),
             tokio::spawn(self.clone().lease_keeper(stopped.clone())),
+            tokio::spawn(self.clone().routing(stopped.clone())),
         ];
         for _ in 0..self.config.outbox_workers.max(1) {
             modules.push(tokio::spawn(self.clone().outbox_worker(stopped.clone())));

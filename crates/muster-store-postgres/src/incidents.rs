@@ -239,6 +239,58 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Inserts a declared incident with its members, timeline and pages, drawing
+/// its number, inside the caller's transaction.
+pub(crate) async fn insert_incident_rows(
+    tx: &mut PgConnection,
+    incident: &Incident,
+    timeline: &[NewTimelineEntry],
+    pages: &[PageInsert],
+) -> Result<IncidentNumber, StoreError> {
+    // The row lock taken by this UPDATE serialises concurrent declarations
+    // until commit, and a rollback returns the number: no gaps, no duplicates.
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(backend)?;
+    sqlx::query(
+        "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
+         drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
+         resolved_at, closed_at, version, declared_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(incident.id.as_uuid())
+    .bind(number)
+    .bind(&incident.title)
+    .bind(&incident.description)
+    .bind(&incident.impact)
+    .bind(incident.severity.as_str())
+    .bind(incident.status().as_str())
+    .bind(incident.drill)
+    .bind(incident.private)
+    .bind(incident.declared_by.as_uuid())
+    .bind(milestone(incident, Milestone::Started))
+    .bind(milestone(incident, Milestone::Detected))
+    .bind(milestone(incident, Milestone::Acknowledged))
+    .bind(milestone(incident, Milestone::Mitigated))
+    .bind(milestone(incident, Milestone::Resolved))
+    .bind(milestone(incident, Milestone::Closed))
+    .bind(to_i64(incident.version))
+    .bind(incident.declared_at.as_millisecond())
+    .bind(incident.updated_at.as_millisecond())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| missing_as("user")(sql_error(e)))?;
+    write_members(&mut *tx, incident, false).await?;
+    insert_timeline(&mut *tx, timeline).await?;
+    for insert in pages {
+        crate::paging::insert_page_rows(&mut *tx, &insert.page, &insert.events).await?;
+    }
+    Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
+}
+
 #[async_trait]
 impl IncidentStore for PostgresStore {
     async fn insert_incident(
@@ -248,49 +300,9 @@ impl IncidentStore for PostgresStore {
         pages: &[PageInsert],
     ) -> Result<IncidentNumber, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        // The row lock taken by this UPDATE serialises concurrent declarations
-        // until commit, and a rollback returns the number: no gaps, no duplicates.
-        let number: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
-             drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
-             resolved_at, closed_at, version, declared_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-        )
-        .bind(incident.id.as_uuid())
-        .bind(number)
-        .bind(&incident.title)
-        .bind(&incident.description)
-        .bind(&incident.impact)
-        .bind(incident.severity.as_str())
-        .bind(incident.status().as_str())
-        .bind(incident.drill)
-        .bind(incident.private)
-        .bind(incident.declared_by.as_uuid())
-        .bind(milestone(incident, Milestone::Started))
-        .bind(milestone(incident, Milestone::Detected))
-        .bind(milestone(incident, Milestone::Acknowledged))
-        .bind(milestone(incident, Milestone::Mitigated))
-        .bind(milestone(incident, Milestone::Resolved))
-        .bind(milestone(incident, Milestone::Closed))
-        .bind(to_i64(incident.version))
-        .bind(incident.declared_at.as_millisecond())
-        .bind(incident.updated_at.as_millisecond())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| missing_as("user")(sql_error(e)))?;
-        write_members(&mut tx, incident, false).await?;
-        insert_timeline(&mut tx, timeline).await?;
-        for insert in pages {
-            crate::paging::insert_page_rows(&mut tx, &insert.page, &insert.events).await?;
-        }
+        let number = insert_incident_rows(&mut tx, incident, timeline, pages).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
+        Ok(number)
     }
 
     async fn apply_incident_change(

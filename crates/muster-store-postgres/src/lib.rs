@@ -11,6 +11,8 @@ mod oncall;
 mod outbox;
 mod paging;
 mod plan;
+mod routing;
+mod silences;
 pub mod testing;
 mod users;
 

@@ -187,6 +187,59 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Inserts a declared incident with its members, timeline and pages, drawing
+/// its number, inside the caller's transaction.
+pub(crate) async fn insert_incident_rows(
+    c: &mut SqliteConnection,
+    incident: &Incident,
+    timeline: &[NewTimelineEntry],
+    pages: &[PageInsert],
+) -> Result<IncidentNumber, StoreError> {
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value",
+    )
+    .fetch_one(&mut *c)
+    .await
+    .map_err(backend)?;
+    sqlx::query(
+        "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
+         drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
+         resolved_at, closed_at, version, declared_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )
+    .bind(incident.id.to_string())
+    .bind(number)
+    .bind(&incident.title)
+    .bind(&incident.description)
+    .bind(&incident.impact)
+    .bind(incident.severity.as_str())
+    .bind(incident.status().as_str())
+    .bind(incident.drill)
+    .bind(incident.private)
+    .bind(incident.declared_by.to_string())
+    .bind(milestone(incident, Milestone::Started))
+    .bind(milestone(incident, Milestone::Detected))
+    .bind(milestone(incident, Milestone::Acknowledged))
+    .bind(milestone(incident, Milestone::Mitigated))
+    .bind(milestone(incident, Milestone::Resolved))
+    .bind(milestone(incident, Milestone::Closed))
+    .bind(to_i64(incident.version))
+    .bind(incident.declared_at.as_millisecond())
+    .bind(incident.updated_at.as_millisecond())
+    .execute(&mut *c)
+    .await
+    .map_err(|e| match sql_error(e) {
+        StoreError::Missing { .. } => StoreError::Missing { entity: "user" },
+        other => other,
+    })?;
+    write_members(c, incident, false).await?;
+    insert_timeline(c, timeline).await?;
+    for insert in pages {
+        crate::paging::insert_page_rows(c, &insert.page, &insert.events).await?;
+    }
+    Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
+}
+
 #[async_trait]
 impl IncidentStore for SqliteStore {
     async fn insert_incident(
@@ -200,51 +253,7 @@ impl IncidentStore for SqliteStore {
         let pages = pages.to_vec();
         self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    let number: i64 = sqlx::query_scalar(
-                        "UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value",
-                    )
-                    .fetch_one(&mut *c)
-                    .await
-                    .map_err(backend)?;
-                    sqlx::query(
-                        "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
-                         drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
-                         resolved_at, closed_at, version, declared_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                    )
-                    .bind(incident.id.to_string())
-                    .bind(number)
-                    .bind(&incident.title)
-                    .bind(&incident.description)
-                    .bind(&incident.impact)
-                    .bind(incident.severity.as_str())
-                    .bind(incident.status().as_str())
-                    .bind(incident.drill)
-                    .bind(incident.private)
-                    .bind(incident.declared_by.to_string())
-                    .bind(milestone(&incident, Milestone::Started))
-                    .bind(milestone(&incident, Milestone::Detected))
-                    .bind(milestone(&incident, Milestone::Acknowledged))
-                    .bind(milestone(&incident, Milestone::Mitigated))
-                    .bind(milestone(&incident, Milestone::Resolved))
-                    .bind(milestone(&incident, Milestone::Closed))
-                    .bind(to_i64(incident.version))
-                    .bind(incident.declared_at.as_millisecond())
-                    .bind(incident.updated_at.as_millisecond())
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| match sql_error(e) {
-                        StoreError::Missing { .. } => StoreError::Missing { entity: "user" },
-                        other => other,
-                    })?;
-                    write_members(c, &incident, false).await?;
-                    insert_timeline(c, &timeline).await?;
-                    for insert in &pages {
-                        crate::paging::insert_page_rows(c, &insert.page, &insert.events).await?;
-                    }
-                    Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
-                })
+                Box::pin(async move { insert_incident_rows(c, &incident, &timeline, &pages).await })
             })
             .await
     }

@@ -10,6 +10,8 @@ mod oncall;
 mod outbox;
 mod paging;
 mod plan;
+mod routing;
+mod silences;
 mod users;
 mod writer;
 

@@ -162,8 +162,10 @@ pub mod statements {
         summary, severity, source, labels, annotations, links, group_key, started_at, first_seen, \
         last_seen, occurrences, acknowledged_at, resolved_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-    /// Compare-and-swap on `version`.
-    pub const UPDATE_ALERT: &str = "UPDATE alerts SET status = $1, summary = $2, severity = $3, \
+    /// Compare-and-swap on `version`. A status change is a change routing
+    /// acts on (`route_seq`); a mere repeat is not.
+    pub const UPDATE_ALERT: &str = "UPDATE alerts SET route_seq = route_seq + \
+        CASE WHEN status <> $1 THEN 1 ELSE 0 END, status = $1, summary = $2, severity = $3, \
         source = $4, labels = $5, annotations = $6, links = $7, group_key = $8, last_seen = $9, \
         occurrences = $10, acknowledged_at = $11, resolved_at = $12, version = $13 \
         WHERE alert_id = $14 AND version = $15";

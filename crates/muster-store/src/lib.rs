@@ -13,7 +13,9 @@ pub mod error;
 pub mod incidents;
 pub mod paging;
 pub mod plan;
+pub mod routing;
 pub mod row;
+pub mod silences;
 pub mod sql;
 pub mod timeline_record;
 
@@ -48,6 +50,8 @@ pub trait Store:
     + PlanStore
     + PagingStore
     + alerts::AlertStore
+    + routing::RoutingStore
+    + silences::SilenceStore
     + Send
     + Sync
     + 'static

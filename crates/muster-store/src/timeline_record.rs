@@ -1,7 +1,7 @@
 //! The flat, column-per-field form of a timeline event, identical in every backend.
 
 use muster_core::{
-    Milestone, PageId, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId,
+    AlertId, Milestone, PageId, RoleCode, SeverityCode, TaskId, TimelineEvent, Timestamp, UserId,
 };
 
 use crate::StoreError;
@@ -134,6 +134,15 @@ impl TimelineRecord {
                 text: Some(reason.clone()),
                 ..base
             },
+            TimelineEvent::AlertAttached { alert, summary } => Self {
+                subject: Some(alert.to_string()),
+                text: Some(summary.clone()),
+                ..base
+            },
+            TimelineEvent::AlertsResolved { alerts } => Self {
+                subject: Some(alerts.to_string()),
+                ..base
+            },
         }
     }
 
@@ -231,6 +240,17 @@ impl TimelineRecord {
             "paging_failed" => TimelineEvent::PagingFailed {
                 target: subject()?,
                 reason: text()?,
+            },
+            "alert_attached" => TimelineEvent::AlertAttached {
+                alert: subject()?
+                    .parse::<AlertId>()
+                    .map_err(|e| StoreError::Corrupt(format!("timeline alert id: {e}")))?,
+                summary: text()?,
+            },
+            "alerts_resolved" => TimelineEvent::AlertsResolved {
+                alerts: subject()?
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("timeline alert count: {e}")))?,
             },
             other => {
                 return Err(StoreError::Corrupt(format!(
@@ -336,6 +356,11 @@ mod tests {
                 target: "team storefront".into(),
                 reason: "team storefront has no escalation policy".into(),
             },
+            TimelineEvent::AlertAttached {
+                alert: AlertId(Uuid::from_u128(4)),
+                summary: "Checkout API is down".into(),
+            },
+            TimelineEvent::AlertsResolved { alerts: 3 },
         ];
         for event in events {
             assert_eq!(TimelineRecord::encode(&event).decode().unwrap(), event);

@@ -7,6 +7,7 @@
 pub mod group;
 pub mod matcher;
 pub mod route;
+pub mod routing;
 pub mod silence;
 
 #[cfg(test)]

@@ -107,11 +107,21 @@ pub enum NotificationEvent {
     PageEscalated,
     /// A team's channel hears that its team was paged.
     TeamPaged,
+    /// A route's notify-only message: an alert worth a look, nobody paged.
+    AlertNotified,
+    /// Every alert of an incident resolved: its owner is asked to confirm
+    /// and resolve it.
+    AlertsResolved,
 }
 
 impl NotificationEvent {
-    pub const ALL: [NotificationEvent; 3] =
-        [Self::PageTriggered, Self::PageEscalated, Self::TeamPaged];
+    pub const ALL: [NotificationEvent; 5] = [
+        Self::PageTriggered,
+        Self::PageEscalated,
+        Self::TeamPaged,
+        Self::AlertNotified,
+        Self::AlertsResolved,
+    ];
 
     /// The dotted code webhooks carry as `event`.
     pub fn as_str(self) -> &'static str {
@@ -119,6 +129,8 @@ impl NotificationEvent {
             Self::PageTriggered => "page.triggered",
             Self::PageEscalated => "page.escalated",
             Self::TeamPaged => "page.team_paged",
+            Self::AlertNotified => "alert.notified",
+            Self::AlertsResolved => "incident.alerts_resolved",
         }
     }
 }

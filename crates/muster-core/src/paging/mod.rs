@@ -138,10 +138,18 @@ pub enum Via {
     Link,
     /// The incident the page belongs to was resolved.
     Incident,
+    /// The alerts that raised it were acknowledged or resolved at their source.
+    Alert,
 }
 
 impl Via {
-    pub const ALL: [Via; 4] = [Self::Console, Self::Api, Self::Link, Self::Incident];
+    pub const ALL: [Via; 5] = [
+        Self::Console,
+        Self::Api,
+        Self::Link,
+        Self::Incident,
+        Self::Alert,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -149,6 +157,7 @@ impl Via {
             Self::Api => "api",
             Self::Link => "link",
             Self::Incident => "incident",
+            Self::Alert => "alert",
         }
     }
 }

@@ -288,7 +288,11 @@ impl World {
         for _ in 0..20 {
             let report = self.engine.run_cycle_once().await.expect("cycle");
             let drained = self.engine.drain_deliveries().await.expect("drain");
-            if report.fired == 0 && report.sent.attempts() == 0 && drained.attempts() == 0 {
+            if report.routed == 0
+                && report.fired == 0
+                && report.sent.attempts() == 0
+                && drained.attempts() == 0
+            {
                 return;
             }
         }

@@ -11,6 +11,7 @@ mod meta;
 pub(crate) mod oncall;
 pub(crate) mod paging;
 mod plan;
+mod silences;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -93,6 +94,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(paging::sink_health))
         .routes(routes!(alerts::list, alerts::create))
         .routes(routes!(alerts::list_alerts))
+        .routes(routes!(silences::routing))
+        .routes(routes!(silences::list, silences::create))
+        .routes(routes!(silences::show, silences::expire))
         .routes(routes!(incidents::list, incidents::declare))
         .routes(routes!(incidents::show, incidents::update))
         .routes(routes!(incidents::acknowledge))

@@ -13,7 +13,7 @@ use super::{at, new_id, user};
 use crate::alerts::{AlertDecider, AlertFilter, Integration};
 use crate::{Store, StoreError};
 
-fn integration(created_by: muster_core::UserId, name: &str, digest: u8) -> Integration {
+pub(super) fn integration(created_by: muster_core::UserId, name: &str, digest: u8) -> Integration {
     Integration {
         id: IntegrationId(new_id()),
         name: name.to_owned(),
@@ -27,7 +27,7 @@ fn integration(created_by: muster_core::UserId, name: &str, digest: u8) -> Integ
     }
 }
 
-fn signal(action: SignalAction, key: &str, summary: &str) -> Signal {
+pub(super) fn signal(action: SignalAction, key: &str, summary: &str) -> Signal {
     Signal {
         action,
         dedup_key: key.to_owned(),
@@ -46,7 +46,7 @@ fn signal(action: SignalAction, key: &str, summary: &str) -> Signal {
 }
 
 /// The app's decider: the core's `receive` with fresh ids at `now`.
-fn decider(integration: IntegrationId, now: i64) -> AlertDecider {
+pub(super) fn decider(integration: IntegrationId, now: i64) -> AlertDecider {
     Arc::new(move |current, signal| {
         receive(current, signal, integration, AlertId(new_id()), at(now))
     })

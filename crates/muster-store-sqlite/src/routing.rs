@@ -1,0 +1,341 @@
+//! Routing alerts on SQLite: a batch is one job of the single writer, so
+//! nobody else writes between reading the pending alerts and their groups
+//! and committing what they do.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use muster_core::alert::Alert;
+use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
+use muster_core::paging::Delivery;
+use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
+use muster_store::StoreError;
+use muster_store::alerts::{self, decode_alert};
+use muster_store::routing::{
+    AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite, decode_group,
+    decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
+};
+use sqlx::{AssertSqlSafe, SqliteConnection};
+
+use crate::SqliteStore;
+use crate::codec::{Row, backend, get};
+use crate::incidents::{insert_incident_rows, insert_timeline};
+use crate::outbox::insert_delivery;
+use crate::paging::insert_page_rows;
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+fn seq(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+async fn load_pending(
+    c: &mut SqliteConnection,
+    limit: u32,
+    now: Timestamp,
+) -> Result<Vec<PendingAlert>, StoreError> {
+    let columns = format!(
+        "{}, {}",
+        alerts::statements::ALERT_COLUMNS,
+        pending::EXTRA_COLUMNS
+    );
+    let changed = format!(
+        "SELECT {columns} FROM alerts WHERE routed_seq < route_seq ORDER BY first_seen LIMIT {limit}"
+    );
+    let mut rows = sqlx::query(AssertSqlSafe(changed))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(backend)?;
+    let room = u64::from(limit).saturating_sub(rows.len() as u64);
+    if room > 0 {
+        let lapsed = format!(
+            "SELECT {columns} FROM alerts WHERE silenced_until IS NOT NULL AND silenced_until <= $1 \
+             AND status <> 'resolved' AND routed_seq >= route_seq ORDER BY silenced_until LIMIT {room}"
+        );
+        rows.extend(
+            sqlx::query(AssertSqlSafe(lapsed))
+                .bind(now.as_millisecond())
+                .fetch_all(&mut *c)
+                .await
+                .map_err(backend)?,
+        );
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let integration: String = get(row, "integration_id")?;
+        let key: String = get(row, "dedup_key")?;
+        let openings: Vec<i64> = sqlx::query_scalar(pending::OPENINGS)
+            .bind(integration)
+            .bind(key)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(backend)?;
+        let openings = openings
+            .into_iter()
+            .filter_map(|ms| Timestamp::from_millisecond(ms).ok())
+            .collect();
+        out.push(decode_pending(&Row(row), openings)?);
+    }
+    Ok(out)
+}
+
+async fn view(c: &mut SqliteConnection, group: AlertGroup) -> Result<GroupView, StoreError> {
+    let open: i64 = sqlx::query_scalar(statements::OPEN_IN_GROUP)
+        .bind(group.id.to_string())
+        .fetch_one(&mut *c)
+        .await
+        .map_err(backend)?;
+    Ok(GroupView {
+        group,
+        open_alerts: count(open),
+    })
+}
+
+async fn load_groups(
+    c: &mut SqliteConnection,
+    batch: &[PendingAlert],
+    router: &dyn AlertRouter,
+) -> Result<Vec<GroupView>, StoreError> {
+    let mut groups = Vec::new();
+    for id in own_groups(batch) {
+        let row = sqlx::query(statements::GROUP_BY_ID)
+            .bind(id.to_string())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(backend)?;
+        if let Some(row) = row {
+            let group = decode_group(&Row(&row))?;
+            groups.push(view(c, group).await?);
+        }
+    }
+    for (integration, key) in keys_to_load(batch, router) {
+        let row = sqlx::query(statements::LATEST_GROUP)
+            .bind(integration.to_string())
+            .bind(&key)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(backend)?;
+        if let Some(row) = row {
+            let group = decode_group(&Row(&row))?;
+            if !groups.iter().any(|g: &GroupView| g.group.id == group.id) {
+                groups.push(view(c, group).await?);
+            }
+        }
+    }
+    Ok(groups)
+}
+
+async fn write_group(
+    c: &mut SqliteConnection,
+    group: &AlertGroup,
+    insert: bool,
+) -> Result<(), StoreError> {
+    if insert {
+        sqlx::query(statements::INSERT_GROUP)
+            .bind(group.id.to_string())
+            .bind(group.integration.to_string())
+            .bind(&group.key)
+            .bind(group.opened_at.as_millisecond())
+            .bind(group.last_alert_at.as_millisecond())
+            .bind(&group.effect)
+            .bind(group.page.map(|p| p.to_string()))
+            .bind(group.incident.map(|i| i.to_string()))
+            .bind(group.mitigate_on_resolve)
+            .bind(group.follow_up_due)
+            .bind(seq(group.version))
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
+        return Ok(());
+    }
+    let updated = sqlx::query(statements::UPDATE_GROUP)
+        .bind(group.last_alert_at.as_millisecond())
+        .bind(group.page.map(|p| p.to_string()))
+        .bind(group.incident.map(|i| i.to_string()))
+        .bind(group.follow_up_due)
+        .bind(seq(group.version))
+        .bind(group.id.to_string())
+        .bind(seq(group.version.saturating_sub(1)))
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::VersionConflict {
+            entity: "alert group",
+            expected: group.version.saturating_sub(1),
+            actual: 0,
+        });
+    }
+    Ok(())
+}
+
+async fn write(c: &mut SqliteConnection, w: &RoutingWrite) -> Result<(), StoreError> {
+    for insert in &w.incidents {
+        insert_incident_rows(c, &insert.incident, &insert.timeline, &insert.pages).await?;
+    }
+    for insert in &w.pages {
+        insert_page_rows(c, &insert.page, &insert.events).await?;
+    }
+    for group in &w.new_groups {
+        write_group(c, group, true).await?;
+    }
+    for group in &w.changed_groups {
+        write_group(c, group, false).await?;
+    }
+    insert_timeline(c, &w.timeline).await?;
+    for delivery in &w.deliveries {
+        insert_delivery(c, delivery).await?;
+    }
+    for a in &w.alerts {
+        sqlx::query(statements::ROUTE_ALERT)
+            .bind(seq(a.route_seq))
+            .bind(a.group.map(|g| g.to_string()))
+            .bind(&a.decision)
+            .bind(a.silenced_by.map(|s| s.to_string()))
+            .bind(a.silenced_until.map(|t| t.as_millisecond()))
+            .bind(a.alert.to_string())
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RoutingStore for SqliteStore {
+    async fn route_alerts(
+        &self,
+        limit: u32,
+        now: Timestamp,
+        router: Arc<dyn AlertRouter>,
+    ) -> Result<RoutingWrite, StoreError> {
+        // Nothing pending is the usual case: find it out without the writer.
+        let due = self.next_routing_due(now).await?;
+        if due.is_none_or(|at| at > now) {
+            return Ok(RoutingWrite::default());
+        }
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let batch = load_pending(c, limit, now).await?;
+                    if batch.is_empty() {
+                        return Ok(RoutingWrite::default());
+                    }
+                    let groups = load_groups(c, &batch, router.as_ref()).await?;
+                    let decided = router.route(&batch, &groups);
+                    write(c, &decided).await?;
+                    Ok(decided)
+                })
+            })
+            .await
+    }
+
+    async fn next_routing_due(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+        let pending: Option<i64> = sqlx::query_scalar(statements::NEXT_PENDING)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(backend)?;
+        if pending.is_some() {
+            return Ok(Some(now));
+        }
+        let lapse: Option<i64> = sqlx::query_scalar(statements::NEXT_SILENCE_LAPSE)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(backend)?;
+        Ok(lapse.and_then(|ms| Timestamp::from_millisecond(ms).ok()))
+    }
+
+    async fn follow_ups_due(&self, limit: u32) -> Result<Vec<FollowUpDue>, StoreError> {
+        let rows = sqlx::query(statements::FOLLOW_UPS_DUE)
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let group = decode_group(&Row(row))?;
+            let statuses: Vec<String> = sqlx::query_scalar(statements::GROUP_STATUSES)
+                .bind(group.id.to_string())
+                .fetch_all(&self.readers)
+                .await
+                .map_err(backend)?;
+            let statuses = statuses
+                .iter()
+                .map(|s| s.parse().map_err(StoreError::Corrupt))
+                .collect::<Result<_, _>>()?;
+            out.push(FollowUpDue { group, statuses });
+        }
+        Ok(out)
+    }
+
+    async fn finish_follow_up(
+        &self,
+        group: AlertGroupId,
+        version: u64,
+        timeline: &[NewTimelineEntry],
+        deliveries: &[Delivery],
+    ) -> Result<bool, StoreError> {
+        let timeline = timeline.to_vec();
+        let deliveries = deliveries.to_vec();
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let done = sqlx::query(statements::FINISH_FOLLOW_UP)
+                        .bind(group.to_string())
+                        .bind(seq(version))
+                        .execute(&mut *c)
+                        .await
+                        .map_err(backend)?
+                        .rows_affected();
+                    if done == 0 {
+                        return Ok(false);
+                    }
+                    insert_timeline(c, &timeline).await?;
+                    for delivery in &deliveries {
+                        insert_delivery(c, delivery).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .await
+    }
+
+    async fn alert_routing(&self, alert: AlertId) -> Result<Option<AlertRouting>, StoreError> {
+        let Some(row) = sqlx::query(statements::ALERT_ROUTING)
+            .bind(alert.to_string())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let group_id: Option<String> = get(&row, "group_id")?;
+        let group = match group_id {
+            Some(id) => sqlx::query(statements::GROUP_BY_ID)
+                .bind(id)
+                .fetch_optional(&self.readers)
+                .await
+                .map_err(backend)?
+                .map(|r| decode_group(&Row(&r)))
+                .transpose()?,
+            None => None,
+        };
+        decode_routing(&Row(&row), group).map(Some)
+    }
+
+    async fn group_alerts(&self, group: AlertGroupId) -> Result<Vec<Alert>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM alerts WHERE group_id = $1 ORDER BY first_seen, alert_id",
+            alerts::statements::ALERT_COLUMNS
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(group.to_string())
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| decode_alert(&Row(r))).collect()
+    }
+}
