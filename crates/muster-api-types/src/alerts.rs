@@ -82,6 +82,22 @@ pub struct Alert {
     pub acknowledged_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<Timestamp>,
+    /// Goes up by one with every change (a repeat, an acknowledge, a resolve).
+    pub version: u64,
+}
+
+/// One alert with the integration it came through: `GET /api/v1/alerts/{id}`
+/// and the answer to an acknowledge or resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub integration_name: String,
+    /// `alertmanager`, `grafana`, `pagerduty_events`, `generic` or `heartbeat`.
+    pub integration_kind: String,
+    /// The service (or team) the integration is bound to.
+    pub service: Option<String>,
+    pub team: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

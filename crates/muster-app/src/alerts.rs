@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use muster_core::alert::{AlertChange, Received, Signal, receive};
+use muster_core::alert::{
+    Alert, AlertChange, ByHand, Ignored, Received, Signal, receive, receive_by_hand,
+};
 use muster_core::{Actor, AlertId, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::{ParseError, pagerduty};
@@ -51,6 +53,13 @@ pub enum IngestError {
     /// Storing failed; nothing was stored, and the sender should retry.
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+/// An alert with the integration it came through.
+#[derive(Debug, Clone)]
+pub struct AlertDetail {
+    pub alert: Alert,
+    pub integration: Integration,
 }
 
 /// What one ingest request did.
@@ -156,6 +165,110 @@ impl App {
     ) -> Result<Vec<muster_core::alert::Alert>, AppError> {
         require(actor, Permission::ReadIncidents)?;
         Ok(self.store.alerts(filter).await?)
+    }
+
+    /// One alert, with the integration it came through.
+    pub async fn alert(&self, actor: &Actor, id: AlertId) -> Result<AlertDetail, AppError> {
+        require(actor, Permission::ReadIncidents)?;
+        self.alert_detail(id).await
+    }
+
+    /// Acknowledges an alert by hand. Acknowledging an acknowledged alert
+    /// changes nothing and answers it as it is (two people pressing the
+    /// button at once both succeed); a resolved one is a conflict, because
+    /// the person is acting on a problem that is gone.
+    pub async fn acknowledge_alert(
+        &self,
+        actor: &Actor,
+        id: AlertId,
+    ) -> Result<AlertDetail, AppError> {
+        self.alert_by_hand(actor, id, ByHand::Acknowledge).await
+    }
+
+    /// Resolves an alert by hand. Resolving a resolved alert changes nothing
+    /// and answers it as it is, not 409: that is what PagerDuty users
+    /// expect (its Events API drops a resolve of a resolved alert), and a
+    /// person's resolve often races the monitor's own (Alertmanager's
+    /// `send_resolved`) with the same outcome wanted.
+    pub async fn resolve_alert(&self, actor: &Actor, id: AlertId) -> Result<AlertDetail, AppError> {
+        self.alert_by_hand(actor, id, ByHand::Resolve).await
+    }
+
+    async fn alert_detail(&self, id: AlertId) -> Result<AlertDetail, AppError> {
+        let alert = self
+            .store
+            .find_alert(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("alert", id))?;
+        // Integrations are few (one per monitor and service); the store has
+        // no lookup by id, and the whole list is one small read.
+        let integration = self
+            .store
+            .integrations()
+            .await?
+            .into_iter()
+            .find(|i| i.id == alert.integration)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "alert {id} names integration {}, which is not stored",
+                    alert.integration
+                ))
+            })?;
+        Ok(AlertDetail { alert, integration })
+    }
+
+    /// A by-hand acknowledge or resolve, as the signal a source would send
+    /// for this alert's integration and dedup key, through the store's one
+    /// transaction and the core's decision (which acts only if the latest
+    /// alert under the key is still this one).
+    async fn alert_by_hand(
+        &self,
+        actor: &Actor,
+        id: AlertId,
+        hand: ByHand,
+    ) -> Result<AlertDetail, AppError> {
+        require(actor, Permission::WriteIncidents)?;
+        let found = self.alert_detail(id).await?;
+        let now = self.now();
+        let decide: AlertDecider =
+            Arc::new(move |current, signal| receive_by_hand(current, id, signal, now));
+        let received = self
+            .store
+            .receive_signals(
+                found.alert.integration,
+                vec![hand.signal(&found.alert)],
+                decide,
+            )
+            .await?;
+        match (received.into_iter().next(), hand) {
+            (Some(Received::Updated { alert, .. }), _) => {
+                // Its group's page and incident follow.
+                self.alerts_arrived.notify_one();
+                // Alerts have no column for who acted; the log keeps it
+                // until they do.
+                tracing::info!(alert = %id, user = %actor.user_id, action = hand.as_str(), "alert changed by hand");
+                Ok(AlertDetail {
+                    alert,
+                    integration: found.integration,
+                })
+            }
+            (Some(Received::Ignored(Ignored::AlreadyAcknowledged)), ByHand::Acknowledge)
+            | (Some(Received::Ignored(Ignored::NoOpenAlert)), ByHand::Resolve) => {
+                self.alert_detail(id).await
+            }
+            (Some(Received::Ignored(Ignored::NoOpenAlert)), ByHand::Acknowledge) => {
+                Err(AppError::Conflict {
+                    code: "alert_resolved",
+                    message: format!(
+                        "alert {id} is resolved; a resolved alert cannot be acknowledged"
+                    ),
+                })
+            }
+            (other, _) => Err(AppError::Internal(format!(
+                "a by-hand {} of alert {id} came to {other:?}",
+                hand.as_str()
+            ))),
+        }
     }
 
     /// The integration of `kind` whose key is `key`. Looked up by digest,

@@ -1,7 +1,7 @@
 //! Alert integrations and alerts.
 
 use muster_api_types::alerts::{
-    AlertList, AlertQuery, CreatedIntegration, IntegrationList, NewIntegration,
+    AlertDetail, AlertList, AlertQuery, CreatedIntegration, IntegrationList, NewIntegration,
 };
 use reqwest::Method;
 
@@ -32,5 +32,24 @@ impl Client {
         }
         let url = with_query(url, &pairs);
         self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// One alert with its integration; 404 when no alert has this id.
+    pub async fn get_alert(&self, id: &str) -> Result<AlertDetail, ClientError> {
+        let url = self.url(&["api", "v1", "alerts", id])?;
+        self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// Acknowledges an alert; an acknowledged one is answered as it is, a
+    /// resolved one is 409 `alert_resolved`.
+    pub async fn acknowledge_alert(&self, id: &str) -> Result<AlertDetail, ClientError> {
+        let url = self.url(&["api", "v1", "alerts", id, "acknowledge"])?;
+        self.call(Method::POST, url, None::<&()>).await
+    }
+
+    /// Resolves an alert; a resolved one is answered as it is.
+    pub async fn resolve_alert(&self, id: &str) -> Result<AlertDetail, ClientError> {
+        let url = self.url(&["api", "v1", "alerts", id, "resolve"])?;
+        self.call(Method::POST, url, None::<&()>).await
     }
 }

@@ -617,6 +617,9 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/notifications/health", vec!["get"]),
         ("/api/v1/integrations", vec!["get", "post"]),
         ("/api/v1/alerts", vec!["get"]),
+        ("/api/v1/alerts/{id}", vec!["get"]),
+        ("/api/v1/alerts/{id}/acknowledge", vec!["post"]),
+        ("/api/v1/alerts/{id}/resolve", vec!["post"]),
     ];
     for (path, methods) in &expected {
         let item = paths

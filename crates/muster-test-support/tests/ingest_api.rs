@@ -313,3 +313,158 @@ print(json.dumps({"key": key, "again": again, "refused": refused}))
         assert_eq!(alert.links[0].text, "Dashboard");
     }
 }
+
+/// `GET /api/v1/alerts/{id}`, then acknowledge and resolve by hand: the same
+/// decision as a source's signal, one versioned change, never on a newer
+/// alert that opened under the same key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_shown_acknowledged_and_resolved_by_hand() {
+    use reqwest::Method;
+    for app in TestApp::each().await {
+        let key = integration(&app, "alertmanager").await;
+        let path = format!("/ingest/alertmanager/{key}");
+        let firing = notification("firing");
+        let (status, _, _) = post(&app, &path, firing.clone()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (status, _, _) = post(&app, &path, firing.clone()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let stored = app
+            .store
+            .alerts(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        let id_of = |key: &str| {
+            stored
+                .iter()
+                .find(|a| a.dedup_key == key)
+                .unwrap()
+                .id
+                .to_string()
+        };
+        let (c1, c2) = (id_of("c1"), id_of("c2"));
+        let viewer = app.token("vic@example.com", UserRole::Viewer).await;
+        let responder = app.token("rita@example.com", UserRole::Responder).await;
+        let backend = format!("{:?}", app.backend);
+
+        let (status, shown) = app
+            .call(&viewer, Method::GET, &format!("/api/v1/alerts/{c1}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {shown}");
+        assert_eq!(shown["status"], "firing");
+        assert_eq!(shown["summary"], "p99 above 500 ms on c-1");
+        assert_eq!(shown["labels"]["instance"], "c-1");
+        assert_eq!(shown["annotations"]["summary"], "p99 above 500 ms on c-1");
+        assert_eq!(shown["links"][0]["href"], "http://prometheus.test/g");
+        assert_eq!(shown["occurrences"], 2);
+        assert_eq!(shown["version"], 2);
+        assert_eq!(shown["group_key"], "{}:{alertname=\"HighLatency\"}");
+        assert_eq!(shown["integration_name"], "alertmanager-checkout");
+        assert_eq!(shown["integration_kind"], "alertmanager");
+        assert_eq!(shown["service"], "checkout-api");
+        assert!(shown["first_seen"].is_string() && shown["last_seen"].is_string());
+
+        // Bad ids.
+        let (status, body) = app
+            .call(&viewer, Method::GET, "/api/v1/alerts/not-a-uuid", None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["error"]["fields"]["id"].is_string(), "{body}");
+        let unknown = "0190a0b0-0000-7000-8000-000000000000";
+        for (method, suffix) in [
+            (Method::GET, ""),
+            (Method::POST, "/acknowledge"),
+            (Method::POST, "/resolve"),
+        ] {
+            let (status, body) = app
+                .call(
+                    &responder,
+                    method,
+                    &format!("/api/v1/alerts/{unknown}{suffix}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{suffix}: {body}");
+            assert_eq!(body["error"]["code"], "not_found");
+        }
+
+        // Viewers read, never act.
+        let ack = format!("/api/v1/alerts/{c1}/acknowledge");
+        let (status, _) = app.call(&viewer, Method::POST, &ack, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        let (status, acked) = app.call(&responder, Method::POST, &ack, None).await;
+        assert_eq!(status, StatusCode::OK, "{acked}");
+        assert_eq!(acked["status"], "acknowledged");
+        assert!(acked["acknowledged_at"].is_string());
+        assert_eq!(acked["version"], 3, "one versioned change");
+        assert_eq!(acked["occurrences"], 2, "a hand is not an occurrence");
+        assert_eq!(acked["integration_name"], "alertmanager-checkout");
+        let (status, again) = app.call(&responder, Method::POST, &ack, None).await;
+        assert_eq!(status, StatusCode::OK, "acknowledging twice is fine");
+        assert_eq!(
+            (again["version"].clone(), again["acknowledged_at"].clone()),
+            (json!(3), acked["acknowledged_at"].clone()),
+            "and changes nothing"
+        );
+        // The source's next repeat keeps it acknowledged.
+        post(&app, &path, firing.clone()).await;
+        let (_, repeated) = app
+            .call(&viewer, Method::GET, &format!("/api/v1/alerts/{c1}"), None)
+            .await;
+        assert_eq!(
+            (repeated["status"].clone(), repeated["occurrences"].clone()),
+            (json!("acknowledged"), json!(3))
+        );
+
+        // The source resolves c1: acknowledging is refused, resolving again
+        // answers it as it is.
+        let (status, _, _) = post(&app, &path, notification("resolved")).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (status, body) = app.call(&responder, Method::POST, &ack, None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "alert_resolved");
+        let resolve = format!("/api/v1/alerts/{c1}/resolve");
+        let (status, body) = app.call(&responder, Method::POST, &resolve, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "resolved");
+
+        // c2 (still firing: the resolved notification above resolves only
+        // c1) is resolved by hand; then the source fires it again, which opens
+        // a new alert the old id must not reach.
+        let resolve = format!("/api/v1/alerts/{c2}/resolve");
+        let (status, body) = app.call(&responder, Method::POST, &resolve, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "resolved");
+        assert!(body["resolved_at"].is_string());
+        let (_, opened, _) = post(&app, &path, firing.clone()).await;
+        assert_eq!(opened["opened"], 2, "c1 and c2 open anew: {opened}");
+        let (status, body) = app
+            .call(
+                &responder,
+                Method::POST,
+                &format!("/api/v1/alerts/{c2}/acknowledge"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let (status, body) = app.call(&responder, Method::POST, &resolve, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let open = app
+            .store
+            .alerts(&AlertFilter {
+                statuses: vec![AlertStatus::Firing],
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 2, "{backend}: the new alerts stay firing");
+        assert!(
+            open.iter()
+                .all(|a| a.version == 1 && a.id.to_string() != c2)
+        );
+    }
+}

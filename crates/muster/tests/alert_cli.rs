@@ -1,6 +1,7 @@
 //! Integrations and alerts from the terminal, against a real server: create
 //! an Alertmanager integration for a service, send it a notification the
-//! way Alertmanager would, and list what arrived.
+//! way Alertmanager would, list what arrived, then show, acknowledge and
+//! resolve it by hand.
 
 mod common;
 
@@ -112,4 +113,117 @@ fn an_integration_is_created_fed_and_its_alerts_listed() {
     let (code, stderr) = cli.code(&["alert", "list", "--status", "burning"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("status"), "{stderr}");
+}
+
+/// A server with the example plan and an Alertmanager integration for
+/// checkout-api that has received one firing notification.
+fn fed_server() -> (common::Server, Cli, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
+    let token = admin_token(&database, "root@example.com", "admin");
+    let server = start(&database);
+    let cli = Cli {
+        url: server.base.clone(),
+        token,
+        home: tempfile::tempdir().expect("home"),
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    let created = cli.json(&[
+        "integration",
+        "create",
+        "--kind",
+        "alertmanager",
+        "--service",
+        "checkout-api",
+    ]);
+    let key = created["key"].as_str().expect("the key").to_owned();
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/ingest/alertmanager/{key}", server.base))
+        .header("content-type", "application/json")
+        .body(notification("firing"))
+        .send()
+        .expect("POST");
+    assert_eq!(answer.status(), 202);
+    (server, cli, dir)
+}
+
+#[test]
+fn an_alert_is_shown_acknowledged_and_resolved_from_the_terminal() {
+    let (_server, cli, _dir) = fed_server();
+    let listed = cli.json(&["alert", "list"]);
+    let id = listed["alerts"][0]["id"]
+        .as_str()
+        .expect("an alert id")
+        .to_owned();
+    assert!(
+        cli.ok(&["alert", "list"]).contains(&id),
+        "the table shows ids"
+    );
+
+    let text = cli.ok(&["alert", "show", &id]);
+    for expected in [
+        "checkout-api is down",
+        "firing",
+        "critical",
+        "alertmanager-checkout-api (alertmanager, service checkout-api)",
+        "down1",
+        "Occurrences",
+        "LABEL",
+        "alertname",
+        "TargetDown",
+        "job",
+        "ANNOTATION",
+        "http://prometheus.test/g",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let shown = cli.json(&["alert", "show", &id]);
+    assert_eq!(shown, cli.api(&format!("alerts/{id}")), "JSON is the API's");
+    assert_eq!(shown["labels"]["job"], "checkout-api");
+
+    let text = cli.ok(&["alert", "ack", &id]);
+    assert!(
+        text.contains(&format!("Alert {id} is acknowledged since ")),
+        "{text}"
+    );
+    let again = cli.json(&["alert", "ack", &id]);
+    assert_eq!(
+        again["status"], "acknowledged",
+        "acknowledging twice is fine"
+    );
+    assert_eq!(again["version"], 2, "and changes nothing");
+
+    let resolved = cli.json(&["alert", "resolve", &id]);
+    assert_eq!(resolved["status"], "resolved");
+    assert!(resolved["resolved_at"].is_string());
+    let text = cli.ok(&["alert", "resolve", &id]);
+    assert!(
+        text.contains(&format!("Alert {id} is resolved since ")),
+        "resolving a resolved alert answers it as it is: {text}"
+    );
+
+    let (code, stderr) = cli.code(&["alert", "ack", &id]);
+    assert_eq!(code, 4, "a conflict: {stderr}");
+    assert!(stderr.contains("is resolved"), "{stderr}");
+    let unknown = "0190a0b0-0000-7000-8000-000000000000";
+    for verb in ["show", "ack", "resolve"] {
+        let (code, stderr) = cli.code(&["alert", verb, unknown]);
+        assert_eq!(code, 3, "{verb}: {stderr}");
+        assert!(
+            stderr.contains(&format!("alert {unknown} not found")),
+            "{verb}: {stderr}"
+        );
+    }
+    let (code, stderr) = cli.code(&["alert", "show", "INC-1"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("expected an alert id") && stderr.contains("id:"),
+        "{stderr}"
+    );
+    let (code, stderr) = cli.code(&["alert", "ack"]);
+    assert_eq!(code, 2, "the id is required: {stderr}");
 }

@@ -352,6 +352,63 @@ pub fn receive(
     }
 }
 
+/// What a person does to an alert by hand (the console, the CLI, the API).
+/// It goes through the same decision as a source's signal, so a hand and a
+/// monitor acknowledging one alert at once cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByHand {
+    Acknowledge,
+    Resolve,
+}
+
+impl ByHand {
+    pub fn as_str(self) -> &'static str {
+        self.action().as_str()
+    }
+
+    pub fn action(self) -> SignalAction {
+        match self {
+            Self::Acknowledge => SignalAction::Acknowledge,
+            Self::Resolve => SignalAction::Resolve,
+        }
+    }
+
+    /// The signal a source would send for this, under `alert`'s dedup key.
+    /// An acknowledge or resolve reads nothing but its action and key, so
+    /// the alert's words are left as they are.
+    pub fn signal(self, alert: &Alert) -> Signal {
+        Signal {
+            action: self.action(),
+            dedup_key: alert.dedup_key.clone(),
+            summary: String::new(),
+            severity: alert.severity,
+            source: String::new(),
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            links: Vec::new(),
+            group_key: None,
+            started_at: None,
+        }
+    }
+}
+
+/// Decides what a by-hand `signal` does to alert `id`, given `current`, the
+/// latest alert stored under its key: [`receive`]'s decision, but only when
+/// `current` is that very alert. When it is not, alert `id` was resolved
+/// before a new one opened under the key, and the new one is not what the
+/// person acted on: nothing changes ([`Ignored::NoOpenAlert`]).
+pub fn receive_by_hand(
+    current: Option<&Alert>,
+    id: AlertId,
+    signal: Signal,
+    now: Timestamp,
+) -> Received {
+    match current {
+        Some(alert) if alert.id == id => receive(current, signal, alert.integration, id, now),
+        _ => Received::Ignored(Ignored::NoOpenAlert),
+    }
+}
+
 /// `open` changed by `change`: seen now, one version on.
 fn updated(
     open: &Alert,

@@ -177,6 +177,63 @@ fn a_trigger_after_resolve_opens_a_new_alert_and_stray_resolves_are_dropped() {
 }
 
 #[test]
+fn by_hand_acts_on_the_alert_named_and_never_on_a_newer_one() {
+    let alert = opened(receive(
+        None,
+        signal(SignalAction::Trigger, "k"),
+        integration(),
+        id(1),
+        at(0),
+    ));
+    let ack = ByHand::Acknowledge.signal(&alert);
+    assert_eq!(
+        (ack.action, ack.dedup_key.as_str()),
+        (SignalAction::Acknowledge, "k")
+    );
+    assert!(ack.validate().is_ok(), "a by-hand signal needs no summary");
+    let (acked, change) = updated(receive_by_hand(Some(&alert), id(1), ack.clone(), at(10)));
+    assert_eq!(change, AlertChange::Acknowledged);
+    assert_eq!((acked.acknowledged_at, acked.version), (Some(at(10)), 2));
+    assert_eq!(acked.summary, alert.summary, "the alert's words stay");
+    assert_eq!(
+        receive_by_hand(Some(&acked), id(1), ack.clone(), at(11)),
+        Received::Ignored(Ignored::AlreadyAcknowledged)
+    );
+    let (resolved, change) = updated(receive_by_hand(
+        Some(&acked),
+        id(1),
+        ByHand::Resolve.signal(&acked),
+        at(20),
+    ));
+    assert_eq!(change, AlertChange::Resolved);
+    assert_eq!(resolved.resolved_at, Some(at(20)));
+    for hand in [ByHand::Acknowledge, ByHand::Resolve] {
+        assert_eq!(
+            receive_by_hand(Some(&resolved), id(1), hand.signal(&resolved), at(21)),
+            Received::Ignored(Ignored::NoOpenAlert),
+            "{hand:?} of a resolved alert"
+        );
+    }
+    // A new alert opened under the key: acting on the old one by its id
+    // must not touch the new one.
+    let reopened = opened(receive(
+        Some(&resolved),
+        signal(SignalAction::Trigger, "k"),
+        integration(),
+        id(2),
+        at(30),
+    ));
+    assert_eq!(
+        receive_by_hand(Some(&reopened), id(1), ack.clone(), at(31)),
+        Received::Ignored(Ignored::NoOpenAlert)
+    );
+    assert_eq!(
+        receive_by_hand(None, id(1), ack, at(31)),
+        Received::Ignored(Ignored::NoOpenAlert)
+    );
+}
+
+#[test]
 fn signals_over_the_limits_are_refused_with_their_fields() {
     let mut s = signal(SignalAction::Trigger, &"k".repeat(MAX_DEDUP_KEY + 1));
     s.summary = String::new();

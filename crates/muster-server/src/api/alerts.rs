@@ -1,13 +1,14 @@
 //! Alert integrations and the alerts they made.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use muster_api_types::ErrorBody;
 use muster_api_types::alerts::{
-    Alert, AlertLink, AlertList, AlertQuery, CreatedIntegration, Integration, IntegrationList,
-    NewIntegration,
+    Alert, AlertDetail, AlertLink, AlertList, AlertQuery, CreatedIntegration, Integration,
+    IntegrationList, NewIntegration,
 };
+use muster_core::AlertId;
 use muster_core::alert::AlertStatus;
 use muster_store::alerts::AlertFilter;
 
@@ -57,7 +58,27 @@ fn alert(a: &muster_core::alert::Alert) -> Alert {
         occurrences: a.occurrences,
         acknowledged_at: a.acknowledged_at,
         resolved_at: a.resolved_at,
+        version: a.version,
     }
+}
+
+fn detail(d: &muster_app::alerts::AlertDetail) -> AlertDetail {
+    AlertDetail {
+        alert: alert(&d.alert),
+        integration_name: d.integration.name.clone(),
+        integration_kind: d.integration.kind.clone(),
+        service: d
+            .integration
+            .service
+            .as_ref()
+            .map(|s| s.as_str().to_owned()),
+        team: d.integration.team.as_ref().map(|t| t.as_str().to_owned()),
+    }
+}
+
+fn alert_id(raw: &str) -> Result<AlertId, ApiError> {
+    raw.parse::<AlertId>()
+        .map_err(|_| ApiError::invalid("id", format!("expected an alert id (a UUID), got {raw:?}")))
 }
 
 /// Create an integration; its key is in this answer only.
@@ -132,4 +153,51 @@ pub async fn list_alerts(
     Ok(Json(AlertList {
         alerts: alerts.iter().map(alert).collect(),
     }))
+}
+
+/// One alert with everything it has: labels, annotations, links, how often
+/// and since when it was seen, and the integration it came through.
+#[utoipa::path(get, path = "/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "The alert's id (a UUID)")),
+    responses((status = 200, body = AlertDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show_alert(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    let found = state.app.alert(&caller.actor, alert_id(&id)?).await?;
+    Ok(Json(detail(&found)))
+}
+
+/// Acknowledge by hand: someone is on it. An acknowledged alert is answered
+/// as it is; a resolved one is 409 `alert_resolved`.
+#[utoipa::path(post, path = "/alerts/{id}/acknowledge", tag = "alerts", params(("id" = String, Path)),
+    responses((status = 200, body = AlertDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    let changed = state
+        .app
+        .acknowledge_alert(&caller.actor, alert_id(&id)?)
+        .await?;
+    Ok(Json(detail(&changed)))
+}
+
+/// Resolve by hand: the problem is gone. A resolved alert is answered as it
+/// is (PagerDuty drops a resolve of a resolved alert too).
+#[utoipa::path(post, path = "/alerts/{id}/resolve", tag = "alerts", params(("id" = String, Path)),
+    responses((status = 200, body = AlertDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn resolve_alert(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    let changed = state
+        .app
+        .resolve_alert(&caller.actor, alert_id(&id)?)
+        .await?;
+    Ok(Json(detail(&changed)))
 }

@@ -1,8 +1,8 @@
-//! `muster integration create|list` and `muster alert list`: the sources
-//! monitoring sends alerts through, and what arrived.
+//! `muster integration create|list`: the sources monitoring sends alerts
+//! through.
 
 use clap::Subcommand;
-use muster_api_types::alerts::{AlertQuery, NewIntegration};
+use muster_api_types::alerts::NewIntegration;
 
 use super::output::{finish, new_table, print_json, print_text};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
@@ -27,18 +27,6 @@ pub enum IntegrationCommand {
     },
     /// Every integration (never their keys).
     List,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum AlertCommand {
-    /// Alerts, newest first.
-    List {
-        /// Comma-separated: firing, acknowledged, resolved.
-        #[arg(long)]
-        status: Option<String>,
-        #[arg(long)]
-        limit: Option<u32>,
-    },
 }
 
 pub(super) async fn run_integration(
@@ -107,31 +95,6 @@ pub(super) async fn run_integration(
                     i.kind.clone(),
                     bound,
                     i.endpoint.clone(),
-                ]);
-            }
-            print_text(&finish(&table))
-        }
-    }
-}
-
-pub(super) async fn run_alert(cmd: AlertCommand, opts: &RemoteOptions) -> Result<(), Failure> {
-    let client = connect(opts)?;
-    match cmd {
-        AlertCommand::List { status, limit } => {
-            let list = client.list_alerts(&AlertQuery { status, limit }).await?;
-            if opts.output == OutputFormat::Json {
-                return print_json(&list);
-            }
-            let mut table =
-                new_table(&["STATUS", "SEVERITY", "SEEN", "SUMMARY", "KEY", "LAST SEEN"]);
-            for a in &list.alerts {
-                table.add_row(vec![
-                    a.status.clone(),
-                    a.severity.clone(),
-                    format!("{}×", a.occurrences),
-                    a.summary.clone(),
-                    a.dedup_key.clone(),
-                    a.last_seen.to_string(),
                 ]);
             }
             print_text(&finish(&table))

@@ -20,6 +20,7 @@
 //! Errors go to stderr as `error: <message>`, then one `  <field>: <problem>` line per field
 //! the server complained about.
 
+mod alert;
 mod catalog;
 pub(crate) mod import;
 mod incident;
@@ -44,11 +45,12 @@ use jiff::Timestamp;
 use muster_client::{Client, ClientError};
 use uuid::Uuid;
 
+pub use alert::AlertCommand;
 pub use catalog::{
     FunctionalityCommand, ServiceCommand, TeamCommand, run_functionality, run_service, run_team,
 };
 pub use import::CatalogCommand;
-pub use integration::{AlertCommand, IntegrationCommand};
+pub use integration::IntegrationCommand;
 pub use oncall::{OncallCommand, PolicyCommand};
 pub use paging::{PageArgs, PagesCommand};
 pub use plan::PlanCommand;
@@ -338,7 +340,7 @@ pub async fn run_integration(cmd: IntegrationCommand, opts: &RemoteOptions) -> E
 }
 
 pub async fn run_alert(cmd: AlertCommand, opts: &RemoteOptions) -> ExitCode {
-    finish(integration::run_alert(cmd, opts).await)
+    finish(alert::run(cmd, opts).await)
 }
 
 pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {

@@ -1,0 +1,177 @@
+//! `muster alert list|show|ack|resolve`: what monitoring sent, and acting
+//! on it by hand.
+
+use clap::Subcommand;
+use jiff::Timestamp;
+use muster_api_types::alerts::{AlertDetail, AlertQuery};
+
+use super::output::{finish, new_table, print_json, print_text};
+use super::{Failure, OutputFormat, RemoteOptions, connect};
+
+#[derive(Subcommand, Debug)]
+pub enum AlertCommand {
+    /// Alerts, newest first.
+    List {
+        /// Comma-separated: firing, acknowledged, resolved.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show an alert: its fields, links, labels and annotations.
+    Show {
+        /// The alert's id (the ID column of `muster alert list`).
+        id: String,
+    },
+    /// Acknowledge an alert: someone is on it. Acknowledging an acknowledged
+    /// alert changes nothing; a resolved one is refused.
+    Ack {
+        /// The alert's id.
+        id: String,
+    },
+    /// Resolve an alert: the problem is gone. Resolving a resolved alert
+    /// changes nothing.
+    Resolve {
+        /// The alert's id.
+        id: String,
+    },
+}
+
+pub(super) async fn run(cmd: AlertCommand, opts: &RemoteOptions) -> Result<(), Failure> {
+    let client = connect(opts)?;
+    let json = opts.output == OutputFormat::Json;
+    match cmd {
+        AlertCommand::List { status, limit } => {
+            let list = client.list_alerts(&AlertQuery { status, limit }).await?;
+            if json {
+                return print_json(&list);
+            }
+            let mut table = new_table(&[
+                "ID",
+                "STATUS",
+                "SEVERITY",
+                "SEEN",
+                "SUMMARY",
+                "KEY",
+                "LAST SEEN",
+            ]);
+            for a in &list.alerts {
+                table.add_row(vec![
+                    a.id.to_string(),
+                    a.status.clone(),
+                    a.severity.clone(),
+                    format!("{}×", a.occurrences),
+                    a.summary.clone(),
+                    a.dedup_key.clone(),
+                    a.last_seen.to_string(),
+                ]);
+            }
+            print_text(&finish(&table))
+        }
+        AlertCommand::Show { id } => {
+            let detail = client.get_alert(&id).await?;
+            if json {
+                return print_json(&detail);
+            }
+            print_text(&alert_detail(&detail))
+        }
+        AlertCommand::Ack { id } => {
+            let detail = client.acknowledge_alert(&id).await?;
+            changed(&detail, json)
+        }
+        AlertCommand::Resolve { id } => {
+            let detail = client.resolve_alert(&id).await?;
+            changed(&detail, json)
+        }
+    }
+}
+
+/// What an acknowledge or resolve came to. Worded as the state the alert is
+/// in, which is true whether this call changed it or it was so already.
+fn changed(detail: &AlertDetail, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(detail);
+    }
+    let a = &detail.alert;
+    let since = match a.status.as_str() {
+        "acknowledged" => a.acknowledged_at,
+        "resolved" => a.resolved_at,
+        _ => None,
+    }
+    .map(|at| format!(" since {}", time(at)))
+    .unwrap_or_default();
+    print_text(&format!(
+        "Alert {} is {}{since}: {}\n",
+        a.id, a.status, a.summary
+    ))
+}
+
+fn time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `alert show`: the fields as a two-column table, then links, labels and
+/// annotations, each a table of its own.
+pub(crate) fn alert_detail(detail: &AlertDetail) -> String {
+    let a = &detail.alert;
+    let mut table = new_table(&[]);
+    let mut row = |key: &str, value: String| {
+        table.add_row(vec![key.to_owned(), value]);
+    };
+    row("Alert", a.summary.clone());
+    row("ID", a.id.to_string());
+    row("Status", a.status.clone());
+    row("Severity", a.severity.clone());
+    if !a.source.is_empty() {
+        row("Source", a.source.clone());
+    }
+    let bound = detail
+        .service
+        .as_deref()
+        .map(|s| format!(", service {s}"))
+        .or_else(|| detail.team.as_deref().map(|t| format!(", team {t}")))
+        .unwrap_or_default();
+    row(
+        "Integration",
+        format!(
+            "{} ({}{bound})",
+            detail.integration_name, detail.integration_kind
+        ),
+    );
+    row("Dedup key", a.dedup_key.clone());
+    if let Some(group) = &a.group_key {
+        row("Group key", group.clone());
+    }
+    row("Started", time(a.started_at));
+    row("First seen", time(a.first_seen));
+    row("Last seen", time(a.last_seen));
+    row("Occurrences", a.occurrences.to_string());
+    if let Some(at) = a.acknowledged_at {
+        row("Acknowledged", time(at));
+    }
+    if let Some(at) = a.resolved_at {
+        row("Resolved", time(at));
+    }
+    let mut text = finish(&table);
+    if !a.links.is_empty() {
+        let mut links = new_table(&["LINK", "URL"]);
+        for link in &a.links {
+            links.add_row(vec![link.text.clone(), link.href.clone()]);
+        }
+        text.push('\n');
+        text.push_str(&finish(&links));
+    }
+    for (header, map) in [("LABEL", &a.labels), ("ANNOTATION", &a.annotations)] {
+        text.push('\n');
+        if map.is_empty() {
+            text.push_str(&format!("No {}s.\n", header.to_lowercase()));
+            continue;
+        }
+        let mut entries = new_table(&[header, "VALUE"]);
+        for (name, value) in map {
+            entries.add_row(vec![name.clone(), value.clone()]);
+        }
+        text.push_str(&finish(&entries));
+    }
+    text
+}
