@@ -26,6 +26,8 @@ struct Notification {
     alerts: Vec<Entry>,
     #[serde(default)]
     common_labels: BTreeMap<String, String>,
+    // Not `externalUrl`, which camelCase would make it.
+    #[serde(rename = "externalURL")]
     external_url: Option<String>,
 }
 
@@ -209,6 +211,14 @@ mod tests {
             Some("2026-11-26T17:06:35Z")
         );
         assert_eq!(first.links[0].text, "Source");
+        assert_eq!(
+            first.links.last(),
+            Some(&AlertLink {
+                href: "http://alertmanager.test".into(),
+                text: "Alertmanager".into()
+            }),
+            "the notification's externalURL"
+        );
         assert_eq!(
             first.group_key.as_deref(),
             Some("{}:{alertname=\"HighLatency\"}")

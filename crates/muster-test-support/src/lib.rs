@@ -5,12 +5,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use muster_app::alerts::NewIntegration;
 use muster_app::{App, Clock, Settings, SystemClock};
-use muster_core::UserRole;
+use muster_core::alert::Alert;
+use muster_core::catalog::{Lifecycle, Service, Team};
+use muster_core::{Actor, Slug, UserRole};
 use muster_engine::{Engine, EngineConfig};
 use muster_server::AppState;
 use muster_sinks::{SinkConfig, Sinks};
 use muster_store::Store;
+use muster_store::alerts::AlertFilter;
 use tokio::sync::oneshot;
 
 pub mod peers;
@@ -259,6 +263,72 @@ impl TestApp {
             status,
             response.json().await.unwrap_or(serde_json::Value::Null),
         )
+    }
+
+    /// A Storefront team owning a Checkout API service (`checkout-api`),
+    /// and a new integration of `kind` (`alertmanager`, `pagerduty_events`,
+    /// …) bound to that service: the integration's key. Calling it again
+    /// with another kind reuses the team and the service.
+    pub async fn checkout_integration(&self, kind: &str) -> String {
+        let (admin, _) = self
+            .app
+            .issue_admin_token("ada@example.com", UserRole::Admin, "test")
+            .await
+            .expect("an admin");
+        let admin = Actor {
+            user_id: admin.id,
+            role: UserRole::Admin,
+        };
+        let slug = |s: &str| Slug::parse("slug", s).expect("a valid slug");
+        let team = Team {
+            slug: slug("storefront"),
+            name: "Storefront".into(),
+            description: String::new(),
+            contact_channel: String::new(),
+            escalation_policy: None,
+            members: vec![],
+        };
+        self.app.put_team(&admin, team).await.expect("the team");
+        let service = Service {
+            slug: slug("checkout-api"),
+            name: "Checkout API".into(),
+            description: String::new(),
+            owner_team: Some(slug("storefront")),
+            tier: 1,
+            lifecycle: Lifecycle::Production,
+            kind: "service".into(),
+            links: vec![],
+            runbooks: vec![],
+            rollback_plan: String::new(),
+            tags: vec![],
+            depends_on: vec![],
+        };
+        self.app
+            .put_service(&admin, service)
+            .await
+            .expect("the service");
+        let new = NewIntegration {
+            name: format!("{kind}-checkout"),
+            kind: kind.into(),
+            service: Some("checkout-api".into()),
+            team: None,
+        };
+        self.app
+            .create_integration(&admin, new)
+            .await
+            .expect("the integration")
+            .1
+    }
+
+    /// Every alert stored, newest first (up to 100).
+    pub async fn stored_alerts(&self) -> Vec<Alert> {
+        self.store
+            .alerts(&AlertFilter {
+                limit: 100,
+                ..AlertFilter::default()
+            })
+            .await
+            .expect("the alerts")
     }
 
     /// Applies a one-file plan through the API, failing the test if refused.

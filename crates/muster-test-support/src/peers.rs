@@ -1,6 +1,7 @@
 //! Real peers for tests: an SMTP server (Python's aiosmtpd) that records
-//! every message, and a webhook receiver that records every request and can
-//! be told to be down. Plus polling with a deadline instead of sleeping.
+//! every message, a webhook receiver that records every request and can
+//! be told to be down, and Prometheus Alertmanager. Plus polling with a
+//! deadline instead of sleeping.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -271,5 +272,167 @@ impl WebhookReceiver {
             *counts.entry(hook.key).or_default() += 1;
         }
         counts
+    }
+}
+
+/// The Alertmanager binary: `MUSTER_TEST_ALERTMANAGER`, else Debian's
+/// `prometheus-alertmanager` or upstream's `alertmanager` on the `PATH`.
+fn alertmanager_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MUSTER_TEST_ALERTMANAGER").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["prometheus-alertmanager", "alertmanager"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A real Prometheus Alertmanager on 127.0.0.1: alone (no cluster, no
+/// gossip), with its own storage and the configuration it was given;
+/// killed when dropped.
+pub struct Alertmanager {
+    pub address: SocketAddr,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Alertmanager {
+    /// Starts one with `config` (an `alertmanager.yml`) and waits until it
+    /// is ready, or `None` (with a note, or a failure under
+    /// `MUSTER_TEST_REQUIRE_ALL=1`) when Alertmanager is not installed.
+    pub async fn start(config: &str) -> Option<Self> {
+        let Some(binary) = alertmanager_binary() else {
+            skip(
+                "Alertmanager is not installed (Debian package prometheus-alertmanager, \
+                 or MUSTER_TEST_ALERTMANAGER=/path/to/alertmanager)",
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let config_file = dir.path().join("alertmanager.yml");
+        std::fs::write(&config_file, config).expect("write alertmanager.yml");
+        let storage = dir.path().join("data");
+        std::fs::create_dir(&storage).expect("its storage directory");
+        let log = std::fs::File::create(dir.path().join("alertmanager.log")).expect("its log file");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(&binary)
+            .arg(format!("--config.file={}", config_file.display()))
+            .arg(format!("--storage.path={}", storage.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            // What it writes as `externalURL` and `client_url`, instead of
+            // this machine's host name.
+            .arg(format!("--web.external-url=http://127.0.0.1:{port}"))
+            // Empty: no cluster, so nothing listens for gossip.
+            .arg("--cluster.listen-address=")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("its log file, twice"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let mut alertmanager = Self {
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            dir,
+            child,
+        };
+        alertmanager.wait_ready().await;
+        Some(alertmanager)
+    }
+
+    async fn wait_ready(&mut self) {
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(30);
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("Alertmanager exited ({status}):\n{}", self.log());
+            }
+            let ready = client.get(self.url("/-/ready")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < give_up,
+                "Alertmanager was not ready within 30 s:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// What it was told its external URL is (its `externalURL`).
+    pub fn external_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Posts alerts to `/api/v2/alerts`, as Prometheus does; fails the test
+    /// unless they are accepted.
+    pub async fn push(&self, alerts: &serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/v2/alerts"))
+            .json(alerts)
+            .send()
+            .await
+            .expect("Alertmanager answers");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "Alertmanager refused the alerts ({status}): {body}"
+        );
+    }
+
+    /// The alerts it holds as active (`GET /api/v2/alerts`).
+    pub async fn alerts(&self) -> Vec<serde_json::Value> {
+        reqwest::Client::new()
+            .get(self.url("/api/v2/alerts"))
+            .send()
+            .await
+            .expect("Alertmanager answers")
+            .json()
+            .await
+            .expect("a list of alerts")
+    }
+
+    /// Notifications sent through `integration` (`webhook`, `pagerduty`)
+    /// so far, and how many of them failed, from its own metrics.
+    pub async fn notifications(&self, integration: &str) -> (u64, u64) {
+        let metrics = reqwest::Client::new()
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("Alertmanager answers")
+            .text()
+            .await
+            .expect("its metrics");
+        let label = format!("integration=\"{integration}\"");
+        let count = |name: &str| -> u64 {
+            metrics
+                .lines()
+                .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(&label))
+                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum::<f64>() as u64
+        };
+        (
+            count("alertmanager_notifications_total"),
+            count("alertmanager_notifications_failed_total"),
+        )
+    }
+
+    /// What it has logged (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("alertmanager.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

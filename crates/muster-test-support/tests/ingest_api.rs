@@ -5,62 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use muster_app::alerts::NewIntegration;
 use muster_core::alert::AlertStatus;
-use muster_core::catalog::{Lifecycle, Service, Team};
-use muster_core::{Actor, Slug, UserRole};
 use muster_store::alerts::AlertFilter;
 use muster_test_support::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn slug(s: &str) -> Slug {
-    Slug::parse("slug", s).unwrap()
-}
-
-/// A checkout service and an integration of `kind` for it; its key.
-async fn integration(app: &TestApp, kind: &str) -> String {
-    let (admin, _) = app
-        .app
-        .issue_admin_token("ada@example.com", UserRole::Admin, "test")
-        .await
-        .unwrap();
-    let admin = Actor {
-        user_id: admin.id,
-        role: UserRole::Admin,
-    };
-    let team = Team {
-        slug: slug("storefront"),
-        name: "Storefront".into(),
-        description: String::new(),
-        contact_channel: String::new(),
-        escalation_policy: None,
-        members: vec![],
-    };
-    app.app.put_team(&admin, team).await.unwrap();
-    let service = Service {
-        slug: slug("checkout-api"),
-        name: "Checkout API".into(),
-        description: String::new(),
-        owner_team: Some(slug("storefront")),
-        tier: 1,
-        lifecycle: Lifecycle::Production,
-        kind: "service".into(),
-        links: vec![],
-        runbooks: vec![],
-        rollback_plan: String::new(),
-        tags: vec![],
-        depends_on: vec![],
-    };
-    app.app.put_service(&admin, service).await.unwrap();
-    let new = NewIntegration {
-        name: format!("{kind}-checkout"),
-        kind: kind.into(),
-        service: Some("checkout-api".into()),
-        team: None,
-    };
-    app.app.create_integration(&admin, new).await.unwrap().1
-}
 
 async fn post(
     app: &TestApp,
@@ -104,7 +53,7 @@ fn notification(status: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_alertmanager_webhook_stores_deduplicates_and_resolves() {
     for app in TestApp::each().await {
-        let key = integration(&app, "alertmanager").await;
+        let key = app.checkout_integration("alertmanager").await;
         let path = format!("/ingest/alertmanager/{key}");
         let (status, body, _) = post(&app, &path, notification("firing")).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
@@ -182,7 +131,7 @@ async fn the_alertmanager_webhook_stores_deduplicates_and_resolves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pagerduty_events_answer_as_pagerduty_does() {
     for app in TestApp::each().await {
-        let key = integration(&app, "pagerduty_events").await;
+        let key = app.checkout_integration("pagerduty_events").await;
         let trigger = json!({
             "routing_key": key, "event_action": "trigger", "dedup_key": "db-7/disk",
             "payload": {"summary": "Disk at 97% on db-7", "source": "db-7", "severity": "critical"}
@@ -256,7 +205,7 @@ async fn pagerdutys_official_client_triggers_acknowledges_and_resolves() {
         return;
     };
     for app in TestApp::each().await {
-        let key = integration(&app, "pagerduty_events").await;
+        let key = app.checkout_integration("pagerduty_events").await;
         let script = r#"
 import json, sys
 import pagerduty
