@@ -18,6 +18,7 @@ use muster_store::alerts::AlertFilter;
 use tokio::sync::oneshot;
 
 pub mod peers;
+pub mod prometheus;
 
 /// How a test wants its server.
 pub struct TestOptions {
