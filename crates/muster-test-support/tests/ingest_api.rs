@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use muster_core::UserRole;
 use muster_core::alert::AlertStatus;
 use muster_store::alerts::AlertFilter;
 use muster_test_support::TestApp;
@@ -270,7 +271,7 @@ print(json.dumps({"key": key, "again": again, "refused": refused}))
 async fn alerts_are_shown_acknowledged_and_resolved_by_hand() {
     use reqwest::Method;
     for app in TestApp::each().await {
-        let key = integration(&app, "alertmanager").await;
+        let key = app.checkout_integration("alertmanager").await;
         let path = format!("/ingest/alertmanager/{key}");
         let firing = notification("firing");
         let (status, _, _) = post(&app, &path, firing.clone()).await;
