@@ -56,6 +56,9 @@ enum Command {
         /// The URL people reach muster at, for links muster prints.
         #[arg(long)]
         public_url: Option<String>,
+        /// Ingest requests one integration key may make per second (default 5000).
+        #[arg(long)]
+        ingest_rate_limit: Option<u32>,
     },
     /// Set-up commands that work on the database directly, no server needed.
     #[command(subcommand)]
@@ -193,11 +196,13 @@ async fn main() -> ExitCode {
             server,
             listen,
             public_url,
+            ingest_rate_limit,
         } => {
             let overrides = Overrides {
                 listen,
                 database_url: server.database_url.clone(),
                 public_url,
+                ingest_rate_limit,
             };
             match load(&server, overrides) {
                 Ok(config) => serve::run(config).await,
