@@ -6,6 +6,7 @@ mod admin;
 mod bench;
 mod bench_escalation;
 mod bench_import;
+mod bench_ingest;
 mod bench_oncall;
 mod config;
 mod remote;
@@ -155,6 +156,9 @@ enum BenchCommand {
     Escalation(bench_escalation::EscalationBenchArgs),
     /// Who is on call for 1,000 schedules over a year of shifts: time per query.
     Oncall(bench_oncall::OnCallBenchArgs),
+    /// Alert ingestion beside the real Alertmanager: alerts/s accepted, latency to the first
+    /// notification, memory with 100,000 open alerts.
+    Ingest(bench_ingest::IngestBenchArgs),
 }
 
 fn parse_role(raw: &str) -> Result<UserRole, String> {
@@ -228,6 +232,7 @@ async fn main() -> ExitCode {
         Command::Bench(BenchCommand::Import(args)) => bench_import::run(args).await,
         Command::Bench(BenchCommand::Escalation(args)) => bench_escalation::run(args).await,
         Command::Bench(BenchCommand::Oncall(args)) => bench_oncall::run(args).await,
+        Command::Bench(BenchCommand::Ingest(args)) => bench_ingest::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
