@@ -260,6 +260,8 @@ impl Peer {
             // Far above any rate here: the bench measures ingestion, not the limiter.
             .args(["--ingest-rate-limit", "1000000000"])
             .env("MUSTER_LOG", "warn")
+            // Its start-up health check would reach ntfy.sh: loopback only, like the rest.
+            .env("MUSTER_NTFY_URL", "http://127.0.0.1:9")
             .env_remove("MUSTER_CONFIG")
             // No stray muster.toml: the working directory is the bench's own.
             .current_dir(dir.path());
