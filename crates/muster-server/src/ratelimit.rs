@@ -61,7 +61,8 @@ pub struct IngestLimiter {
     by_key: DefaultKeyedRateLimiter<[u8; 32]>,
 }
 
-/// Events one key may send per second, sustained; bursts of a second's worth
+/// Requests one key may make per second, sustained, unless the server is
+/// configured otherwise (`ingest_rate_limit`); bursts of a second's worth
 /// more are let through.
 pub const INGEST_PER_KEY_PER_SECOND: u32 = 5_000;
 

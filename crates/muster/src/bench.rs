@@ -65,11 +65,12 @@ pub enum StoreChoice {
 
 /// One measured phase.
 #[derive(Debug, Clone)]
-struct Sample {
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: usize,
+pub(crate) struct Sample {
+    /// Successful requests per second.
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub errors: usize,
 }
 
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
@@ -77,7 +78,7 @@ pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -86,7 +87,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// Runs `request(client_index, sequence)` from `clients` tasks for `duration`.
-async fn drive<F, Fut>(clients: usize, duration: Duration, request: F) -> Sample
+pub(crate) async fn drive<F, Fut>(clients: usize, duration: Duration, request: F) -> Sample
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,

@@ -106,6 +106,10 @@ pub struct Config {
     /// How long a node's claim on a delivery lasts before another node
     /// redoes it (after a crash): far longer than a send takes.
     pub engine_lease_seconds: u64,
+    /// Ingest requests one integration key may make per second before it
+    /// gets 429 (a webhook of many alerts counts once; bursts of a second's
+    /// worth more pass). At least 1.
+    pub ingest_rate_limit: u32,
 }
 
 impl Default for Config {
@@ -135,6 +139,7 @@ impl Default for Config {
             twilio_from: None,
             channels: Vec::new(),
             engine_lease_seconds: 60,
+            ingest_rate_limit: muster_server::ratelimit::INGEST_PER_KEY_PER_SECOND,
         }
     }
 }
@@ -148,6 +153,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingest_rate_limit: Option<u32>,
 }
 
 impl Config {
@@ -181,6 +188,7 @@ impl Config {
                 "twilio_auth_token",
                 "twilio_from",
                 "engine_lease_seconds",
+                "ingest_rate_limit",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -335,15 +343,16 @@ mod tests {
         .unwrap();
         let config = Config::load(Some(&file), &Overrides::default()).unwrap();
         assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.ingest_rate_limit, 5_000, "the default is unchanged");
         assert_eq!(config.settings().unwrap().roles.all().len(), 5);
         let overrides = Overrides {
             listen: Some("127.0.0.1:9100".parse().unwrap()),
+            ingest_rate_limit: Some(100_000),
             ..Default::default()
         };
-        assert_eq!(
-            Config::load(Some(&file), &overrides).unwrap().listen.port(),
-            9100
-        );
+        let overridden = Config::load(Some(&file), &overrides).unwrap();
+        assert_eq!(overridden.listen.port(), 9100);
+        assert_eq!(overridden.ingest_rate_limit, 100_000);
 
         std::fs::write(&file, "listen = \"nowhere\"\n").unwrap();
         assert!(Config::load(Some(&file), &Overrides::default()).is_err());

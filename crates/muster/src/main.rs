@@ -6,6 +6,7 @@ mod admin;
 mod bench;
 mod bench_escalation;
 mod bench_import;
+mod bench_ingest;
 mod bench_oncall;
 mod config;
 mod remote;
@@ -56,6 +57,9 @@ enum Command {
         /// The URL people reach muster at, for links muster prints.
         #[arg(long)]
         public_url: Option<String>,
+        /// Ingest requests one integration key may make per second (default 5000).
+        #[arg(long)]
+        ingest_rate_limit: Option<u32>,
     },
     /// Set-up commands that work on the database directly, no server needed.
     #[command(subcommand)]
@@ -152,6 +156,9 @@ enum BenchCommand {
     Escalation(bench_escalation::EscalationBenchArgs),
     /// Who is on call for 1,000 schedules over a year of shifts: time per query.
     Oncall(bench_oncall::OnCallBenchArgs),
+    /// Alert ingestion beside the real Alertmanager: alerts/s accepted, latency to the first
+    /// notification, memory with 100,000 open alerts.
+    Ingest(bench_ingest::IngestBenchArgs),
 }
 
 fn parse_role(raw: &str) -> Result<UserRole, String> {
@@ -193,11 +200,13 @@ async fn main() -> ExitCode {
             server,
             listen,
             public_url,
+            ingest_rate_limit,
         } => {
             let overrides = Overrides {
                 listen,
                 database_url: server.database_url.clone(),
                 public_url,
+                ingest_rate_limit,
             };
             match load(&server, overrides) {
                 Ok(config) => serve::run(config).await,
@@ -223,6 +232,7 @@ async fn main() -> ExitCode {
         Command::Bench(BenchCommand::Import(args)) => bench_import::run(args).await,
         Command::Bench(BenchCommand::Escalation(args)) => bench_escalation::run(args).await,
         Command::Bench(BenchCommand::Oncall(args)) => bench_oncall::run(args).await,
+        Command::Bench(BenchCommand::Ingest(args)) => bench_ingest::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

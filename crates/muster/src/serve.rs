@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use muster_app::{App, SystemClock};
 use muster_engine::{Engine, EngineConfig};
 use muster_server::AppState;
+use muster_server::ratelimit::IngestLimiter;
 use muster_sinks::Sinks;
 use tokio::net::TcpListener;
 
@@ -30,6 +31,9 @@ pub fn init_logging(format: &str) {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config.log_format);
+    if config.ingest_rate_limit == 0 {
+        bail!("ingest_rate_limit: expected at least 1 request per second per key, got 0");
+    }
     let mut settings = config.settings()?;
     let sinks = Arc::new(Sinks::build(&config.sinks()).map_err(|e| {
         anyhow::anyhow!(
@@ -58,6 +62,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut state = AppState::new(app.clone(), Some(metrics));
     state.secure_cookies = config.secure_cookies;
     state.sinks = Some(sinks.clone());
+    state.ingest_limiter = Arc::new(IngestLimiter::new(config.ingest_rate_limit));
 
     let mut engine_config = EngineConfig::new(node_name());
     engine_config.exclusive_store = opened.exclusive;
