@@ -69,7 +69,7 @@ pub async fn latency(
     let receiver = Receiver::start().await?;
     let peer = Peer::start(system, Grouping::PerAlert, &receiver.url, options).await?;
     let http = client(IN_FLIGHT)?;
-    let encoder = Encoder::new(system);
+    let encoder = Encoder::grouping_by_all_labels(system);
     let rate = rate.max(1);
     let total = (f64::from(rate) * duration.as_secs_f64()).round() as u64;
     let gate = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));

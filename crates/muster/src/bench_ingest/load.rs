@@ -61,6 +61,8 @@ impl Shape {
 pub struct Encoder {
     muster: bool,
     starts_at: String,
+    /// Each alert its own group (Alertmanager's `group_by: ['...']`).
+    by_all_labels: bool,
 }
 
 impl Encoder {
@@ -68,12 +70,21 @@ impl Encoder {
         Self {
             muster: system.is_muster(),
             starts_at: Timestamp::now().to_string(),
+            by_all_labels: false,
+        }
+    }
+
+    /// The encoder of a phase whose Alertmanager groups by every label.
+    pub fn grouping_by_all_labels(system: System) -> Self {
+        Self {
+            by_all_labels: true,
+            ..Self::new(system)
         }
     }
 
     pub fn body(&self, alerts: &[Alert]) -> Bytes {
         Bytes::from(if self.muster {
-            payload::webhook_body(alerts, &self.starts_at)
+            payload::webhook_body(alerts, &self.starts_at, self.by_all_labels)
         } else {
             payload::alertmanager_body(alerts, &self.starts_at)
         })

@@ -193,15 +193,28 @@ pub fn alertmanager_body(alerts: &[Alert], starts_at: &str) -> String {
 }
 
 /// `alerts` as one Alertmanager webhook notification (what Alertmanager
-/// would send muster for them), started at `starts_at`.
-pub fn webhook_body(alerts: &[Alert], starts_at: &str) -> String {
+/// would send muster for them), started at `starts_at`. Grouped by alert
+/// name, or, with `by_all_labels`, as `group_by: ['...']` groups: every
+/// alert its own group.
+pub fn webhook_body(alerts: &[Alert], starts_at: &str, by_all_labels: bool) -> String {
     let name = alerts
         .first()
         .and_then(|a| a.labels.get("alertname"))
         .map_or("", String::as_str);
+    let group_key = match alerts.first() {
+        Some(first) if by_all_labels => {
+            let labels: Vec<String> = first
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{v}\""))
+                .collect();
+            format!("{{}}:{{{}}}", labels.join(", "))
+        }
+        _ => format!("{{}}:{{alertname=\"{name}\"}}"),
+    };
     let body = Webhook {
         version: "4",
-        group_key: format!("{{}}:{{alertname=\"{name}\"}}"),
+        group_key,
         truncated_alerts: 0,
         status: "firing",
         receiver: "muster",
@@ -237,7 +250,7 @@ mod tests {
     #[test]
     fn the_webhook_body_is_one_signal_per_alert_keyed_by_its_labels() {
         let alerts: Vec<Alert> = (0..64).map(|n| distinct("x", 3, n)).collect();
-        let signals = parse(webhook_body(&alerts, AT).as_bytes(), Flavour::Alertmanager).unwrap();
+        let signals = parse(webhook_body(&alerts, AT, false).as_bytes(), Flavour::Alertmanager).unwrap();
         assert_eq!(signals.len(), 64);
         let mut keys: Vec<&str> = signals.iter().map(|s| s.dedup_key.as_str()).collect();
         keys.sort_unstable();
@@ -265,7 +278,7 @@ mod tests {
 
     #[test]
     fn probe_numbers_are_found_wherever_the_body_carries_them() {
-        let body = webhook_body(&[probe(41), probe(7)], AT);
+        let body = webhook_body(&[probe(41), probe(7)], AT, true);
         let mut found = probe_ids(body.as_bytes());
         found.sort_unstable();
         found.dedup();
