@@ -276,12 +276,21 @@ impl App {
     /// comparison tells how much of a guessed key was right.
     async fn integration_for(&self, kind: &str, key: &str) -> Result<Integration, IngestError> {
         let digest = secrets::digest(key.trim());
-        let found = self
-            .store
-            .integration_by_digest(&digest)
-            .await
-            .map_err(AppError::from)?
-            .filter(|i| bool::from(i.key_digest.ct_eq(&digest)) && i.kind == kind);
+        let found = match self.known_integrations.get(&digest) {
+            Some(known) => Some(known),
+            None => {
+                let stored = self
+                    .store
+                    .integration_by_digest(&digest)
+                    .await
+                    .map_err(AppError::from)?;
+                if let Some(integration) = &stored {
+                    self.known_integrations.put(digest, integration.clone());
+                }
+                stored
+            }
+        }
+        .filter(|i| bool::from(i.key_digest.ct_eq(&digest)) && i.kind == kind);
         found.ok_or(IngestError::UnknownKey)
     }
 

@@ -10,6 +10,7 @@ mod directory;
 pub mod dispatch;
 pub mod error;
 pub mod incidents;
+mod integration_cache;
 pub mod links;
 pub mod oncall;
 pub mod paging;
@@ -43,6 +44,7 @@ pub struct App {
     routing: Arc<routing::ContextCache>,
     /// Wakes this node's alert routing when alerts arrive or change.
     alerts_arrived: Arc<tokio::sync::Notify>,
+    known_integrations: Arc<integration_cache::IntegrationCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -63,6 +65,7 @@ impl App {
             link_key: Arc::default(),
             routing: Arc::default(),
             alerts_arrived: Arc::default(),
+            known_integrations: Arc::default(),
         }
     }
 

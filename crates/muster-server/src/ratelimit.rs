@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub struct LoginLimiter {
@@ -36,13 +36,12 @@ impl LoginLimiter {
 
     /// `Err(wait)` when this attempt must be refused.
     pub fn check(&self, address: IpAddr, email: &str) -> Result<(), Duration> {
-        let now = DefaultClock::default().now();
         self.by_address
             .check_key(&address)
-            .map_err(|not_until| not_until.wait_time_from(now))?;
+            .map_err(|not_until| not_until.wait_time_from(self.by_address.clock().now()))?;
         self.by_account
             .check_key(&email.trim().to_lowercase())
-            .map_err(|not_until| not_until.wait_time_from(now))?;
+            .map_err(|not_until| not_until.wait_time_from(self.by_account.clock().now()))?;
         // Keep memory bounded under a spray of distinct keys.
         if self.by_address.len() > 100_000 {
             self.by_address.retain_recent();
@@ -83,11 +82,12 @@ impl IngestLimiter {
     /// `Err(wait)` when this request must be refused. Keyed by the key's
     /// digest: the key itself is never kept.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let now = DefaultClock::default().now();
         let digest = muster_app::secrets::digest(key.trim());
+        // The limiter's own clock: making a clock calibrates it, far too
+        // slow for every request.
         self.by_key
             .check_key(&digest)
-            .map_err(|not_until| not_until.wait_time_from(now))?;
+            .map_err(|not_until| not_until.wait_time_from(self.by_key.clock().now()))?;
         if self.by_key.len() > 100_000 {
             self.by_key.retain_recent();
         }
