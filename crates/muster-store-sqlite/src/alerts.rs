@@ -6,8 +6,9 @@ use muster_core::alert::{Alert, Received, Signal};
 use muster_core::{AlertId, IntegrationId};
 use muster_store::StoreError;
 use muster_store::alerts::{
-    AlertDecider, AlertFilter, AlertStore, Integration, decode_alert, decode_integration,
-    duplicate_name, encode_links, encode_map, statements,
+    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, decide_batch, decode_alert,
+    decode_integration, duplicate_name, encode_links, encode_map, insert_rows, latest_by_key,
+    select_under_keys, statements,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -20,48 +21,43 @@ fn integration(row: &SqliteRow) -> Result<Integration, StoreError> {
     decode_integration(&Row(row), digest)
 }
 
-async fn latest(
-    c: &mut SqliteConnection,
-    integration: IntegrationId,
-    key: &str,
-) -> Result<Option<Alert>, StoreError> {
-    let row = sqlx::query(statements::LATEST_ALERT)
-        .bind(integration.to_string())
-        .bind(key)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(backend)?;
-    row.map(|r| decode_alert(&Row(&r))).transpose()
-}
-
-async fn insert(c: &mut SqliteConnection, a: &Alert) -> Result<(), StoreError> {
-    sqlx::query(statements::INSERT_ALERT)
-        .bind(a.id.to_string())
-        .bind(a.integration.to_string())
-        .bind(&a.dedup_key)
-        .bind(a.status.as_str())
-        .bind(&a.summary)
-        .bind(a.severity.as_str())
-        .bind(&a.source)
-        .bind(encode_map(&a.labels))
-        .bind(encode_map(&a.annotations))
-        .bind(encode_links(&a.links))
-        .bind(&a.group_key)
-        .bind(a.started_at.as_millisecond())
-        .bind(a.first_seen.as_millisecond())
-        .bind(a.last_seen.as_millisecond())
-        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
-        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
-        .bind(a.resolved_at.map(|t| t.as_millisecond()))
-        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+/// Inserts `alerts` in one statement.
+async fn insert_many(c: &mut SqliteConnection, alerts: &[Alert]) -> Result<(), StoreError> {
+    let Some(first) = alerts.first() else {
+        return Ok(());
+    };
+    let sql = insert_rows(alerts.len());
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in alerts {
+        query = query
+            .bind(a.id.to_string())
+            .bind(a.integration.to_string())
+            .bind(&a.dedup_key)
+            .bind(a.status.as_str())
+            .bind(&a.summary)
+            .bind(a.severity.as_str())
+            .bind(&a.source)
+            .bind(encode_map(&a.labels))
+            .bind(encode_map(&a.annotations))
+            .bind(encode_links(&a.links))
+            .bind(&a.group_key)
+            .bind(a.started_at.as_millisecond())
+            .bind(a.first_seen.as_millisecond())
+            .bind(a.last_seen.as_millisecond())
+            .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
+            .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
+            .bind(a.resolved_at.map(|t| t.as_millisecond()))
+            .bind(i64::try_from(a.version).unwrap_or(i64::MAX));
+    }
+    query
         .execute(&mut *c)
         .await
-        .map_err(|e| unique(e, "dedup_key", &a.dedup_key))?;
+        .map_err(|e| unique(e, "dedup_key", &first.dedup_key))?;
     Ok(())
 }
 
-async fn update(c: &mut SqliteConnection, a: &Alert) -> Result<(), StoreError> {
-    let expected = a.version.saturating_sub(1);
+/// Writes `a` if the stored version is still `expected`.
+async fn update(c: &mut SqliteConnection, a: &Alert, expected: u64) -> Result<(), StoreError> {
     let updated = sqlx::query(statements::UPDATE_ALERT)
         .bind(a.status.as_str())
         .bind(&a.summary)
@@ -92,25 +88,37 @@ async fn update(c: &mut SqliteConnection, a: &Alert) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Each signal sees what the ones before it in the batch wrote.
+/// One read for every key of the batch, the core's decisions in memory
+/// (each signal sees what the ones before it decided), then each alert
+/// written once.
 async fn receive(
     c: &mut SqliteConnection,
     integration: IntegrationId,
     signals: Vec<Signal>,
     decide: AlertDecider,
 ) -> Result<Vec<Received>, StoreError> {
-    let mut out = Vec::with_capacity(signals.len());
-    for signal in signals {
-        let current = latest(c, integration, &signal.dedup_key).await?;
-        let received = decide(current.as_ref(), signal);
-        match &received {
-            Received::Opened(alert) => insert(c, alert).await?,
-            Received::Updated { alert, .. } => update(c, alert).await?,
-            Received::Ignored(_) => {}
+    let mut keys: Vec<String> = signals.iter().map(|s| s.dedup_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut stored = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let mut query = sqlx::query(AssertSqlSafe(select_under_keys(chunk.len())))
+            .bind(integration.to_string());
+        for key in chunk {
+            query = query.bind(key);
         }
-        out.push(received);
+        for row in query.fetch_all(&mut *c).await.map_err(backend)? {
+            stored.push(decode_alert(&Row(&row))?);
+        }
     }
-    Ok(out)
+    let (received, writes) = decide_batch(latest_by_key(stored), signals, &decide);
+    for chunk in writes.inserts.chunks(CHUNK) {
+        insert_many(c, chunk).await?;
+    }
+    for (alert, expected) in &writes.updates {
+        update(c, alert, *expected).await?;
+    }
+    Ok(received)
 }
 
 #[async_trait]

@@ -2,6 +2,7 @@
 //! nobody else writes between reading the pending alerts and their groups
 //! and committing what they do.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -10,7 +11,7 @@ use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
 use muster_core::paging::Delivery;
 use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
-use muster_store::alerts::{self, decode_alert};
+use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
     AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite, decode_group,
     decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
@@ -62,21 +63,39 @@ async fn load_pending(
                 .map_err(backend)?,
         );
     }
+    // When alerts under each key opened lately, for all of them in one read.
+    let mut keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        keys.push((get(row, "integration_id")?, get(row, "dedup_key")?));
+    }
+    keys.sort();
+    keys.dedup();
+    let mut openings: HashMap<(String, String), Vec<Timestamp>> = HashMap::new();
+    for same in keys.chunk_by(|a, b| a.0 == b.0) {
+        for chunk in same.chunks(CHUNK) {
+            let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(chunk.len())))
+                .bind(chunk[0].0.clone());
+            for (_, key) in chunk {
+                query = query.bind(key);
+            }
+            for row in query.fetch_all(&mut *c).await.map_err(backend)? {
+                let at: i64 = get(&row, "first_seen")?;
+                if let Ok(at) = Timestamp::from_millisecond(at) {
+                    openings
+                        .entry((chunk[0].0.clone(), get(&row, "dedup_key")?))
+                        .or_default()
+                        .push(at);
+                }
+            }
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        let integration: String = get(row, "integration_id")?;
-        let key: String = get(row, "dedup_key")?;
-        let openings: Vec<i64> = sqlx::query_scalar(pending::OPENINGS)
-            .bind(integration)
-            .bind(key)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(backend)?;
-        let openings = openings
-            .into_iter()
-            .filter_map(|ms| Timestamp::from_millisecond(ms).ok())
-            .collect();
-        out.push(decode_pending(&Row(row), openings)?);
+        let key = (get(row, "integration_id")?, get(row, "dedup_key")?);
+        let mut seen = openings.get(&key).cloned().unwrap_or_default();
+        seen.sort_unstable_by(|a, b| b.cmp(a));
+        seen.truncate(pending::OPENINGS_KEPT);
+        out.push(decode_pending(&Row(row), seen)?);
     }
     Ok(out)
 }

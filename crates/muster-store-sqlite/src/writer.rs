@@ -120,17 +120,33 @@ async fn execute(
 async fn commit_batch(connection: &mut SqliteConnection, jobs: impl Iterator<Item = Job>) {
     let mut replies: Vec<(bool, Reply)> = Vec::new();
     let outcome: Result<(), String> = async {
-        execute(connection, "BEGIN IMMEDIATE").await?;
-        for job in jobs {
-            if job.isolated {
-                execute(connection, "SAVEPOINT job").await?;
-            }
+        let mut jobs = jobs.peekable();
+        // Each round trip to SQLite's thread costs a context switch or two:
+        // the statements between two jobs go in one.
+        let first_isolated = jobs.peek().is_some_and(|job| job.isolated);
+        execute(
+            connection,
+            if first_isolated {
+                "BEGIN IMMEDIATE; SAVEPOINT job"
+            } else {
+                "BEGIN IMMEDIATE"
+            },
+        )
+        .await?;
+        while let Some(job) = jobs.next() {
             let (succeeded, reply) = (job.run)(&mut *connection).await;
             replies.push((succeeded, reply));
-            match (job.isolated, succeeded) {
-                (true, true) => execute(connection, "RELEASE job").await?,
-                (true, false) => execute(connection, "ROLLBACK TO job; RELEASE job").await?,
-                (false, _) => {}
+            let next_isolated = jobs.peek().map(|next| next.isolated);
+            let between = match (job.isolated, succeeded, next_isolated) {
+                (true, true, Some(true)) => "RELEASE job; SAVEPOINT job",
+                (true, true, _) => "RELEASE job",
+                (true, false, Some(true)) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+                (true, false, _) => "ROLLBACK TO job; RELEASE job",
+                (false, _, Some(true)) => "SAVEPOINT job",
+                (false, _, _) => "",
+            };
+            if !between.is_empty() {
+                execute(connection, between).await?;
             }
         }
         execute(connection, "COMMIT").await

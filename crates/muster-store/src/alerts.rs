@@ -153,11 +153,6 @@ pub mod statements {
         acknowledged_at, resolved_at, version";
     pub const INSERT_INTEGRATION: &str = "INSERT INTO integrations (integration_id, name, kind, \
         service, team, key_digest, config, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-    /// The latest alert under a key: the open one if any, else the last resolved.
-    pub const LATEST_ALERT: &str = "SELECT alert_id, integration_id, dedup_key, status, summary, \
-        severity, source, labels, annotations, links, group_key, started_at, first_seen, last_seen, \
-        occurrences, acknowledged_at, resolved_at, version FROM alerts \
-        WHERE integration_id = $1 AND dedup_key = $2 ORDER BY first_seen DESC, alert_id DESC LIMIT 1";
     pub const INSERT_ALERT: &str = "INSERT INTO alerts (alert_id, integration_id, dedup_key, status, \
         summary, severity, source, labels, annotations, links, group_key, started_at, first_seen, \
         last_seen, occurrences, acknowledged_at, resolved_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
@@ -176,5 +171,176 @@ pub fn duplicate_name(name: &str) -> StoreError {
     StoreError::Duplicate {
         field: "name",
         value: name.to_owned(),
+    }
+}
+
+/// What a batch of signals writes, decided in memory after one read of
+/// the latest alert under each key: every alert once, in its final state
+/// (an alert opened and repeated in one batch is inserted once).
+#[derive(Debug, Default)]
+pub struct BatchWrites {
+    pub inserts: Vec<Alert>,
+    /// The final state, and the version it must still be at when written.
+    pub updates: Vec<(Alert, u64)>,
+}
+
+/// The latest alert of each key among `rows`: the open one if any (the
+/// newest), else the last resolved.
+pub fn latest_by_key(rows: Vec<Alert>) -> std::collections::HashMap<String, Alert> {
+    let mut latest: std::collections::HashMap<String, Alert> = std::collections::HashMap::new();
+    for alert in rows {
+        match latest.get(&alert.dedup_key) {
+            Some(kept) if (kept.first_seen, kept.id) >= (alert.first_seen, alert.id) => {}
+            _ => {
+                latest.insert(alert.dedup_key.clone(), alert);
+            }
+        }
+    }
+    latest
+}
+
+/// Applies `signals` in order to `latest` through `decide`; each signal sees
+/// what the ones before it decided.
+pub fn decide_batch(
+    mut latest: std::collections::HashMap<String, Alert>,
+    signals: Vec<Signal>,
+    decide: &AlertDecider,
+) -> (Vec<Received>, BatchWrites) {
+    use std::collections::HashMap;
+    let stored: HashMap<AlertId, u64> = latest.values().map(|a| (a.id, a.version)).collect();
+    let mut finals: Vec<Alert> = Vec::new();
+    let mut out = Vec::with_capacity(signals.len());
+    for signal in signals {
+        let key = signal.dedup_key.clone();
+        let received = decide(latest.get(&key), signal);
+        let changed = match &received {
+            Received::Opened(alert) | Received::Updated { alert, .. } => Some(alert.clone()),
+            Received::Ignored(_) => None,
+        };
+        if let Some(alert) = changed {
+            match finals.iter_mut().find(|a| a.id == alert.id) {
+                Some(existing) => *existing = alert.clone(),
+                None => finals.push(alert.clone()),
+            }
+            latest.insert(key, alert);
+        }
+        out.push(received);
+    }
+    let mut writes = BatchWrites::default();
+    for alert in finals {
+        match stored.get(&alert.id) {
+            Some(version) => writes.updates.push((alert, *version)),
+            None => writes.inserts.push(alert),
+        }
+    }
+    (out, writes)
+}
+
+/// Keys or rows per statement: well under SQLite's 32,766 parameters.
+pub const CHUNK: usize = 500;
+
+/// `SELECT` of the alerts under `keys` dedup keys of one integration
+/// (`$1`), for [`latest_by_key`].
+pub fn select_under_keys(keys: usize) -> String {
+    let placeholders: Vec<String> = (0..keys).map(|i| format!("${}", i + 2)).collect();
+    format!(
+        "SELECT {} FROM alerts WHERE integration_id = $1 AND dedup_key IN ({})",
+        statements::ALERT_COLUMNS,
+        placeholders.join(", ")
+    )
+}
+
+/// One `INSERT` of `rows` alerts, binding [`statements::ALERT_COLUMNS`] in
+/// order for each.
+pub fn insert_rows(rows: usize) -> String {
+    const COLUMNS: usize = 18;
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO alerts ({}) VALUES {}",
+        statements::ALERT_COLUMNS,
+        values.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use std::sync::Arc;
+
+    use muster_core::alert::{AlertSeverity, SignalAction, receive};
+
+    use super::*;
+
+    fn signal(action: SignalAction, key: &str) -> Signal {
+        Signal {
+            action,
+            dedup_key: key.to_owned(),
+            summary: "s".to_owned(),
+            severity: AlertSeverity::Error,
+            source: String::new(),
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            links: Vec::new(),
+            group_key: None,
+            started_at: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_writes_each_alert_once_in_its_final_state() {
+        let integration = IntegrationId(uuid::Uuid::from_u128(1));
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let next = Arc::new(std::sync::atomic::AtomicU64::new(10));
+        let decide: AlertDecider = Arc::new(move |current, s| {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            receive(
+                current,
+                s,
+                integration,
+                AlertId(uuid::Uuid::from_u128(u128::from(n))),
+                now,
+            )
+        });
+        let (first, writes) = decide_batch(
+            std::collections::HashMap::new(),
+            vec![
+                signal(SignalAction::Trigger, "a"),
+                signal(SignalAction::Trigger, "a"),
+                signal(SignalAction::Resolve, "a"),
+                signal(SignalAction::Trigger, "a"),
+                signal(SignalAction::Trigger, "b"),
+            ],
+            &decide,
+        );
+        assert_eq!(first.len(), 5);
+        assert!(writes.updates.is_empty());
+        let keys: Vec<(&str, AlertStatus, u64)> = writes
+            .inserts
+            .iter()
+            .map(|a| (a.dedup_key.as_str(), a.status, a.occurrences))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a", AlertStatus::Resolved, 2),
+                ("a", AlertStatus::Firing, 1),
+                ("b", AlertStatus::Firing, 1)
+            ]
+        );
+        // Stored ones are updated from the version they were read at.
+        let latest = latest_by_key(writes.inserts.clone());
+        assert_eq!(latest["a"].status, AlertStatus::Firing);
+        let (_, again) = decide_batch(latest, vec![signal(SignalAction::Trigger, "b")], &decide);
+        assert_eq!(again.updates.len(), 1);
+        assert_eq!(again.updates[0].1, 1);
+        assert_eq!(again.updates[0].0.version, 2);
+        assert_eq!(insert_rows(2).matches('$').count(), 36);
+        assert!(select_under_keys(3).ends_with("IN ($2, $3, $4)"));
     }
 }

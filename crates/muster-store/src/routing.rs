@@ -152,9 +152,19 @@ pub mod statements {
 pub mod pending {
     /// What a pending alert is read with, besides [`crate::alerts::statements::ALERT_COLUMNS`].
     pub const EXTRA_COLUMNS: &str = "route_seq, group_id, silenced_by";
-    /// When alerts under a key opened lately (flap damping looks at these).
-    pub const OPENINGS: &str = "SELECT first_seen FROM alerts WHERE integration_id = $1 \
-        AND dedup_key = $2 ORDER BY first_seen DESC LIMIT 10";
+    /// How many of the latest openings under a key flap damping looks at.
+    pub const OPENINGS_KEPT: usize = 10;
+
+    /// When alerts of one integration (`$1`) under any of `keys` dedup keys
+    /// (`$2`…) opened, for flap damping; the caller keeps the latest
+    /// [`OPENINGS_KEPT`] of each.
+    pub fn openings_under_keys(keys: usize) -> String {
+        let placeholders: Vec<String> = (2..=keys + 1).map(|i| format!("${i}")).collect();
+        format!(
+            "SELECT dedup_key, first_seen FROM alerts WHERE integration_id = $1 AND dedup_key IN ({})",
+            placeholders.join(", ")
+        )
+    }
 }
 
 /// Reads one row of [`statements::GROUP_COLUMNS`].

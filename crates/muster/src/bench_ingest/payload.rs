@@ -250,7 +250,11 @@ mod tests {
     #[test]
     fn the_webhook_body_is_one_signal_per_alert_keyed_by_its_labels() {
         let alerts: Vec<Alert> = (0..64).map(|n| distinct("x", 3, n)).collect();
-        let signals = parse(webhook_body(&alerts, AT, false).as_bytes(), Flavour::Alertmanager).unwrap();
+        let signals = parse(
+            webhook_body(&alerts, AT, false).as_bytes(),
+            Flavour::Alertmanager,
+        )
+        .unwrap();
         assert_eq!(signals.len(), 64);
         let mut keys: Vec<&str> = signals.iter().map(|s| s.dedup_key.as_str()).collect();
         keys.sort_unstable();
