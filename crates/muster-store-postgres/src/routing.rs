@@ -78,7 +78,7 @@ async fn load_pending(
     for same in keys.chunk_by(|a, b| a.0 == b.0) {
         for chunk in same.chunks(CHUNK) {
             let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(chunk.len())))
-                .bind(chunk[0].0.clone());
+                .bind(chunk[0].0);
             for (_, key) in chunk {
                 query = query.bind(key);
             }
@@ -86,7 +86,7 @@ async fn load_pending(
                 let at: i64 = get(&row, "first_seen")?;
                 if let Ok(at) = Timestamp::from_millisecond(at) {
                     openings
-                        .entry((chunk[0].0.clone(), get(&row, "dedup_key")?))
+                        .entry((chunk[0].0, get(&row, "dedup_key")?))
                         .or_default()
                         .push(at);
                 }
