@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod changes;
 mod convert;
 mod convert_catalog;
 mod convert_paging;

@@ -274,7 +274,11 @@ impl App {
     /// The integration of `kind` whose key is `key`. Looked up by digest,
     /// then compared in constant time, so neither the lookup nor the
     /// comparison tells how much of a guessed key was right.
-    async fn integration_for(&self, kind: &str, key: &str) -> Result<Integration, IngestError> {
+    pub(crate) async fn integration_for(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Integration, IngestError> {
         let digest = secrets::digest(key.trim());
         let found = match self.known_integrations.get(&digest) {
             Some(known) => Some(known),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod catalog;
+pub mod changes;
 pub mod clock;
 mod directory;
 pub mod dispatch;

@@ -64,6 +64,16 @@ impl Accepted {
             dedup_key: Some(dedup_key),
         }
     }
+
+    /// A change event: PagerDuty's documented success body (`status`,
+    /// `message`); a change has no dedup key to give back.
+    pub fn change() -> Self {
+        Self {
+            status: "success",
+            message: "Event processed",
+            dedup_key: None,
+        }
+    }
 }
 
 /// The body of a 400 (and, with other words, of a 404, 413 or 429).

@@ -3,6 +3,7 @@
 //! ([`error::ApiError`]).
 
 pub mod api;
+pub mod change_events;
 pub mod console;
 pub mod error;
 pub mod extract;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router())
         .merge(ops::router())
         .merge(ingest::router())
+        .merge(change_events::router())
         .fallback(console::fallback)
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -5,6 +5,7 @@
 mod alerts;
 mod auth;
 mod catalog;
+mod changes;
 mod codec;
 mod incidents;
 mod oncall;

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 mod alerts;
 pub use alerts::*;
+mod changes;
+pub use changes::*;
 mod paging;
 pub use paging::*;
 mod plan;
@@ -70,6 +72,7 @@ macro_rules! conformance_suite {
             routing_acts_on_each_change_once,
             racing_routers_route_each_alert_once_and_open_one_group,
             silences_round_trip_and_expiring_one_releases_its_alerts,
+            changes_are_kept_per_service_newest_first,
         );
     };
 }

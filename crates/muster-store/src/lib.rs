@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
@@ -50,6 +51,7 @@ pub trait Store:
     + PlanStore
     + PagingStore
     + alerts::AlertStore
+    + changes::ChangeStore
     + routing::RoutingStore
     + silences::SilenceStore
     + Send

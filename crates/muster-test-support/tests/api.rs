@@ -621,6 +621,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/alerts/{id}/acknowledge", vec!["post"]),
         ("/api/v1/alerts/{id}/resolve", vec!["post"]),
         ("/api/v1/alerts/{id}/routing", vec!["get"]),
+        ("/api/v1/changes", vec!["get"]),
         ("/api/v1/silences", vec!["get", "post"]),
         ("/api/v1/silences/{id}", vec!["delete", "get"]),
     ];

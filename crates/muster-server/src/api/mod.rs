@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 pub(crate) mod calendar;
 mod catalog;
+mod changes;
 mod collaboration;
 mod incidents;
 mod meta;
@@ -95,6 +96,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::list, alerts::create))
         .routes(routes!(alerts::list_alerts))
         .routes(routes!(silences::routing))
+        .routes(routes!(changes::list))
         .routes(routes!(silences::list, silences::create))
         .routes(routes!(silences::show, silences::expire))
         .routes(routes!(alerts::show_alert))

@@ -1,0 +1,49 @@
+//! Change events on SQLite.
+
+use async_trait::async_trait;
+use muster_store::StoreError;
+use muster_store::changes::{
+    Change, ChangeFilter, ChangeStore, decode_change, links_text, statements,
+};
+
+use crate::SqliteStore;
+use crate::codec::{Row, backend};
+
+#[async_trait]
+impl ChangeStore for SqliteStore {
+    async fn insert_change(&self, change: &Change) -> Result<(), StoreError> {
+        let c = change.clone();
+        self.writer
+            .write_statement(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(statements::INSERT)
+                        .bind(c.id.to_string())
+                        .bind(c.integration.to_string())
+                        .bind(c.service.as_ref().map(|s| s.as_str().to_owned()))
+                        .bind(c.team.as_ref().map(|t| t.as_str().to_owned()))
+                        .bind(&c.summary)
+                        .bind(&c.source)
+                        .bind(c.happened_at.as_millisecond())
+                        .bind(&c.details)
+                        .bind(links_text(&c))
+                        .bind(c.received_at.as_millisecond())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn changes(&self, filter: &ChangeFilter) -> Result<Vec<Change>, StoreError> {
+        let rows = sqlx::query(statements::LIST)
+            .bind(filter.service.as_ref().map(|s| s.as_str().to_owned()))
+            .bind(filter.since.map_or(i64::MIN, |t| t.as_millisecond()))
+            .bind(i64::from(filter.limit.clamp(1, 1000)))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| decode_change(&Row(r))).collect()
+    }
+}
