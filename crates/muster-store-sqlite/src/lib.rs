@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod catalog;
 mod codec;
+mod heartbeats;
 mod incidents;
 mod oncall;
 mod outbox;

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 mod alerts;
 pub use alerts::*;
+mod heartbeats;
+pub use heartbeats::*;
 mod paging;
 pub use paging::*;
 mod plan;
@@ -70,6 +72,7 @@ macro_rules! conformance_suite {
             routing_acts_on_each_change_once,
             racing_routers_route_each_alert_once_and_open_one_group,
             silences_round_trip_and_expiring_one_releases_its_alerts,
+            heartbeats_keep_the_latest_beat_and_count_them,
         );
     };
 }

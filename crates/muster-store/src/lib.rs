@@ -10,6 +10,7 @@ pub mod catalog;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
+pub mod heartbeats;
 pub mod incidents;
 pub mod paging;
 pub mod plan;
@@ -52,6 +53,7 @@ pub trait Store:
     + alerts::AlertStore
     + routing::RoutingStore
     + silences::SilenceStore
+    + heartbeats::HeartbeatStore
     + Send
     + Sync
     + 'static
