@@ -9,7 +9,9 @@ pub mod clock;
 mod directory;
 pub mod dispatch;
 pub mod error;
+pub mod heartbeats;
 pub mod incidents;
+pub mod integration_config;
 pub mod links;
 pub mod oncall;
 pub mod paging;
@@ -43,6 +45,8 @@ pub struct App {
     routing: Arc<routing::ContextCache>,
     /// Wakes this node's alert routing when alerts arrive or change.
     alerts_arrived: Arc<tokio::sync::Notify>,
+    /// Wakes this node's heartbeat check when a beat arrives.
+    beats_arrived: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -63,6 +67,7 @@ impl App {
             link_key: Arc::default(),
             routing: Arc::default(),
             alerts_arrived: Arc::default(),
+            beats_arrived: Arc::default(),
         }
     }
 
