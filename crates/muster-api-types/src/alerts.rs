@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// Body of `POST /api/v1/integrations`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// Body of `POST /api/v1/integrations`. The settings after `team` each
+/// belong to one kind; giving one to another kind is refused.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIntegration {
     pub name: String,
@@ -20,6 +21,67 @@ pub struct NewIntegration {
     pub service: Option<String>,
     #[serde(default)]
     pub team: Option<String>,
+    /// `generic`: where each field is in the payload. Default: muster's own
+    /// format, each field under its own name at the top level
+    /// (`{"summary": …, "dedup_key": …, "status": …}`).
+    #[serde(default)]
+    pub mapping: Option<GenericMapping>,
+    /// `grafana`: the HMAC secret of the contact point; then every webhook
+    /// must carry a valid `X-Grafana-Alerting-Signature`. Never shown back.
+    #[serde(default)]
+    pub signing_secret: Option<String>,
+    /// `grafana`: the header Grafana sends the signed timestamp in, when
+    /// the contact point is set to send one.
+    #[serde(default)]
+    pub timestamp_header: Option<String>,
+    /// `heartbeat` (required): seconds between beats, 10 to 604800 (7 days).
+    #[serde(default)]
+    pub interval_seconds: Option<i64>,
+    /// `heartbeat`: seconds a beat may be late, 5 to 604800; default a tenth
+    /// of the interval, at least 5.
+    #[serde(default)]
+    pub grace_seconds: Option<i64>,
+}
+
+/// Where a generic integration finds each field in the JSON it is sent:
+/// JSON pointers (RFC 6901) such as `/check/title`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenericMapping {
+    /// The only pointer required.
+    pub summary: String,
+    /// Without one, alerts with the same summary are one alert.
+    #[serde(default)]
+    pub dedup_key: Option<String>,
+    /// A payload with nothing at `dedup_key` is keyed by its summary
+    /// instead of being refused.
+    #[serde(default)]
+    pub dedup_key_optional: bool,
+    /// Its value (case-insensitive) resolves, acknowledges or else triggers.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Status values that resolve; default: resolved, resolve, ok, closed,
+    /// recovered, up, normal, inactive.
+    #[serde(default)]
+    pub resolved_values: Vec<String>,
+    /// Status values that acknowledge; default: acknowledged, acknowledge, ack.
+    #[serde(default)]
+    pub acknowledged_values: Vec<String>,
+    /// `critical`, `error`, `warning`, `info` (or words like `high`, `p1`);
+    /// `error` when missing.
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// An object whose scalar members become labels.
+    #[serde(default)]
+    pub labels: Option<String>,
+    /// An array of URLs, or of objects with `href` (or `url`) and `text`.
+    #[serde(default)]
+    pub links: Option<String>,
+    /// An RFC 3339 time.
+    #[serde(default)]
+    pub started_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -34,6 +96,24 @@ pub struct Integration {
     /// Where the source sends its payloads (the key is in the path, or in
     /// the body as PagerDuty's `routing_key`).
     pub endpoint: String,
+    /// `generic`: the mapping applied.
+    #[serde(default)]
+    pub mapping: Option<GenericMapping>,
+    /// `grafana`: whether webhooks must be signed (the secret is never shown).
+    #[serde(default)]
+    pub signature_required: bool,
+    #[serde(default)]
+    pub timestamp_header: Option<String>,
+    /// `heartbeat`: seconds between beats.
+    #[serde(default)]
+    pub interval_seconds: Option<i64>,
+    /// `heartbeat`: seconds a beat may be late.
+    #[serde(default)]
+    pub grace_seconds: Option<i64>,
+    /// `heartbeat`: the latest beat; none before the first.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_beat_at: Option<Timestamp>,
 }
 
 /// The answer to a create: the integration and its key, shown this once.

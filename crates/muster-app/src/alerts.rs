@@ -9,12 +9,14 @@ use muster_core::alert::{
 };
 use muster_core::{Actor, AlertId, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
+use muster_ingest::signature::{self, SignatureError};
 use muster_ingest::{ParseError, pagerduty};
 use muster_store::alerts::{AlertDecider, Integration};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::accounts::require;
+use crate::integration_config::IntegrationConfig;
 use crate::{App, AppError, secrets};
 
 /// The kinds of integration there are.
@@ -36,7 +38,16 @@ pub struct NewIntegration {
     /// Exactly one of a service or a team it is bound to.
     pub service: Option<String>,
     pub team: Option<String>,
+    /// Kind-specific settings (a mapping, a signing secret, an interval).
+    pub config: IntegrationConfig,
 }
+
+/// The header Grafana signs its webhooks in.
+pub const GRAFANA_SIGNATURE_HEADER: &str = "x-grafana-alerting-signature";
+
+/// Reads a request header by name (case-insensitive), for the sources whose
+/// settings name the headers they sign with.
+pub type Headers<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
 
 /// Why an ingest request was refused, in the terms each endpoint answers.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +61,10 @@ pub enum IngestError {
     /// A PagerDuty event broke PagerDuty's rules; nothing was stored.
     #[error("the event is invalid")]
     PagerDuty(pagerduty::Rejection),
+    /// The integration wants signed payloads and this one's signature is
+    /// missing or wrong; nothing was stored.
+    #[error("{0}")]
+    Unsigned(SignatureError),
     /// Storing failed; nothing was stored, and the sender should retry.
     #[error(transparent)]
     App(#[from] AppError),
@@ -94,12 +109,21 @@ impl App {
                 format!("1 to {MAX_NAME} characters"),
             ));
         }
-        if !KINDS.contains(&new.kind.as_str()) {
+        let config = if KINDS.contains(&new.kind.as_str()) {
+            match new.config.check(&new.kind) {
+                Ok(config) => config,
+                Err(fields) => {
+                    problems.extend(fields);
+                    IntegrationConfig::default()
+                }
+            }
+        } else {
             problems.push(muster_core::FieldError::new(
                 "kind",
                 format!("one of {}, got {:?}", KINDS.join(", "), new.kind),
             ));
-        }
+            IntegrationConfig::default()
+        };
         let catalog = self.store.load_catalog().await?;
         let bound =
             |field: &str, raw: &Option<String>| -> Result<Option<Slug>, muster_core::FieldError> {
@@ -142,7 +166,7 @@ impl App {
             service,
             team,
             key_digest: secrets::digest(&key),
-            config: "{}".to_owned(),
+            config: config.encode(),
             created_at: self.now(),
             created_by: actor.user_id,
         };
@@ -298,7 +322,7 @@ impl App {
         found.ok_or(IngestError::UnknownKey)
     }
 
-    async fn store_signals(
+    pub(crate) async fn store_signals(
         &self,
         integration: Integration,
         signals: Vec<Signal>,
@@ -332,20 +356,55 @@ impl App {
         })
     }
 
-    /// An Alertmanager (`version: "4"`) or Grafana (`version: "1"`) webhook.
+    /// An Alertmanager (`version: "4"`) or Grafana (`version: "1"`) webhook,
+    /// without headers: a Grafana integration with a signing secret refuses it.
     pub async fn ingest_webhook(
         &self,
         flavour: Flavour,
         key: &str,
         body: &[u8],
     ) -> Result<Ingested, IngestError> {
+        self.ingest_signed_webhook(flavour, key, body, &|_| None)
+            .await
+    }
+
+    /// An Alertmanager or Grafana webhook with its request headers. A Grafana
+    /// integration with a signing secret checks the signature before it
+    /// reads a byte of the payload.
+    pub async fn ingest_signed_webhook(
+        &self,
+        flavour: Flavour,
+        key: &str,
+        body: &[u8],
+        headers: Headers<'_>,
+    ) -> Result<Ingested, IngestError> {
         let kind = match flavour {
             Flavour::Alertmanager => "alertmanager",
             Flavour::Grafana => "grafana",
         };
         let integration = self.integration_for(kind, key).await?;
+        let config = IntegrationConfig::of(&integration)?;
+        if let Some(secret) = &config.signing_secret {
+            let timestamp = config.timestamp_header.as_deref().and_then(headers);
+            signature::verify_grafana(
+                secret.as_bytes(),
+                body,
+                headers(GRAFANA_SIGNATURE_HEADER).as_deref(),
+                timestamp.as_deref(),
+                self.now().as_second(),
+            )
+            .map_err(IngestError::Unsigned)?;
+        }
         let signals = alertmanager::parse(body, flavour).map_err(IngestError::Malformed)?;
         self.store_signals(integration, signals).await
+    }
+
+    /// Any JSON, read by the generic integration's mapping into one signal.
+    pub async fn ingest_generic(&self, key: &str, body: &[u8]) -> Result<Ingested, IngestError> {
+        let integration = self.integration_for("generic", key).await?;
+        let mapping = IntegrationConfig::of(&integration)?.mapping();
+        let signal = mapping.apply(body).map_err(IngestError::Malformed)?;
+        self.store_signals(integration, vec![signal]).await
     }
 
     /// A PagerDuty Events API v2 event; the routing key is the integration's

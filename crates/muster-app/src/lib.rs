@@ -10,8 +10,10 @@ pub mod clock;
 mod directory;
 pub mod dispatch;
 pub mod error;
+pub mod heartbeats;
 pub mod incidents;
 mod integration_cache;
+pub mod integration_config;
 pub mod links;
 pub mod oncall;
 pub mod paging;
@@ -46,6 +48,8 @@ pub struct App {
     /// Wakes this node's alert routing when alerts arrive or change.
     alerts_arrived: Arc<tokio::sync::Notify>,
     known_integrations: Arc<integration_cache::IntegrationCache>,
+    /// Wakes this node's heartbeat check when a beat arrives.
+    beats_arrived: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +71,7 @@ impl App {
             routing: Arc::default(),
             alerts_arrived: Arc::default(),
             known_integrations: Arc::default(),
+            beats_arrived: Arc::default(),
         }
     }
 

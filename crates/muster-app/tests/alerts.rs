@@ -74,6 +74,7 @@ fn new(kind: &str) -> NewIntegration {
         kind: kind.into(),
         service: Some("checkout-api".into()),
         team: None,
+        config: Default::default(),
     }
 }
 
@@ -210,6 +211,7 @@ async fn an_integration_needs_a_name_a_kind_and_something_to_belong_to() {
         kind: "nagios".into(),
         service: Some("nosuch".into()),
         team: None,
+        config: Default::default(),
     };
     let Err(AppError::Invalid(fields)) = app.create_integration(&admin, bad).await else {
         panic!("refused")

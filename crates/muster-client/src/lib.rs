@@ -9,6 +9,7 @@ mod catalog;
 mod oncall;
 mod paging;
 mod plan;
+mod silences;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

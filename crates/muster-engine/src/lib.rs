@@ -11,6 +11,7 @@
 //! each step fire once and each delivery be sent by one node at a time.
 
 mod deliveries;
+mod heartbeats;
 mod metrics;
 mod reminders;
 mod routing;
@@ -84,6 +85,10 @@ pub enum EngineError {
 /// What one cycle did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CycleReport {
+    /// Missed heartbeats raised as alerts.
+    pub heartbeats_missed: usize,
+    /// Heartbeat alerts resolved by a beat.
+    pub heartbeats_back: usize,
     /// Alerts routed.
     pub routed: usize,
     /// Escalation steps fired.
@@ -154,13 +159,16 @@ impl Engine {
         Ok(fired.len())
     }
 
-    /// One cycle: route pending alerts, fire what is due, then send what
-    /// is due (one batch).
+    /// One cycle: check heartbeats, route pending alerts (a missed beat's
+    /// among them), fire what is due, then send what is due (one batch).
     pub async fn run_cycle_once(&self) -> Result<CycleReport, EngineError> {
+        let beats = self.check_heartbeats().await?;
         let routed = self.route_alerts().await?.routed;
         let fired = self.fire_due().await?;
         let sent = self.send_due_once().await?;
         Ok(CycleReport {
+            heartbeats_missed: beats.raised,
+            heartbeats_back: beats.resolved,
             routed,
             fired,
             sent,
@@ -192,6 +200,7 @@ impl Engine {
             tokio::spawn(self.clone().escalations(stopped.clone())),
             tokio::spawn(self.clone().lease_keeper(stopped.clone())),
             tokio::spawn(self.clone().routing(stopped.clone())),
+            tokio::spawn(self.clone().heartbeats(stopped.clone())),
         ];
         for _ in 0..self.config.outbox_workers.max(1) {
             modules.push(tokio::spawn(self.clone().outbox_worker(stopped.clone())));

@@ -52,6 +52,7 @@ async fn alerting_world() -> (World, String) {
                 kind: "alertmanager".into(),
                 service: Some("auth".into()),
                 team: None,
+                config: Default::default(),
             },
         )
         .await

@@ -14,6 +14,8 @@ use serde_json::Value;
 use crate::{ParseError, parse_time};
 
 /// Where each field is in the payload. Only `summary` is required.
+/// [`Mapping::muster_format`] is the mapping of muster's own format, for a
+/// sender that can shape its JSON to suit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
@@ -21,13 +23,17 @@ pub struct Mapping {
     /// Without one, alerts with the same summary are one alert.
     #[serde(default)]
     pub dedup_key: Option<String>,
+    /// A payload with nothing at `dedup_key` is keyed by its summary instead
+    /// of being refused (PagerDuty's dedup key is optional too).
+    #[serde(default)]
+    pub dedup_key_optional: bool,
     #[serde(default)]
     pub status: Option<String>,
     /// Status values (case-insensitive) that resolve; default: resolved,
-    /// ok, closed, recovered, up, normal, inactive.
+    /// resolve, ok, closed, recovered, up, normal, inactive.
     #[serde(default)]
     pub resolved_values: Vec<String>,
-    /// Status values that acknowledge; default: acknowledged, ack.
+    /// Status values that acknowledge; default: acknowledged, acknowledge, ack.
     #[serde(default)]
     pub acknowledged_values: Vec<String>,
     #[serde(default)]
@@ -44,8 +50,9 @@ pub struct Mapping {
     pub started_at: Option<String>,
 }
 
-const RESOLVED: [&str; 7] = [
+const RESOLVED: [&str; 8] = [
     "resolved",
+    "resolve",
     "ok",
     "closed",
     "recovered",
@@ -53,9 +60,32 @@ const RESOLVED: [&str; 7] = [
     "normal",
     "inactive",
 ];
-const ACKNOWLEDGED: [&str; 2] = ["acknowledged", "ack"];
+const ACKNOWLEDGED: [&str; 3] = ["acknowledged", "acknowledge", "ack"];
 
 impl Mapping {
+    /// Muster's own format: each field under its own name at the top level,
+    /// only `summary` required:
+    /// `{"summary", "dedup_key", "status", "severity", "source", "labels",
+    /// "links", "started_at"}`. A status of `resolved` (or `resolve`, `ok`)
+    /// resolves, `acknowledged` (or `ack`) acknowledges, anything else or
+    /// none triggers; without a `dedup_key` the summary is the key.
+    pub fn muster_format() -> Self {
+        let at = |name: &str| Some(format!("/{name}"));
+        Self {
+            summary: "/summary".to_owned(),
+            dedup_key: at("dedup_key"),
+            dedup_key_optional: true,
+            status: at("status"),
+            resolved_values: Vec::new(),
+            acknowledged_values: Vec::new(),
+            severity: at("severity"),
+            source: at("source"),
+            labels: at("labels"),
+            links: at("links"),
+            started_at: at("started_at"),
+        }
+    }
+
     /// Checks that every pointer is a pointer; `field` prefixes the errors.
     pub fn validate(&self, field: &str) -> Result<(), ParseError> {
         let pointers = [
@@ -98,6 +128,7 @@ impl Mapping {
         let dedup_key = match &self.dedup_key {
             Some(pointer) => match text_at(&value, pointer) {
                 Some(key) if !key.trim().is_empty() => key,
+                _ if self.dedup_key_optional => summary.clone(),
                 _ => {
                     return Err(ParseError::new(
                         pointer.clone(),
@@ -283,6 +314,39 @@ mod tests {
         let e = mapping().apply(br#"{"check":{"title":"t"}}"#).unwrap_err();
         assert_eq!(e.field, "/check/id");
         assert!(mapping().apply(b"nope").is_err());
+    }
+
+    #[test]
+    fn muster_format_reads_its_own_field_names_with_only_a_summary_required() {
+        let m = Mapping::muster_format();
+        assert_eq!(m.validate("mapping"), Ok(()));
+        let s = m
+            .apply(
+                br#"{"summary":"Backup failed","dedup_key":"backup/db-1","severity":"critical",
+                "labels":{"job":"backup"},"links":["https://ci.test/1"]}"#,
+            )
+            .unwrap();
+        assert_eq!(
+            (s.dedup_key.as_str(), s.severity, s.action),
+            (
+                "backup/db-1",
+                AlertSeverity::Critical,
+                SignalAction::Trigger
+            )
+        );
+        assert_eq!(s.labels["job"], "backup");
+        let bare = m.apply(br#"{"summary":"Backup failed"}"#).unwrap();
+        assert_eq!(bare.dedup_key, "Backup failed", "keyed by the summary");
+        for (status, action) in [
+            ("resolve", SignalAction::Resolve),
+            ("RESOLVED", SignalAction::Resolve),
+            ("acknowledge", SignalAction::Acknowledge),
+            ("trigger", SignalAction::Trigger),
+        ] {
+            let body = format!(r#"{{"summary":"s","status":"{status}"}}"#);
+            assert_eq!(m.apply(body.as_bytes()).unwrap().action, action, "{status}");
+        }
+        assert_eq!(m.apply(b"{}").unwrap_err().field, "/summary");
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn mapping() -> Mapping {
     Mapping {
         summary: "/a".into(),
         dedup_key: Some("/b/0".into()),
+        dedup_key_optional: false,
         status: Some("/status".into()),
         resolved_values: Vec::new(),
         acknowledged_values: Vec::new(),
@@ -63,6 +64,7 @@ fn every_parser(body: &[u8]) {
     let _ = pagerduty::parse_change(body);
     let _ = pagerduty::peek_routing_key(body);
     let _ = mapping().apply(body);
+    let _ = Mapping::muster_format().apply(body);
     let _ = signature::verify_grafana(b"k", body, std::str::from_utf8(body).ok(), Some("1"), 1);
     if let Ok(text) = std::str::from_utf8(body) {
         let _ = muster_ingest::parse_time("t", text);

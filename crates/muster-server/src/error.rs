@@ -161,6 +161,11 @@ impl From<IngestError> for ApiError {
                     refused.errors.join("; "),
                 )
             }
+            IngestError::Unsigned(why) => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_signature",
+                format!("nothing was stored: {why}"),
+            ),
             IngestError::App(app) => app.into(),
         }
     }
@@ -225,6 +230,16 @@ impl From<IngestError> for PagerDutyError {
             IngestError::Malformed(parse) => Self {
                 status: StatusCode::BAD_REQUEST,
                 body: Refused::from(Rejection::Invalid(vec![parse.to_string()])),
+                retry_after: None,
+            },
+            // Only signed webhooks are refused so; PagerDuty's events are not.
+            IngestError::Unsigned(why) => Self {
+                status: StatusCode::UNAUTHORIZED,
+                body: Refused {
+                    status: "unauthorized".into(),
+                    message: why.to_string(),
+                    errors: Vec::new(),
+                },
                 retry_after: None,
             },
             IngestError::App(AppError::Invalid(fields)) => Self {

@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod changes;
 mod codec;
+mod heartbeats;
 mod incidents;
 mod oncall;
 mod outbox;

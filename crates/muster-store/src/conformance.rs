@@ -18,6 +18,8 @@ mod alerts;
 pub use alerts::*;
 mod changes;
 pub use changes::*;
+mod heartbeats;
+pub use heartbeats::*;
 mod paging;
 pub use paging::*;
 mod plan;
@@ -73,6 +75,7 @@ macro_rules! conformance_suite {
             racing_routers_route_each_alert_once_and_open_one_group,
             silences_round_trip_and_expiring_one_releases_its_alerts,
             changes_are_kept_per_service_newest_first,
+            heartbeats_keep_the_latest_beat_and_count_them,
         );
     };
 }

@@ -11,6 +11,7 @@ pub mod changes;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
+pub mod heartbeats;
 pub mod incidents;
 pub mod paging;
 pub mod plan;
@@ -54,6 +55,7 @@ pub trait Store:
     + changes::ChangeStore
     + routing::RoutingStore
     + silences::SilenceStore
+    + heartbeats::HeartbeatStore
     + Send
     + Sync
     + 'static

@@ -313,6 +313,7 @@ impl TestApp {
             kind: kind.into(),
             service: Some("checkout-api".into()),
             team: None,
+            config: Default::default(),
         };
         self.app
             .create_integration(&admin, new)

@@ -111,6 +111,9 @@ enum Command {
     /// Alerts that arrived through the integrations.
     #[command(subcommand)]
     Alert(remote::AlertCommand),
+    /// Silences and maintenance windows: keep matching alerts from paging for a while.
+    #[command(subcommand)]
+    Silence(remote::SilenceCommand),
     /// Alert routes: try a payload against the plan's rules, without side effects.
     #[command(subcommand)]
     Route(remote::RouteCommand),
@@ -190,6 +193,7 @@ async fn main() -> ExitCode {
         Command::Route(cmd) => return remote::run_route(cmd, &cli.remote).await,
         Command::Integration(cmd) => return remote::run_integration(cmd, &cli.remote).await,
         Command::Alert(cmd) => return remote::run_alert(cmd, &cli.remote).await,
+        Command::Silence(cmd) => return remote::run_silence(cmd, &cli.remote).await,
         Command::Pages(cmd) => return remote::run_pages(cmd, &cli.remote).await,
         Command::Notifications(cmd) => {
             return remote::run_notifications(cmd, &cli.remote).await;

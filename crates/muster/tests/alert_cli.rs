@@ -227,3 +227,149 @@ fn an_alert_is_shown_acknowledged_and_resolved_from_the_terminal() {
     let (code, stderr) = cli.code(&["alert", "ack"]);
     assert_eq!(code, 2, "the id is required: {stderr}");
 }
+
+#[test]
+fn integrations_take_their_kinds_settings_from_flags() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
+    let token = admin_token(&database, "root@example.com", "admin");
+    let server = start(&database);
+    let cli = Cli {
+        url: server.base.clone(),
+        token,
+        home: tempfile::tempdir().expect("home"),
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+
+    let mapping = dir.path().join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"summary": "/check/title", "dedup_key": "/check/id", "status": "/state"}"#,
+    )
+    .expect("write the mapping");
+    let mapping = mapping.display().to_string();
+    let created = cli.json(&[
+        "integration",
+        "create",
+        "--kind",
+        "generic",
+        "--service",
+        "checkout-api",
+        "--mapping",
+        &mapping,
+    ]);
+    assert_eq!(created["mapping"]["summary"], "/check/title");
+    let key = created["key"].as_str().expect("the key");
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/ingest/generic/{key}", server.base))
+        .body(r#"{"check": {"id": "c-7", "title": "Checkout probe failing"}, "state": "down"}"#)
+        .send()
+        .expect("POST");
+    assert_eq!(answer.status(), 202);
+    let alerts = cli.json(&["alert", "list"]);
+    assert_eq!(alerts["alerts"][0]["dedup_key"], "c-7", "{alerts}");
+
+    let text = cli.ok(&[
+        "integration",
+        "create",
+        "--kind",
+        "heartbeat",
+        "--service",
+        "checkout-api",
+        "--name",
+        "nightly-backup",
+        "--interval",
+        "1d",
+        "--grace",
+        "1h30m",
+    ]);
+    assert!(
+        text.contains("Send to: ") && text.contains("/ingest/heartbeat/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Settings: every 24 h, grace 1 h 30 min, no beat yet"),
+        "{text}"
+    );
+    let signed = cli.json(&[
+        "integration",
+        "create",
+        "--kind",
+        "grafana",
+        "--service",
+        "checkout-api",
+        "--signing-secret",
+        "grafana-s3cret",
+    ]);
+    assert_eq!(signed["signature_required"], true);
+    assert!(!signed.to_string().contains("grafana-s3cret"), "{signed}");
+    let table = cli.ok(&["integration", "list"]);
+    for expected in [
+        "summary at /check/title",
+        "signed",
+        "every 24 h, grace 1 h 30 min",
+    ] {
+        assert!(table.contains(expected), "{expected:?} in:\n{table}");
+    }
+
+    // Bad settings: the flag or the field is named, and the exit code says whose fault.
+    let base = ["integration", "create", "--service", "checkout-api"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+    };
+    for (extra, code, expected) in [
+        (
+            vec!["--kind", "heartbeat", "--interval", "5x"],
+            2,
+            "--interval",
+        ),
+        (
+            vec!["--kind", "heartbeat", "--name", "hb"],
+            1,
+            "interval_seconds",
+        ),
+        (
+            vec!["--kind", "heartbeat", "--name", "hb", "--interval", "5s"],
+            1,
+            "interval_seconds",
+        ),
+        (
+            vec![
+                "--kind",
+                "generic",
+                "--mapping",
+                "/nonexistent/mapping.json",
+            ],
+            2,
+            "cannot read",
+        ),
+        (
+            vec!["--kind", "alertmanager", "--name", "am", "--interval", "5m"],
+            1,
+            "only a heartbeat integration",
+        ),
+        (
+            vec!["--kind", "grafana", "--timestamp-header", "X-Ts"],
+            2,
+            "--signing-secret",
+        ),
+    ] {
+        let args = with(&extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (got, stderr) = cli.code(&args);
+        assert_eq!(got, code, "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"summary": "check.title"}"#).expect("write");
+    let bad = bad.display().to_string();
+    let (got, stderr) = cli.code(
+        &with(&["--kind", "generic", "--name", "g", "--mapping", &bad])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(got, 1, "{stderr}");
+    assert!(stderr.contains("mapping.summary"), "{stderr}");
+}

@@ -5,6 +5,7 @@
 //! never duplicate; a trigger after a resolve opens a new alert.
 
 pub mod group;
+pub mod heartbeat;
 pub mod matcher;
 pub mod route;
 pub mod routing;

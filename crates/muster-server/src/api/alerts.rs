@@ -5,23 +5,63 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use muster_api_types::ErrorBody;
 use muster_api_types::alerts::{
-    Alert, AlertDetail, AlertLink, AlertList, AlertQuery, CreatedIntegration, Integration,
-    IntegrationList, NewIntegration,
+    Alert, AlertDetail, AlertLink, AlertList, AlertQuery, CreatedIntegration, GenericMapping,
+    Integration, IntegrationList, NewIntegration,
 };
-use muster_core::AlertId;
+use muster_app::integration_config::IntegrationConfig;
 use muster_core::alert::AlertStatus;
+use muster_core::{AlertId, Timestamp};
+use muster_ingest::generic::Mapping;
 use muster_store::alerts::AlertFilter;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Caller, parse_list};
 use crate::state::AppState;
 
-fn integration(i: &muster_store::alerts::Integration) -> Integration {
+fn mapping_in(m: GenericMapping) -> Mapping {
+    Mapping {
+        summary: m.summary,
+        dedup_key: m.dedup_key,
+        dedup_key_optional: m.dedup_key_optional,
+        status: m.status,
+        resolved_values: m.resolved_values,
+        acknowledged_values: m.acknowledged_values,
+        severity: m.severity,
+        source: m.source,
+        labels: m.labels,
+        links: m.links,
+        started_at: m.started_at,
+    }
+}
+
+fn mapping_out(m: Mapping) -> GenericMapping {
+    GenericMapping {
+        summary: m.summary,
+        dedup_key: m.dedup_key,
+        dedup_key_optional: m.dedup_key_optional,
+        status: m.status,
+        resolved_values: m.resolved_values,
+        acknowledged_values: m.acknowledged_values,
+        severity: m.severity,
+        source: m.source,
+        labels: m.labels,
+        links: m.links,
+        started_at: m.started_at,
+    }
+}
+
+/// An integration as the API shows it: its settings, but never its key or
+/// its signing secret.
+fn integration(
+    i: &muster_store::alerts::Integration,
+    last_beat_at: Option<Timestamp>,
+) -> Result<Integration, ApiError> {
     let endpoint = match i.kind.as_str() {
         "pagerduty_events" => "/v2/enqueue".to_owned(),
         kind => format!("/ingest/{kind}/{{key}}"),
     };
-    Integration {
+    let config = IntegrationConfig::of(i)?;
+    Ok(Integration {
         id: i.id.as_uuid(),
         name: i.name.clone(),
         kind: i.kind.clone(),
@@ -29,7 +69,13 @@ fn integration(i: &muster_store::alerts::Integration) -> Integration {
         team: i.team.as_ref().map(|t| t.as_str().to_owned()),
         created_at: i.created_at,
         endpoint,
-    }
+        mapping: config.mapping.map(mapping_out),
+        signature_required: config.signing_secret.is_some(),
+        timestamp_header: config.timestamp_header,
+        interval_seconds: config.interval_seconds,
+        grace_seconds: config.grace_seconds,
+        last_beat_at,
+    })
 }
 
 fn alert(a: &muster_core::alert::Alert) -> Alert {
@@ -98,19 +144,27 @@ pub async fn create(
                 kind: body.kind,
                 service: body.service,
                 team: body.team,
+                config: IntegrationConfig {
+                    mapping: body.mapping.map(mapping_in),
+                    signing_secret: body.signing_secret,
+                    timestamp_header: body.timestamp_header,
+                    interval_seconds: body.interval_seconds,
+                    grace_seconds: body.grace_seconds,
+                },
             },
         )
         .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedIntegration {
-            integration: integration(&created),
+            integration: integration(&created, None)?,
             key,
         }),
     ))
 }
 
-/// Every integration (never their keys).
+/// Every integration with its settings (never their keys or secrets) and,
+/// for heartbeats, the latest beat.
 #[utoipa::path(get, path = "/integrations", tag = "alerts",
     responses((status = 200, body = IntegrationList), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -118,8 +172,12 @@ pub async fn list(
     Caller(caller): Caller,
 ) -> Result<Json<IntegrationList>, ApiError> {
     let all = state.app.integrations(&caller.actor).await?;
+    let beats = state.app.heartbeats(&caller.actor).await?;
     Ok(Json(IntegrationList {
-        integrations: all.iter().map(integration).collect(),
+        integrations: all
+            .iter()
+            .map(|i| integration(i, beats.get(&i.id).map(|b| b.last_beat_at)))
+            .collect::<Result<_, _>>()?,
     }))
 }
 

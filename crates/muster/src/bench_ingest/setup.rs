@@ -134,6 +134,7 @@ pub async fn prepare(url: &str, receiver: &str) -> anyhow::Result<Prepared> {
                 kind: "alertmanager".into(),
                 service: Some("bench-svc".into()),
                 team: None,
+                config: Default::default(),
             },
         )
         .await

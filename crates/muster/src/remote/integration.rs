@@ -1,16 +1,33 @@
 //! `muster integration create|list`: the sources monitoring sends alerts
-//! through.
+//! through, with their kind's settings.
+
+use std::path::PathBuf;
 
 use clap::Subcommand;
-use muster_api_types::alerts::NewIntegration;
+use muster_api_types::alerts::{GenericMapping, Integration, NewIntegration};
 
-use super::output::{finish, new_table, print_json, print_text};
+use super::output::{finish, new_table, print_json, print_text, short_time};
+use super::when::{parse_span, wait};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
 
 #[derive(Subcommand, Debug)]
 pub enum IntegrationCommand {
     /// Create an integration and print its key (shown this once) and where
     /// the source should send.
+    ///
+    /// generic: --mapping FILE.json says where each field is in the JSON it
+    /// is sent, as JSON pointers, e.g. {"summary": "/check/title",
+    /// "dedup_key": "/check/id", "status": "/state", "severity":
+    /// "/priority", "labels": "/tags", "links": "/urls"}; without it, muster's
+    /// own format ({"summary", "dedup_key", "status", "severity", "source",
+    /// "labels", "links", "started_at"} at the top level).
+    ///
+    /// grafana: --signing-secret makes every webhook need a valid
+    /// X-Grafana-Alerting-Signature (the contact point's HMAC secret).
+    ///
+    /// heartbeat: --interval 5m (and --grace 1m): an alert is raised when no
+    /// beat came for the interval plus the grace.
+    #[command(verbatim_doc_comment)]
     Create {
         /// alertmanager, grafana, pagerduty_events, generic or heartbeat.
         #[arg(long)]
@@ -24,34 +41,111 @@ pub enum IntegrationCommand {
         /// A name (default: KIND-SERVICE or KIND-TEAM).
         #[arg(long)]
         name: Option<String>,
+        /// generic: a JSON file with the mapping (`-` reads standard input).
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// grafana: the HMAC secret Grafana signs with; never shown back.
+        #[arg(long, value_name = "SECRET")]
+        signing_secret: Option<String>,
+        /// grafana: the header Grafana sends the signed timestamp in, when
+        /// its contact point sends one.
+        #[arg(long, value_name = "HEADER", requires = "signing_secret")]
+        timestamp_header: Option<String>,
+        /// heartbeat: how often a beat is expected (10s to 7d), e.g. 5m, 1h, 1d.
+        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        interval: Option<i64>,
+        /// heartbeat: how late a beat may be [default: a tenth of the
+        /// interval, at least 5s].
+        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        grace: Option<i64>,
     },
-    /// Every integration (never their keys).
+    /// Every integration with its settings (never their keys or secrets).
     List,
+}
+
+/// Reads `--mapping`: a file, or standard input for `-`.
+fn read_mapping(path: &PathBuf) -> Result<GenericMapping, Failure> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| Failure::usage(format!("--mapping -: cannot read standard input: {e}")))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            Failure::usage(format!("--mapping {}: cannot read it: {e}", path.display()))
+        })?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "--mapping {}: not a mapping of JSON pointers such as {{\"summary\": \"/title\"}}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// The kind's settings in a few words, for the list and the create answer.
+fn settings(i: &Integration) -> String {
+    match i.kind.as_str() {
+        "generic" => i
+            .mapping
+            .as_ref()
+            .map(|m| format!("summary at {}", m.summary))
+            .unwrap_or_default(),
+        "grafana" if i.signature_required => "signed".to_owned(),
+        "grafana" => "unsigned".to_owned(),
+        "heartbeat" => {
+            let every = i.interval_seconds.map(wait).unwrap_or_default();
+            let grace = i.grace_seconds.map(wait).unwrap_or_default();
+            let last = i.last_beat_at.map_or_else(
+                || "no beat yet".to_owned(),
+                |at| format!("last beat {}", short_time(at)),
+            );
+            format!("every {every}, grace {grace}, {last}")
+        }
+        _ => String::new(),
+    }
+}
+
+fn bound(i: &Integration) -> String {
+    i.service
+        .as_deref()
+        .map(|s| format!("service {s}"))
+        .or_else(|| i.team.as_deref().map(|t| format!("team {t}")))
+        .unwrap_or_default()
 }
 
 pub(super) async fn run_integration(
     cmd: IntegrationCommand,
     opts: &RemoteOptions,
 ) -> Result<(), Failure> {
-    let client = connect(opts)?;
     match cmd {
         IntegrationCommand::Create {
             kind,
             service,
             team,
             name,
+            mapping,
+            signing_secret,
+            timestamp_header,
+            interval,
+            grace,
         } => {
-            let bound = service.as_deref().or(team.as_deref()).unwrap_or("");
-            if bound.is_empty() {
+            let bound_to = service.as_deref().or(team.as_deref()).unwrap_or("");
+            if bound_to.is_empty() {
                 return Err(Failure::usage(
                     "give --service or --team: whose alerts these are",
                 ));
             }
+            let mapping = mapping.as_ref().map(read_mapping).transpose()?;
+            let client = connect(opts)?;
             let body = NewIntegration {
-                name: name.unwrap_or_else(|| format!("{kind}-{bound}")),
+                name: name.unwrap_or_else(|| format!("{kind}-{bound_to}")),
                 kind,
                 service,
                 team,
+                mapping,
+                signing_secret,
+                timestamp_header,
+                interval_seconds: interval,
+                grace_seconds: grace,
             };
             let created = client.create_integration(&body).await?;
             if opts.output == OutputFormat::Json {
@@ -63,38 +157,36 @@ pub(super) async fn run_integration(
                 "Created integration {} ({}) for {}.\nKey (shown once): {}\nSend to: {}{}\n",
                 i.name,
                 i.kind,
-                i.service
-                    .as_deref()
-                    .map(|s| format!("service {s}"))
-                    .or_else(|| i.team.as_deref().map(|t| format!("team {t}")))
-                    .unwrap_or_default(),
+                bound(i),
                 created.key,
                 client.base_url().trim_end_matches('/'),
                 endpoint,
             );
-            if i.kind == "pagerduty_events" {
-                text.push_str("Use the key as the routing_key (integration key).\n");
+            match i.kind.as_str() {
+                "pagerduty_events" => {
+                    text.push_str("Use the key as the routing_key (integration key).\n");
+                }
+                "grafana" | "generic" | "heartbeat" => {
+                    text.push_str(&format!("Settings: {}\n", settings(i)));
+                }
+                _ => {}
             }
             print_text(&text)
         }
         IntegrationCommand::List => {
+            let client = connect(opts)?;
             let list = client.list_integrations().await?;
             if opts.output == OutputFormat::Json {
                 return print_json(&list);
             }
-            let mut table = new_table(&["NAME", "KIND", "FOR", "ENDPOINT"]);
+            let mut table = new_table(&["NAME", "KIND", "FOR", "ENDPOINT", "SETTINGS"]);
             for i in &list.integrations {
-                let bound = i
-                    .service
-                    .as_deref()
-                    .map(|s| format!("service {s}"))
-                    .or_else(|| i.team.as_deref().map(|t| format!("team {t}")))
-                    .unwrap_or_default();
                 table.add_row(vec![
                     i.name.clone(),
                     i.kind.clone(),
-                    bound,
+                    bound(i),
                     i.endpoint.clone(),
+                    settings(i),
                 ]);
             }
             print_text(&finish(&table))

@@ -1,6 +1,7 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
 //! `team ...`, `service ...`, `functionality ...`, `user ...`, `oncall ...`, `schedule ...`,
-//! `policy ...`, `page`, `pages ...`, `notifications ...`, `login` and `logout`.
+//! `policy ...`, `page`, `pages ...`, `notifications ...`, `integration ...`, `alert ...`,
+//! `silence ...`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -33,6 +34,7 @@ mod profile;
 mod route;
 mod rules;
 mod schedule;
+mod silence;
 mod token;
 mod user;
 mod when;
@@ -57,6 +59,7 @@ pub use plan::PlanCommand;
 pub use route::RouteCommand;
 pub use rules::NotificationsCommand;
 pub use schedule::ScheduleCommand;
+pub use silence::SilenceCommand;
 pub use user::UserCommand;
 
 pub const EXIT_OK: u8 = 0;
@@ -341,6 +344,10 @@ pub async fn run_integration(cmd: IntegrationCommand, opts: &RemoteOptions) -> E
 
 pub async fn run_alert(cmd: AlertCommand, opts: &RemoteOptions) -> ExitCode {
     finish(alert::run(cmd, opts).await)
+}
+
+pub async fn run_silence(cmd: SilenceCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(silence::run(cmd, opts).await)
 }
 
 pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {

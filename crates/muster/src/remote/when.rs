@@ -120,6 +120,50 @@ pub(crate) fn parse_zone(text: &str) -> Result<Zone, String> {
     Zone::named(text)
 }
 
+/// A length of time as typed: `90s`, `5m`, `2h`, `1h30m`, `7d`, `1w`, or a
+/// bare number of seconds. In whole seconds; clap prefixes the message with
+/// the flag.
+pub(crate) fn parse_span(text: &str) -> Result<i64, String> {
+    let expected = || format!("expected a duration such as 90s, 5m, 2h, 1h30m or 7d, got {text:?}");
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return Err(expected());
+    }
+    if let Ok(seconds) = compact.parse::<i64>() {
+        return if seconds > 0 {
+            Ok(seconds)
+        } else {
+            Err(expected())
+        };
+    }
+    let mut total: i64 = 0;
+    let mut rest = compact.as_str();
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let number: i64 = rest[..digits].parse().map_err(|_| expected())?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = match &rest[..unit_len] {
+            "s" | "sec" | "secs" => 1,
+            "m" | "min" | "mins" => 60,
+            "h" | "hr" | "hrs" => 3600,
+            "d" | "day" | "days" => 86_400,
+            "w" | "wk" | "week" | "weeks" => 7 * 86_400,
+            _ => return Err(expected()),
+        };
+        rest = &rest[unit_len..];
+        total = number
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .ok_or_else(expected)?;
+    }
+    if total > 0 {
+        Ok(total)
+    } else {
+        Err(expected())
+    }
+}
+
 /// A wait, as people say it: `5 min`, `1 h 30 min`, `45 s`, `none`.
 pub(crate) fn wait(seconds: i64) -> String {
     if seconds <= 0 {
@@ -213,6 +257,30 @@ mod tests {
         assert_eq!(Zone::of_schedule("Nowhere/Else").name(), "UTC");
         assert!(parse_zone("Mars/Base").is_err());
         assert_eq!(parse_zone("utc").unwrap().name(), "UTC");
+    }
+
+    #[test]
+    fn spans_are_typed_with_units() {
+        assert_eq!(parse_span("90s"), Ok(90));
+        assert_eq!(parse_span("5m"), Ok(300));
+        assert_eq!(parse_span("1h30m"), Ok(5400));
+        assert_eq!(parse_span("2 h"), Ok(7200));
+        assert_eq!(parse_span("7d"), Ok(604_800));
+        assert_eq!(parse_span("1w"), Ok(604_800));
+        assert_eq!(parse_span("300"), Ok(300));
+        for bad in [
+            "",
+            "0",
+            "-5m",
+            "5x",
+            "m",
+            "soon",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
+            let error = parse_span(bad).unwrap_err();
+            assert!(error.contains("expected a duration"), "{bad}: {error}");
+        }
     }
 
     #[test]
