@@ -62,9 +62,17 @@ impl World {
     }
 }
 
+/// A distinct alert id per call: the core makes no ids of its own.
+fn next_id() -> AlertId {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000);
+    AlertId(Uuid::from_u128(u128::from(
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    )))
+}
+
 fn pending(key: &str, group_key: Option<&str>, now: Timestamp) -> PendingAlert {
     let mut alert = alert_with(&[("alertname", "TargetDown"), ("job", "checkout-api")]);
-    alert.id = AlertId(Uuid::now_v7());
+    alert.id = next_id();
     alert.dedup_key = key.to_owned();
     alert.group_key = group_key.map(str::to_owned);
     alert.first_seen = now;
