@@ -165,7 +165,7 @@ pub fn explain(found: &muster_store::routing::AlertRouting) -> Explanation {
 }
 
 /// What a page or message says about an alert: labels and annotations, then why.
-fn details(alert: &Alert, reasons: &[String]) -> String {
+pub(crate) fn details(alert: &Alert, reasons: &[String]) -> String {
     let mut text = String::new();
     for (name, value) in alert.annotations.iter().chain(alert.labels.iter()) {
         text.push_str(&format!("{name}: {value}\n"));
@@ -179,7 +179,7 @@ fn details(alert: &Alert, reasons: &[String]) -> String {
     text
 }
 
-fn title(alert: &Alert) -> String {
+pub(crate) fn title(alert: &Alert) -> String {
     let title: String = alert.summary.chars().take(200).collect();
     if title.trim().is_empty() {
         alert.dedup_key.chars().take(200).collect()
