@@ -330,7 +330,11 @@ async fn an_alert_overview_says_how_it_was_routed_and_names_its_group() {
     assert!(after.routing.decided && !after.routing.pending);
     assert_eq!(after.routing.effect.as_deref(), Some("page"));
     assert!(
-        after.routing.reasons.iter().any(|r| r.contains("no rule matched")),
+        after
+            .routing
+            .reasons
+            .iter()
+            .any(|r| r.contains("no rule matched")),
         "{:?}",
         after.routing.reasons
     );
