@@ -607,15 +607,19 @@ pub fn preview_view(
         Some((i, r)) => format!("Rule {}: {}", i + 1, r.name),
         None => String::from("Every rule, in order"),
     };
+    let last = match considered {
+        1 => String::from("the last alert"),
+        n => format!("the last {n} alerts"),
+    };
     let summary = match chosen {
         Some(_) => {
             let decides = items.iter().filter(|p| p.rule_decides).count();
             format!(
-                "It matches {} of the last {considered} alerts, and takes part in the decision for {decides}.",
+                "It matches {} of {last}, and takes part in the decision for {decides}.",
                 items.len()
             )
         }
-        None => format!("What the rules would do with the last {considered} alerts."),
+        None => format!("What the rules would do with {last}."),
     };
     let rows = items
         .iter()
