@@ -238,10 +238,10 @@ async fn two_alerts(app: &App, admin: &Actor) -> Vec<muster_core::alert::Alert> 
     let (_, key) = app
         .create_integration(admin, new("alertmanager"))
         .await
-        .unwrap();
+        .expect("integration");
     app.ingest_webhook(Flavour::Alertmanager, &key, FIRING.as_bytes())
         .await
-        .unwrap();
+        .expect("ingested");
     app.alerts(
         admin,
         &AlertFilter {
@@ -250,7 +250,7 @@ async fn two_alerts(app: &App, admin: &Actor) -> Vec<muster_core::alert::Alert> 
         },
     )
     .await
-    .unwrap()
+    .expect("alerts")
 }
 
 #[tokio::test]
