@@ -359,6 +359,25 @@ fn rows(map: &std::collections::BTreeMap<String, String>) -> Vec<LabelRow> {
         .collect()
 }
 
+/// A link a source sent: only web addresses are linked, so a payload
+/// cannot plant a `javascript:` or `data:` link on the page.
+fn alert_link(link: &muster_core::alert::AlertLink) -> LinkView {
+    let title = if link.text.trim().is_empty() {
+        link.href.clone()
+    } else {
+        link.text.clone()
+    };
+    let href = link.href.trim();
+    let web = ["http://", "https://"].iter().any(|scheme| {
+        href.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    });
+    LinkView {
+        title,
+        url: if web { href.to_owned() } else { String::new() },
+    }
+}
+
 pub fn alert_detail_view(inputs: AlertDetailInputs<'_>) -> AlertDetailView {
     let a = inputs.alert;
     let integration = &inputs.integration;
@@ -391,18 +410,7 @@ pub fn alert_detail_view(inputs: AlertDetailInputs<'_>) -> AlertDetailView {
         bound_to: bound_to(integration).as_deref().map(target_link),
         labels: rows(&a.labels),
         annotations: rows(&a.annotations),
-        links: a
-            .links
-            .iter()
-            .map(|l| LinkView {
-                title: if l.text.trim().is_empty() {
-                    l.href.clone()
-                } else {
-                    l.text.clone()
-                },
-                url: l.href.clone(),
-            })
-            .collect(),
+        links: a.links.iter().map(alert_link).collect(),
         occurrences: a.occurrences,
         started_at: short_time(a.started_at),
         first_seen: short_time(a.first_seen),

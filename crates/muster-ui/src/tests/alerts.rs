@@ -162,6 +162,27 @@ fn an_alert_page_says_why_it_paged() {
 }
 
 #[test]
+fn only_web_links_of_a_source_are_linked() {
+    let mut a = alert("Odd links", &[]);
+    a.links = vec![
+        muster_core::alert::AlertLink {
+            href: "https://grafana.example/d/1".into(),
+            text: "Dashboard".into(),
+        },
+        muster_core::alert::AlertLink {
+            href: "javascript:alert(1)".into(),
+            text: "Click me".into(),
+        },
+    ];
+    let html = detail(&a, RoutingFacts::default(), None, true);
+    assert!(html.contains(
+        r#"<a href="https://grafana.example/d/1" rel="noopener noreferrer">Dashboard</a>"#
+    ));
+    assert!(html.contains("<li>Click me</li>"), "{html}");
+    assert!(!html.contains("javascript:"));
+}
+
+#[test]
 fn a_silenced_alert_links_its_silence_and_viewers_get_no_buttons() {
     let a = alert("Backup late", &[("job", "backup")]);
     let silence = Silence {
