@@ -7,16 +7,22 @@ use std::sync::Arc;
 use muster_core::alert::{
     Alert, AlertChange, ByHand, Ignored, Received, Signal, receive, receive_by_hand,
 };
-use muster_core::{Actor, AlertId, IntegrationId, Permission, Slug};
+use muster_core::paging::Page;
+use muster_core::{
+    Actor, AlertId, Incident, IntegrationId, NewIncident, Permission, Slug, TimelineEvent,
+};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::signature::{self, SignatureError};
 use muster_ingest::{ParseError, pagerduty};
 use muster_store::alerts::{AlertDecider, Integration};
+use muster_store::silences::StoredSilence;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::accounts::require;
+use crate::incidents::IncidentKey;
 use crate::integration_config::IntegrationConfig;
+use crate::routing::{Explanation, details, explain, title};
 use crate::{App, AppError, secrets};
 
 /// The kinds of integration there are.
@@ -75,6 +81,29 @@ pub enum IngestError {
 pub struct AlertDetail {
     pub alert: Alert,
     pub integration: Integration,
+}
+
+/// An alert with how it was routed, for lists that say what each did.
+#[derive(Debug, Clone)]
+pub struct ListedAlert {
+    pub alert: Alert,
+    pub routing: Explanation,
+}
+
+/// Everything an alert's own page shows: the alert and its integration,
+/// "why did this page?", the other alerts of its group, and the page,
+/// incident and silence its routing names.
+#[derive(Debug, Clone)]
+pub struct AlertOverview {
+    pub alert: Alert,
+    pub integration: Integration,
+    pub routing: Explanation,
+    /// Its group's alerts, oldest first, itself included.
+    pub group_alerts: Vec<Alert>,
+    pub page: Option<Page>,
+    /// `None` too when the incident is private to the viewer.
+    pub incident: Option<Incident>,
+    pub silence: Option<StoredSilence>,
 }
 
 /// What one ingest request did.
@@ -195,6 +224,121 @@ impl App {
     pub async fn alert(&self, actor: &Actor, id: AlertId) -> Result<AlertDetail, AppError> {
         require(actor, Permission::ReadIncidents)?;
         self.alert_detail(id).await
+    }
+
+    /// Alerts, newest first, each with how it was routed.
+    pub async fn alert_list(
+        &self,
+        actor: &Actor,
+        filter: &muster_store::alerts::AlertFilter,
+    ) -> Result<Vec<ListedAlert>, AppError> {
+        let alerts = self.alerts(actor, filter).await?;
+        let mut listed = Vec::with_capacity(alerts.len());
+        for alert in alerts {
+            // One small read per alert: lists are a page long.
+            let routing = match self.store.alert_routing(alert.id).await? {
+                Some(found) => explain(&found),
+                None => Explanation::default(),
+            };
+            listed.push(ListedAlert { alert, routing });
+        }
+        Ok(listed)
+    }
+
+    /// An alert with everything around it (see [`AlertOverview`]).
+    pub async fn alert_overview(
+        &self,
+        actor: &Actor,
+        id: AlertId,
+    ) -> Result<AlertOverview, AppError> {
+        let AlertDetail { alert, integration } = self.alert(actor, id).await?;
+        let routing = match self.store.alert_routing(id).await? {
+            Some(found) => explain(&found),
+            None => Explanation::default(),
+        };
+        let group = routing.group.as_ref();
+        let group_alerts = match group {
+            Some(g) => self.store.group_alerts(g.id).await?,
+            None => Vec::new(),
+        };
+        let page = match group.and_then(|g| g.page) {
+            Some(page) => self.store.find_page(page).await?,
+            None => None,
+        };
+        let incident = match group.and_then(|g| g.incident) {
+            Some(incident) => match self.get_incident(actor, IncidentKey::Id(incident)).await {
+                Ok(found) => Some(found),
+                Err(AppError::NotFound { .. }) => None,
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        let silence = match routing.silenced_by {
+            Some(silence) => self.store.find_silence(silence).await?,
+            None => None,
+        };
+        Ok(AlertOverview {
+            alert,
+            integration,
+            routing,
+            group_alerts,
+            page,
+            incident,
+            silence,
+        })
+    }
+
+    /// Declares an incident from an alert, by hand: titled by its summary,
+    /// started and detected when the alert started, on its integration's
+    /// service (which pages that service's owners, as any declaration on a
+    /// service does) or naming its integration's team, with the alert
+    /// attached on the timeline in the same transaction.
+    pub async fn open_incident_from_alert(
+        &self,
+        actor: &Actor,
+        id: AlertId,
+        severity: Option<String>,
+    ) -> Result<Incident, AppError> {
+        require(actor, Permission::WriteIncidents)?;
+        let AlertDetail { alert, integration } = self.alert(actor, id).await?;
+        let started = alert.started_at.min(self.now());
+        let link = format!(
+            "{}/alerts/{}",
+            self.settings.public_url.trim_end_matches('/'),
+            alert.id
+        );
+        let mut input = NewIncident {
+            title: title(&alert),
+            severity: severity.filter(|s| !s.trim().is_empty()),
+            description: format!(
+                "Opened by hand from the alert {link} of integration {}.\n\n{}",
+                integration.name,
+                details(&alert, &[])
+            ),
+            tags: vec!["from-alert".to_owned()],
+            started_at: Some(started),
+            detected_at: Some(started),
+            ..NewIncident::default()
+        };
+        let services: Vec<String> = integration
+            .service
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        if services.is_empty()
+            && let Some(team) = &integration.team
+        {
+            input.affected.teams = vec![team.clone()];
+        }
+        let attached = TimelineEvent::AlertAttached {
+            alert: alert.id,
+            summary: title(&alert),
+        };
+        let incident = self
+            .declare_with(actor, input, &services, &[], vec![attached])
+            .await?;
+        tracing::info!(alert = %id, incident = %incident.number, user = %actor.user_id, "incident opened from an alert");
+        Ok(incident)
     }
 
     /// Acknowledges an alert by hand. Acknowledging an acknowledged alert

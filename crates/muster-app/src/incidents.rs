@@ -186,9 +186,24 @@ impl App {
     pub async fn declare_incident_on(
         &self,
         actor: &Actor,
+        input: NewIncident,
+        services: &[String],
+        functionalities: &[String],
+    ) -> Result<Incident, AppError> {
+        self.declare_with(actor, input, services, functionalities, Vec::new())
+            .await
+    }
+
+    /// [`Self::declare_incident_on`], with `extra` timeline events (an
+    /// attached alert) written after the declaration's own, in the same
+    /// transaction.
+    pub(crate) async fn declare_with(
+        &self,
+        actor: &Actor,
         mut input: NewIncident,
         services: &[String],
         functionalities: &[String],
+        extra: Vec<TimelineEvent>,
     ) -> Result<Incident, AppError> {
         let mut catalog = None;
         let mut targets = Vec::new();
@@ -217,6 +232,7 @@ impl App {
             }
             None => (Vec::new(), Vec::new()),
         };
+        events.extend(extra);
         events.extend(paging);
         let timeline = entries(incident.id, actor, now, events);
         incident.number = self

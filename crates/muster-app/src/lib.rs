@@ -18,6 +18,7 @@ pub mod links;
 pub mod oncall;
 pub mod paging;
 pub mod plan;
+pub mod routes;
 pub mod routing;
 pub mod secrets;
 pub mod settings;

@@ -235,3 +235,193 @@ async fn an_integration_needs_a_name_a_kind_and_something_to_belong_to() {
         "{taken:?}"
     );
 }
+
+async fn two_alerts(app: &App, admin: &Actor) -> Vec<muster_core::alert::Alert> {
+    let (_, key) = app
+        .create_integration(admin, new("alertmanager"))
+        .await
+        .expect("integration");
+    app.ingest_webhook(Flavour::Alertmanager, &key, FIRING.as_bytes())
+        .await
+        .expect("ingested");
+    app.alerts(
+        admin,
+        &AlertFilter {
+            limit: 10,
+            ..AlertFilter::default()
+        },
+    )
+    .await
+    .expect("alerts")
+}
+
+#[tokio::test]
+async fn an_incident_opened_from_an_alert_is_detected_when_it_started_and_carries_it() {
+    use muster_app::incidents::IncidentKey;
+    use muster_core::{Milestone, TimelineEvent};
+
+    let (app, admin, _store, _dir) = app().await;
+    let alerts = two_alerts(&app, &admin).await;
+    let alert = alerts.iter().find(|a| a.dedup_key == "f1").unwrap();
+
+    let viewer = Actor {
+        role: UserRole::Viewer,
+        ..admin
+    };
+    assert!(matches!(
+        app.open_incident_from_alert(&viewer, alert.id, None).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    let incident = app
+        .open_incident_from_alert(&admin, alert.id, Some("SEV2".into()))
+        .await
+        .unwrap();
+    assert_eq!(incident.title, "slow");
+    assert_eq!(incident.severity.as_str(), "SEV2");
+    let started: jiff::Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+    assert_eq!(incident.milestones.get(Milestone::Started), Some(started));
+    assert_eq!(incident.milestones.get(Milestone::Detected), Some(started));
+    assert_eq!(incident.affected.services, [slug("checkout-api")]);
+    assert_eq!(incident.affected.teams, [slug("storefront")]);
+    let (_, timeline) = app
+        .timeline(&admin, IncidentKey::Id(incident.id), None, 100)
+        .await
+        .unwrap();
+    let attached: Vec<_> = timeline
+        .iter()
+        .filter_map(|e| match &e.event {
+            TimelineEvent::AlertAttached { alert, summary } => Some((*alert, summary.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attached, [(alert.id, "slow")]);
+    let position = |kind: &str| {
+        timeline
+            .iter()
+            .position(|e| e.event.kind() == kind)
+            .unwrap_or_else(|| panic!("no {kind} entry: {timeline:#?}"))
+    };
+    assert!(
+        position("declared") < position("alert_attached"),
+        "declared first, then attached: {timeline:#?}"
+    );
+
+    // An alert that does not exist opens nothing.
+    let missing = muster_core::AlertId(uuid::Uuid::now_v7());
+    assert!(matches!(
+        app.open_incident_from_alert(&admin, missing, None).await,
+        Err(AppError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_alert_overview_says_how_it_was_routed_and_names_its_group() {
+    let (app, admin, _store, _dir) = app().await;
+    let alerts = two_alerts(&app, &admin).await;
+    let alert = alerts.iter().find(|a| a.dedup_key == "f1").unwrap();
+
+    let before = app.alert_overview(&admin, alert.id).await.unwrap();
+    assert!(!before.routing.decided);
+    assert!(before.routing.pending);
+    assert!(before.group_alerts.is_empty());
+    assert_eq!(before.integration.name, "alertmanager-checkout");
+
+    app.route_pending_alerts(10).await.unwrap();
+    let after = app.alert_overview(&admin, alert.id).await.unwrap();
+    assert!(after.routing.decided && !after.routing.pending);
+    assert_eq!(after.routing.effect.as_deref(), Some("page"));
+    assert!(
+        after
+            .routing
+            .reasons
+            .iter()
+            .any(|r| r.contains("no rule matched")),
+        "{:?}",
+        after.routing.reasons
+    );
+    // Alertmanager's group: both alerts are one storm.
+    assert_eq!(after.group_alerts.len(), 2);
+    let listed = app
+        .alert_list(
+            &admin,
+            &AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|l| l.routing.effect.as_deref() == Some("page"))
+    );
+}
+
+#[tokio::test]
+async fn a_preview_decides_stored_alerts_and_tells_a_shadowed_rule() {
+    use muster_core::alert::Matcher;
+    use muster_core::alert::route::{Route, RouteEffect};
+
+    let (app, admin, _store, _dir) = app().await;
+    two_alerts(&app, &admin).await;
+    let rule = |name: &str, matcher: &str, effect: RouteEffect| Route {
+        name: name.into(),
+        team: slug("storefront"),
+        matchers: vec![Matcher::parse("match", matcher).unwrap()],
+        min_severity: None,
+        sources: Vec::new(),
+        summary_contains: None,
+        target: None,
+        set_severity: None,
+        effect: Some(effect),
+        continue_matching: false,
+        mitigate_on_resolve: true,
+    };
+    let routes = [
+        rule("drop-c1", "instance=\"c-1\"", RouteEffect::Drop),
+        rule(
+            "latency",
+            "alertname=\"HighLatency\"",
+            RouteEffect::NotifyOnly {
+                channel: "#storefront".into(),
+            },
+        ),
+    ];
+    let whole = app.preview_routes(&admin, &routes, None).await.unwrap();
+    assert_eq!((whole.considered, whole.alerts.len()), (2, 2));
+    let of = |key: &str| {
+        whole
+            .alerts
+            .iter()
+            .find(|p| p.alert.dedup_key == key)
+            .unwrap()
+            .decision
+            .clone()
+    };
+    assert_eq!(of("f1").effect, RouteEffect::Drop);
+    assert_eq!(of("f2").matched, ["latency"]);
+
+    // The second rule matches both alone, but decides only for c-2.
+    let one = app.preview_routes(&admin, &routes, Some(1)).await.unwrap();
+    let seen: Vec<(&str, bool, bool)> = one
+        .alerts
+        .iter()
+        .map(|p| (p.alert.dedup_key.as_str(), p.rule_matches, p.rule_decides))
+        .collect();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.contains(&("f1", true, false)), "{seen:?}");
+    assert!(seen.contains(&("f2", true, true)), "{seen:?}");
+
+    assert!(matches!(
+        app.preview_routes(&admin, &routes, Some(2)).await,
+        Err(AppError::Invalid(_))
+    ));
+    // Nothing was written: both alerts still wait to be routed.
+    let overview = app
+        .alert_overview(&admin, one.alerts[0].alert.id)
+        .await
+        .unwrap();
+    assert!(overview.routing.pending && !overview.routing.decided);
+}

@@ -1,11 +1,13 @@
 //! The templates: one struct per page or fragment. `render()` (from
 //! [`askama::Template`]) turns each into HTML; the server sends it.
 
+mod alerts;
 mod oncall;
 mod paging;
 
 use askama::Template;
 
+pub use alerts::*;
 pub use oncall::*;
 pub use paging::*;
 
@@ -95,7 +97,9 @@ field_errors!(
     TeamFormPage,
     ServiceFormPage,
     FunctionalityFormPage,
-    UserPage
+    UserPage,
+    SilencesPage,
+    AlertRoutesPage
 );
 
 /// `/incidents/{key}`.

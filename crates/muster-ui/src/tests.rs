@@ -411,5 +411,6 @@ mod catalog {
     }
 }
 
+mod alerts;
 mod oncall;
 mod paging;

@@ -2,9 +2,11 @@
 //! Everything a template needs is decided here or in [`crate::present`], so
 //! templates hold no logic beyond loops and conditionals.
 
+mod alerts;
 mod oncall;
 mod paging;
 
+pub use alerts::*;
 pub use oncall::*;
 pub use paging::*;
 
@@ -26,6 +28,8 @@ pub struct Chrome {
     pub css_href: String,
     /// On-call and paging styles, kept apart from the base sheet.
     pub oncall_css_href: String,
+    /// Alert, silence and route styles.
+    pub alerts_css_href: String,
     pub js_href: String,
     pub icon_href: String,
     pub me: Option<Me>,
@@ -36,6 +40,7 @@ impl Chrome {
         Self {
             css_href: crate::asset_href("muster.css"),
             oncall_css_href: crate::asset_href("oncall.css"),
+            alerts_css_href: crate::asset_href("alerts.css"),
             js_href: crate::asset_href("htmx.min.js"),
             icon_href: crate::asset_href("favicon.svg"),
             me,

@@ -161,42 +161,20 @@ pub async fn routing(
     Ok(Json(routing_body(&found)))
 }
 
-/// The stored decision (JSON written by the app) as the API shows it.
+/// The stored decision, read by the app, as the API shows it.
 pub(crate) fn routing_body(found: &muster_store::routing::AlertRouting) -> AlertRouting {
-    let decision: serde_json::Value = found
-        .decision
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let text = |name: &str| {
-        decision
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let texts = |name: &str| -> Vec<String> {
-        decision
-            .get(name)
-            .and_then(|v| v.as_array())
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let why = muster_app::routing::explain(found);
     AlertRouting {
-        pending: found.pending,
-        matched: texts("matched"),
-        effect: text("effect"),
-        target: text("target"),
-        severity: text("severity"),
-        channel: text("channel"),
-        reasons: texts("reasons"),
-        silenced_by: found.silenced_by.map(|s| s.as_uuid()),
-        silenced_until: found.silenced_until,
-        group: found.group.as_ref().map(|g| AlertGroup {
+        pending: why.pending,
+        matched: why.matched,
+        effect: why.effect,
+        target: why.target,
+        severity: why.severity,
+        channel: why.channel,
+        reasons: why.reasons,
+        silenced_by: why.silenced_by.map(|s| s.as_uuid()),
+        silenced_until: why.silenced_until,
+        group: why.group.as_ref().map(|g| AlertGroup {
             id: g.id.as_uuid(),
             key: g.key.clone(),
             opened_at: g.opened_at,

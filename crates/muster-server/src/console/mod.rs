@@ -6,6 +6,8 @@
 //! case, shape a view with `muster_ui::present`, render.
 
 mod actions;
+mod alert_routes;
+mod alerts;
 mod assets;
 mod auth;
 mod catalog;
@@ -17,6 +19,7 @@ mod people;
 mod plan;
 mod rules;
 mod session;
+mod silences;
 
 use askama::Template;
 use axum::Router;
@@ -75,6 +78,15 @@ pub fn router() -> Router<AppState> {
             "/schedules/{name}/overrides/{id}/delete",
             post(oncall::delete_override),
         )
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/live", get(alerts::live))
+        .route("/alerts/routes", get(alert_routes::show))
+        .route("/alerts/{id}", get(alerts::show))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/alerts/{id}/incident", post(alerts::open_incident))
+        .route("/silences", get(silences::list).post(silences::create))
+        .route("/silences/{id}/expire", post(silences::expire))
         .route("/pages", get(paging::list))
         .route("/pages/{key}", get(paging::show))
         .route("/pages/{key}/live", get(paging::live))

@@ -9,6 +9,7 @@ use muster_core::{
     TimelineEvent, Timestamp, User, UserId,
 };
 
+mod alerts;
 mod catalog;
 mod oncall;
 mod paging;
@@ -17,6 +18,7 @@ mod plan;
 mod schedule_grid;
 pub mod zoned;
 
+pub use alerts::*;
 pub use catalog::*;
 pub use oncall::*;
 pub use paging::*;
