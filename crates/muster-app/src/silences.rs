@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use muster_core::alert::Matcher;
 use muster_core::alert::silence::{Recurrence, Silence};
-use muster_core::oncall::Restriction;
+use muster_core::oncall::{Restriction, weekday_named};
 use muster_core::{Actor, FieldError, Permission, SilenceId};
 use muster_store::silences::StoredSilence;
 use uuid::Uuid;
@@ -42,22 +42,12 @@ pub struct NewSilence {
 }
 
 fn weekday(field: &str, raw: &str) -> Result<Weekday, FieldError> {
-    let day = match raw.trim().to_ascii_lowercase().as_str() {
-        "mon" | "monday" => Weekday::Monday,
-        "tue" | "tuesday" => Weekday::Tuesday,
-        "wed" | "wednesday" => Weekday::Wednesday,
-        "thu" | "thursday" => Weekday::Thursday,
-        "fri" | "friday" => Weekday::Friday,
-        "sat" | "saturday" => Weekday::Saturday,
-        "sun" | "sunday" => Weekday::Sunday,
-        _ => {
-            return Err(FieldError::new(
-                field,
-                format!("expected a day such as monday or sat, got {raw:?}"),
-            ));
-        }
-    };
-    Ok(day)
+    weekday_named(raw).ok_or_else(|| {
+        FieldError::new(
+            field,
+            format!("expected a day such as monday or sat, got {raw:?}"),
+        )
+    })
 }
 
 fn local_time(field: &str, raw: &str) -> Result<Time, FieldError> {

@@ -5,11 +5,11 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use jiff::civil::{Time, Weekday};
+use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use muster_core::alert::Matcher;
 use muster_core::alert::silence::{Recurrence, Silence};
-use muster_core::oncall::Restriction;
+use muster_core::oncall::{Restriction, weekday_name, weekday_named};
 use muster_core::{SilenceId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -49,22 +49,6 @@ struct RecurrenceRecord {
     windows: Vec<WindowRecord>,
 }
 
-const DAYS: [(Weekday, &str); 7] = [
-    (Weekday::Monday, "monday"),
-    (Weekday::Tuesday, "tuesday"),
-    (Weekday::Wednesday, "wednesday"),
-    (Weekday::Thursday, "thursday"),
-    (Weekday::Friday, "friday"),
-    (Weekday::Saturday, "saturday"),
-    (Weekday::Sunday, "sunday"),
-];
-
-fn day_name(day: Weekday) -> &'static str {
-    DAYS.iter()
-        .find(|(d, _)| *d == day)
-        .map_or("monday", |(_, n)| n)
-}
-
 /// Matchers as stored: a JSON list of their text (`job="backup"`).
 pub fn encode_matchers(matchers: &[Matcher]) -> String {
     let texts: Vec<String> = matchers.iter().map(ToString::to_string).collect();
@@ -88,7 +72,7 @@ pub fn encode_recurrence(recurrence: &Recurrence) -> String {
             .windows
             .iter()
             .map(|w| WindowRecord {
-                days: w.days.iter().map(|d| day_name(*d).to_owned()).collect(),
+                days: w.days.iter().map(|d| weekday_name(*d).to_owned()).collect(),
                 from: w.from.strftime("%H:%M").to_string(),
                 to: w.to.strftime("%H:%M").to_string(),
             })
@@ -109,12 +93,7 @@ pub fn decode_recurrence(text: &str) -> Result<Recurrence, StoreError> {
         let days = w
             .days
             .iter()
-            .map(|name| {
-                DAYS.iter()
-                    .find(|(_, n)| n == name)
-                    .map(|(d, _)| *d)
-                    .ok_or_else(|| corrupt(format!("day {name:?}")))
-            })
+            .map(|name| weekday_named(name).ok_or_else(|| corrupt(format!("day {name:?}"))))
             .collect::<Result<Vec<_>, _>>()?;
         windows.push(Restriction {
             days,
@@ -165,6 +144,8 @@ pub mod statements {
 
 #[cfg(test)]
 mod tests {
+    use jiff::civil::Weekday;
+
     use super::*;
 
     #[test]

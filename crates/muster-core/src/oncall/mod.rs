@@ -18,6 +18,35 @@ pub use rotation::{Rotation, ShiftLength};
 
 use crate::error::FieldError;
 
+/// The day names a plan, a silence or a form may use, Monday first:
+/// (short, long, day).
+pub const DAY_NAMES: [(&str, &str, Weekday); 7] = [
+    ("mon", "monday", Weekday::Monday),
+    ("tue", "tuesday", Weekday::Tuesday),
+    ("wed", "wednesday", Weekday::Wednesday),
+    ("thu", "thursday", Weekday::Thursday),
+    ("fri", "friday", Weekday::Friday),
+    ("sat", "saturday", Weekday::Saturday),
+    ("sun", "sunday", Weekday::Sunday),
+];
+
+/// The day a name means, in any case (`mon`, `Monday`, `SUN`).
+pub fn weekday_named(name: &str) -> Option<Weekday> {
+    let name = name.trim().to_lowercase();
+    DAY_NAMES
+        .iter()
+        .find(|(short, long, _)| name == *short || name == *long)
+        .map(|(_, _, day)| *day)
+}
+
+/// A day's long lowercase name (`monday`).
+pub fn weekday_name(day: Weekday) -> &'static str {
+    DAY_NAMES
+        .iter()
+        .find(|(_, _, d)| *d == day)
+        .map_or("monday", |(_, long, _)| long)
+}
+
 /// When a layer is on duty: on `days` (every day when empty), from `from`
 /// to `to` local time; a window whose end is not after its start runs past
 /// midnight into the next day.

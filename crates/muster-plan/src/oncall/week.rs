@@ -10,22 +10,11 @@ const DAY: i64 = 24 * 60 * 60;
 const WEEK: i64 = 7 * DAY;
 
 /// The day names a restriction may use, Monday first: (short, long, day).
-pub(crate) const DAYS: [(&str, &str, Weekday); 7] = [
-    ("mon", "monday", Weekday::Monday),
-    ("tue", "tuesday", Weekday::Tuesday),
-    ("wed", "wednesday", Weekday::Wednesday),
-    ("thu", "thursday", Weekday::Thursday),
-    ("fri", "friday", Weekday::Friday),
-    ("sat", "saturday", Weekday::Saturday),
-    ("sun", "sunday", Weekday::Sunday),
-];
+pub(crate) use muster_core::oncall::DAY_NAMES as DAYS;
 
 /// The day a name means, in any case (`mon`, `Monday`, `SUN`).
 pub(crate) fn day(name: &str) -> Option<Weekday> {
-    let name = name.trim().to_lowercase();
-    DAYS.iter()
-        .find(|(short, long, _)| name == *short || name == *long)
-        .map(|(_, _, day)| *day)
+    muster_core::oncall::weekday_named(name)
 }
 
 fn seconds(time: Time) -> i64 {

@@ -42,7 +42,7 @@ fn silence(stored: &StoredSilence, now: jiff::Timestamp) -> Silence {
                 days: w
                     .days
                     .iter()
-                    .map(|d| format!("{d:?}").to_lowercase())
+                    .map(|d| muster_core::oncall::weekday_name(*d).to_owned())
                     .collect(),
                 from: w.from.strftime("%H:%M").to_string(),
                 to: w.to.strftime("%H:%M").to_string(),
