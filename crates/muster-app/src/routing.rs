@@ -188,6 +188,31 @@ pub(crate) fn title(alert: &Alert) -> String {
     }
 }
 
+/// A message to a channel (nobody's page), due now: what notify-only rules
+/// and the ask to confirm a resolution send.
+fn channel_message(
+    channel: &str,
+    destination: muster_core::paging::Destination,
+    notification: Notification,
+    now: Timestamp,
+) -> Delivery {
+    Delivery {
+        id: DeliveryId(Uuid::now_v7()),
+        page_id: None,
+        firing: None,
+        recipient: channel.to_owned(),
+        user_id: None,
+        destination,
+        notification,
+        status: DeliveryStatus::Pending,
+        due_at: now,
+        attempts: 0,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    }
+}
+
 impl CycleRouter {
     fn alert_url(&self, alert: &Alert) -> String {
         format!(
@@ -206,39 +231,26 @@ impl CycleRouter {
         reasons: &[String],
     ) -> Delivery {
         let link = self.alert_url(alert);
-        Delivery {
-            id: DeliveryId(Uuid::now_v7()),
+        let notification = Notification {
+            event: NotificationEvent::AlertNotified,
+            subject: format!("[{}] {}", alert.severity, title(alert)),
+            body: format!(
+                "{}\n\n{}\nOpen: {link}",
+                alert.summary,
+                details(alert, reasons)
+            ),
             page_id: None,
-            firing: None,
-            recipient: channel.to_owned(),
-            user_id: None,
-            destination,
-            notification: Notification {
-                event: NotificationEvent::AlertNotified,
-                subject: format!("[{}] {}", alert.severity, title(alert)),
-                body: format!(
-                    "{}\n\n{}\nOpen: {link}",
-                    alert.summary,
-                    details(alert, reasons)
-                ),
-                page_id: None,
-                page_number: None,
-                summary: alert.summary.clone(),
-                incident_number: None,
-                incident_title: None,
-                severity: Some(alert.severity.to_string()),
-                drill: false,
-                link: Some(link),
-                ack_url: None,
-                resolve_url: None,
-            },
-            status: DeliveryStatus::Pending,
-            due_at: self.now,
-            attempts: 0,
-            last_error: None,
-            created_at: self.now,
-            sent_at: None,
-        }
+            page_number: None,
+            summary: alert.summary.clone(),
+            incident_number: None,
+            incident_title: None,
+            severity: Some(alert.severity.to_string()),
+            drill: false,
+            link: Some(link),
+            ack_url: None,
+            resolve_url: None,
+        };
+        channel_message(channel, destination, notification, self.now)
     }
 
     /// Turns one alert's action into what the batch writes.
@@ -536,6 +548,17 @@ impl App {
     /// Routes up to `batch` pending alerts in one transaction.
     pub async fn route_pending_alerts(&self, batch: u32) -> Result<RoutingReport, AppError> {
         let now = self.now();
+        // Nothing pending is the usual case (the engine asks after every
+        // ingest): find it out with one read, before loading what routing
+        // decides against or taking SQLite's writer.
+        if self
+            .store
+            .next_routing_due(now)
+            .await?
+            .is_none_or(|due| due > now)
+        {
+            return Ok(RoutingReport::default());
+        }
         let router = CycleRouter {
             context: self.routing_context().await?,
             silences: self
@@ -723,43 +746,34 @@ impl App {
             let Some(destination) = chat_destination(&self.settings.channels, &team) else {
                 continue;
             };
-            deliveries.push(Delivery {
-                id: DeliveryId(Uuid::now_v7()),
+            let notification = Notification {
+                event: NotificationEvent::AlertsResolved,
+                subject: format!(
+                    "{} {}: alerts resolved, confirm and resolve",
+                    found.number, found.title
+                ),
+                body: format!(
+                    "Every alert attached to {} {} resolved{}. If the problem is gone, resolve the incident: {link}",
+                    found.number,
+                    found.title,
+                    if mitigate {
+                        "; it is marked mitigated"
+                    } else {
+                        ""
+                    }
+                ),
                 page_id: None,
-                firing: None,
-                recipient: team.clone(),
-                user_id: None,
-                destination,
-                notification: Notification {
-                    event: NotificationEvent::AlertsResolved,
-                    subject: format!(
-                        "{} {}: alerts resolved, confirm and resolve",
-                        found.number, found.title
-                    ),
-                    body: format!(
-                        "Every alert attached to {} {} resolved{}. If the problem is gone, resolve the incident: {link}",
-                        found.number,
-                        found.title,
-                        if mitigate { "; it is marked mitigated" } else { "" }
-                    ),
-                    page_id: None,
-                    page_number: None,
-                    summary: String::new(),
-                    incident_number: Some(found.number),
-                    incident_title: Some(found.title.clone()),
-                    severity: Some(found.severity.to_string()),
-                    drill: found.drill,
-                    link: Some(link.clone()),
-                    ack_url: None,
-                    resolve_url: None,
-                },
-                status: DeliveryStatus::Pending,
-                due_at: now,
-                attempts: 0,
-                last_error: None,
-                created_at: now,
-                sent_at: None,
-            });
+                page_number: None,
+                summary: String::new(),
+                incident_number: Some(found.number),
+                incident_title: Some(found.title.clone()),
+                severity: Some(found.severity.to_string()),
+                drill: found.drill,
+                link: Some(link.clone()),
+                ack_url: None,
+                resolve_url: None,
+            };
+            deliveries.push(channel_message(&team, destination, notification, now));
         }
         Ok((timeline, deliveries))
     }

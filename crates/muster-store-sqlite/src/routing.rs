@@ -231,11 +231,6 @@ impl RoutingStore for SqliteStore {
         now: Timestamp,
         router: Arc<dyn AlertRouter>,
     ) -> Result<RoutingWrite, StoreError> {
-        // Nothing pending is the usual case: find it out without the writer.
-        let due = self.next_routing_due(now).await?;
-        if due.is_none_or(|at| at > now) {
-            return Ok(RoutingWrite::default());
-        }
         self.writer
             .write(move |c| {
                 Box::pin(async move {
