@@ -275,16 +275,25 @@ impl WebhookReceiver {
     }
 }
 
-/// The Alertmanager binary: `MUSTER_TEST_ALERTMANAGER`, else Debian's
-/// `prometheus-alertmanager` or upstream's `alertmanager` on the `PATH`.
-fn alertmanager_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("MUSTER_TEST_ALERTMANAGER").filter(|p| !p.is_empty()) {
+/// A peer's program: the path in `variable`, else the first of `names`
+/// found on the `PATH`.
+pub(crate) fn program(variable: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable).filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
-        .flat_map(|dir| ["prometheus-alertmanager", "alertmanager"].map(|name| dir.join(name)))
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|candidate| candidate.is_file())
+}
+
+/// The Alertmanager binary: `MUSTER_TEST_ALERTMANAGER`, else Debian's
+/// `prometheus-alertmanager` or upstream's `alertmanager` on the `PATH`.
+fn alertmanager_binary() -> Option<PathBuf> {
+    program(
+        "MUSTER_TEST_ALERTMANAGER",
+        &["prometheus-alertmanager", "alertmanager"],
+    )
 }
 
 /// A real Prometheus Alertmanager on 127.0.0.1: alone (no cluster, no

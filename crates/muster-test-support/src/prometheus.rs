@@ -9,13 +9,7 @@ use std::time::Duration;
 use crate::skip;
 
 fn binary() -> Option<std::path::PathBuf> {
-    if let Some(path) = std::env::var_os("MUSTER_TEST_PROMETHEUS").filter(|p| !p.is_empty()) {
-        return Some(path.into());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("prometheus"))
-        .find(|candidate| candidate.is_file())
+    crate::peers::program("MUSTER_TEST_PROMETHEUS", &["prometheus"])
 }
 
 pub struct Prometheus {
