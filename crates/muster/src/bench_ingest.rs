@@ -34,6 +34,9 @@ pub struct IngestBenchArgs {
     /// Which phase to run.
     #[arg(long, value_enum, default_value = "all")]
     pub phase: Phase,
+    /// Which throughput shapes to run (all when left out).
+    #[arg(long = "shape", value_enum)]
+    pub shapes: Vec<Shape>,
     /// Concurrent clients of the throughput phase (the reference harness used 32).
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
@@ -163,7 +166,10 @@ async fn throughput_table(
     header.extend(["durable".to_owned(), "errors".to_owned()]);
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY).set_header(header);
-    for shape in Shape::ALL {
+    for shape in Shape::ALL
+        .into_iter()
+        .filter(|shape| args.shapes.is_empty() || args.shapes.contains(shape))
+    {
         let mut measured: Vec<Vec<Throughput>> = vec![Vec::new(); systems.len()];
         for run in 1..=runs {
             // Systems take turns within a run, so drift on the machine hits each alike.

@@ -14,7 +14,7 @@ use super::peers::{Grouping, Options, Peer, Receiver, System};
 use crate::bench::drive;
 
 /// What the throughput phase sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shape {
     /// Never-seen alerts, one per request.
     Distinct1,
