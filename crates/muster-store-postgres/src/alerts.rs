@@ -1,17 +1,19 @@
-//! Integrations and alerts on PostgreSQL: a batch of signals is one
-//! transaction that first takes an advisory lock per key (in sorted order,
-//! so two batches never deadlock), so concurrent repeats of one alert are
-//! applied one after the other instead of racing to insert it twice.
+//! Integrations and alerts on PostgreSQL: the signals of the callers waiting
+//! together are one transaction (see `receiver.rs`) that first takes an
+//! advisory lock per key (in sorted order, so two transactions never
+//! deadlock), so concurrent repeats of one alert are applied one after the
+//! other instead of racing to insert it twice.
 
 use async_trait::async_trait;
 use muster_core::alert::{Alert, Received, Signal};
 use muster_core::{AlertId, IntegrationId};
 use muster_store::StoreError;
 use muster_store::alerts::{
-    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, decide_batch, decode_alert,
-    decode_integration, duplicate_name, encode_links, encode_map, insert_rows, latest_by_key,
-    select_under_keys, statements,
+    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, ReceiveCall, decide_calls,
+    decode_alert, decode_integration, duplicate_name, encode_links, encode_map, insert_rows,
+    keys_by_integration, latest_by_key, select_under_keys, statements,
 };
+use muster_store::sql::Placeholders;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection};
 
@@ -28,7 +30,7 @@ async fn insert_many(c: &mut PgConnection, alerts: &[Alert]) -> Result<(), Store
     let Some(first) = alerts.first() else {
         return Ok(());
     };
-    let sql = insert_rows(alerts.len());
+    let sql = insert_rows(alerts.len(), Placeholders::DollarNumbered);
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for a in alerts {
         query = query
@@ -58,53 +60,118 @@ async fn insert_many(c: &mut PgConnection, alerts: &[Alert]) -> Result<(), Store
     Ok(())
 }
 
-/// Writes `a` if the stored version is still `expected`.
-async fn update(c: &mut PgConnection, a: &Alert, expected: u64) -> Result<(), StoreError> {
-    let updated = sqlx::query(statements::UPDATE_ALERT)
-        .bind(a.status.as_str())
-        .bind(&a.summary)
-        .bind(a.severity.as_str())
-        .bind(&a.source)
-        .bind(encode_map(&a.labels))
-        .bind(encode_map(&a.annotations))
-        .bind(encode_links(&a.links))
-        .bind(&a.group_key)
-        .bind(a.last_seen.as_millisecond())
-        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
-        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
-        .bind(a.resolved_at.map(|t| t.as_millisecond()))
-        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
-        .bind(a.id.as_uuid())
-        .bind(i64::try_from(expected).unwrap_or(i64::MAX))
+/// Compare-and-swap on `version` for many alerts in one statement, a column
+/// array each. A status change is a change routing acts on (`route_seq`);
+/// a mere repeat is not.
+const UPDATE_ALERTS: &str = "UPDATE alerts AS a SET route_seq = a.route_seq + \
+    CASE WHEN a.status <> v.status THEN 1 ELSE 0 END, status = v.status, summary = v.summary, \
+    severity = v.severity, source = v.source, labels = v.labels, annotations = v.annotations, \
+    links = v.links, group_key = v.group_key, last_seen = v.last_seen, \
+    occurrences = v.occurrences, acknowledged_at = v.acknowledged_at, \
+    resolved_at = v.resolved_at, version = v.version \
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+    $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], \
+    $13::bigint[], $14::uuid[], $15::bigint[]) AS v(status, summary, severity, source, labels, \
+    annotations, links, group_key, last_seen, occurrences, acknowledged_at, resolved_at, \
+    version, alert_id, expected) \
+    WHERE a.alert_id = v.alert_id AND a.version = v.expected";
+
+fn big(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Writes each alert if its stored version is still the one given.
+async fn update_many(c: &mut PgConnection, updates: &[(Alert, u64)]) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let column = |f: &dyn Fn(&Alert) -> String| -> Vec<String> {
+        updates.iter().map(|(a, _)| f(a)).collect()
+    };
+    let updated = sqlx::query(UPDATE_ALERTS)
+        .bind(column(&|a| a.status.as_str().to_owned()))
+        .bind(column(&|a| a.summary.clone()))
+        .bind(column(&|a| a.severity.as_str().to_owned()))
+        .bind(column(&|a| a.source.clone()))
+        .bind(column(&|a| encode_map(&a.labels)))
+        .bind(column(&|a| encode_map(&a.annotations)))
+        .bind(column(&|a| encode_links(&a.links)))
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| a.group_key.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| a.last_seen.as_millisecond())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| big(a.occurrences))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| a.acknowledged_at.map(|t| t.as_millisecond()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| a.resolved_at.map(|t| t.as_millisecond()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| big(a.version))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(a, _)| a.id.as_uuid())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            updates
+                .iter()
+                .map(|(_, expected)| big(*expected))
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *c)
         .await
         .map_err(backend)?
         .rows_affected();
-    if updated == 0 {
+    if updated != updates.len() as u64 {
+        // The keys' advisory locks are held, so a caller's read was stale.
         return Err(StoreError::VersionConflict {
             entity: "alert",
-            expected,
-            actual: 0,
+            expected: updates.len() as u64,
+            actual: updated,
         });
     }
     Ok(())
 }
 
-/// One read for every key of the batch, the core's decisions in memory
-/// (each signal sees what the ones before it decided), then each alert
-/// written once.
-async fn receive(
+/// Takes each key's advisory lock, reads the latest alert under every key
+/// the calls name, decides in memory (each signal sees what the ones before
+/// it decided, across calls), then writes each alert once.
+pub(crate) async fn receive_calls(
     c: &mut PgConnection,
-    integration: IntegrationId,
-    signals: Vec<Signal>,
-    decide: AlertDecider,
-) -> Result<Vec<Received>, StoreError> {
-    let mut locks: Vec<String> = signals
+    calls: &[ReceiveCall],
+) -> Result<Vec<Vec<Received>>, StoreError> {
+    let keys = keys_by_integration(calls);
+    let mut locks: Vec<String> = keys
         .iter()
-        .map(|s| format!("{integration}:{}", s.dedup_key))
+        .flat_map(|(integration, keys)| keys.iter().map(move |key| format!("{integration}:{key}")))
         .collect();
     locks.sort();
-    locks.dedup();
     // One round trip, taken in the sorted order of the subquery.
     sqlx::query(
         "SELECT pg_advisory_xact_lock(h) FROM \
@@ -114,26 +181,28 @@ async fn receive(
     .execute(&mut *c)
     .await
     .map_err(backend)?;
-    let mut keys: Vec<String> = signals.iter().map(|s| s.dedup_key.clone()).collect();
-    keys.sort();
-    keys.dedup();
     let mut stored = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        let mut query =
-            sqlx::query(AssertSqlSafe(select_under_keys(chunk.len()))).bind(integration.as_uuid());
-        for key in chunk {
-            query = query.bind(key);
-        }
-        for row in query.fetch_all(&mut *c).await.map_err(backend)? {
-            stored.push(decode_alert(&Row(&row))?);
+    for (integration, keys) in &keys {
+        for chunk in keys.chunks(CHUNK) {
+            let mut query = sqlx::query(AssertSqlSafe(select_under_keys(
+                chunk.len(),
+                Placeholders::DollarNumbered,
+            )))
+            .bind(integration.as_uuid());
+            for key in chunk {
+                query = query.bind(key);
+            }
+            for row in query.fetch_all(&mut *c).await.map_err(backend)? {
+                stored.push(decode_alert(&Row(&row))?);
+            }
         }
     }
-    let (received, writes) = decide_batch(latest_by_key(stored), signals, &decide);
+    let (received, writes) = decide_calls(latest_by_key(stored), calls);
     for chunk in writes.inserts.chunks(CHUNK) {
         insert_many(c, chunk).await?;
     }
-    for (alert, expected) in &writes.updates {
-        update(c, alert, *expected).await?;
+    for chunk in writes.updates.chunks(CHUNK) {
+        update_many(c, chunk).await?;
     }
     Ok(received)
 }
@@ -194,10 +263,13 @@ impl AlertStore for PostgresStore {
         signals: Vec<Signal>,
         decide: AlertDecider,
     ) -> Result<Vec<Received>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let received = receive(&mut tx, integration, signals, decide).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(received)
+        self.receiver
+            .receive(ReceiveCall {
+                integration,
+                signals,
+                decide,
+            })
+            .await
     }
 
     async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {

@@ -13,6 +13,7 @@ mod oncall;
 mod outbox;
 mod paging;
 mod plan;
+mod receiver;
 mod routing;
 mod silences;
 pub mod testing;
@@ -35,6 +36,7 @@ const MAX_CONNECTIONS: u32 = 16;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    receiver: receiver::Receiver,
 }
 
 impl PostgresStore {
@@ -53,7 +55,10 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migrating postgres: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            receiver: receiver::Receiver::spawn(pool.clone()),
+            pool,
+        })
     }
 }
 

@@ -15,9 +15,10 @@ use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
-    AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite, decode_group,
-    decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
+    AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite,
+    decode_group, decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
 };
+use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::PostgresStore;
@@ -77,8 +78,11 @@ async fn load_pending(
     let mut openings: HashMap<(uuid::Uuid, String), Vec<Timestamp>> = HashMap::new();
     for same in keys.chunk_by(|a, b| a.0 == b.0) {
         for chunk in same.chunks(CHUNK) {
-            let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(chunk.len())))
-                .bind(chunk[0].0);
+            let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(
+                chunk.len(),
+                Placeholders::DollarNumbered,
+            )))
+            .bind(chunk[0].0);
             for (_, key) in chunk {
                 query = query.bind(key);
             }
@@ -218,18 +222,51 @@ async fn write(c: &mut PgConnection, w: &RoutingWrite) -> Result<(), StoreError>
     }
     insert_timeline(c, &w.timeline).await?;
     insert_deliveries(c, &w.deliveries).await?;
-    for a in &w.alerts {
-        sqlx::query(statements::ROUTE_ALERT)
-            .bind(seq(a.route_seq))
-            .bind(a.group.map(|g| g.as_uuid()))
-            .bind(&a.decision)
-            .bind(a.silenced_by.map(|s| s.as_uuid()))
-            .bind(a.silenced_until.map(|t| t.as_millisecond()))
-            .bind(a.alert.as_uuid())
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?;
+    route_many(c, &w.alerts).await
+}
+
+/// What routing decided for many alerts, in one statement, a column array each.
+async fn route_many(c: &mut PgConnection, routed: &[AlertRouteWrite]) -> Result<(), StoreError> {
+    if routed.is_empty() {
+        return Ok(());
     }
+    sqlx::query(
+        "UPDATE alerts AS a SET routed_seq = v.routed_seq, \
+         group_id = COALESCE(v.group_id, a.group_id), decision = COALESCE(v.decision, a.decision), \
+         silenced_by = v.silenced_by, silenced_until = v.silenced_until \
+         FROM UNNEST($1::bigint[], $2::uuid[], $3::text[], $4::uuid[], $5::bigint[], $6::uuid[]) \
+         AS v(routed_seq, group_id, decision, silenced_by, silenced_until, alert_id) \
+         WHERE a.alert_id = v.alert_id",
+    )
+    .bind(routed.iter().map(|a| seq(a.route_seq)).collect::<Vec<_>>())
+    .bind(
+        routed
+            .iter()
+            .map(|a| a.group.map(|g| g.as_uuid()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        routed
+            .iter()
+            .map(|a| a.decision.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        routed
+            .iter()
+            .map(|a| a.silenced_by.map(|s| s.as_uuid()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        routed
+            .iter()
+            .map(|a| a.silenced_until.map(|t| t.as_millisecond()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(routed.iter().map(|a| a.alert.as_uuid()).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
     Ok(())
 }
 

@@ -1,15 +1,17 @@
-//! Integrations and alerts on SQLite: a batch of signals is one job of the
-//! group-commit writer, so it is durable before anyone is answered.
+//! Integrations and alerts on SQLite: every caller's signals waiting for the
+//! group-commit writer are applied together, with one read and one insert,
+//! and are durable before anyone is answered.
 
 use async_trait::async_trait;
 use muster_core::alert::{Alert, Received, Signal};
 use muster_core::{AlertId, IntegrationId};
 use muster_store::StoreError;
 use muster_store::alerts::{
-    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, decide_batch, decode_alert,
-    decode_integration, duplicate_name, encode_links, encode_map, insert_rows, latest_by_key,
-    select_under_keys, statements,
+    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, ReceiveCall, decide_calls,
+    decode_alert, decode_integration, duplicate_name, encode_links, encode_map, insert_rows,
+    keys_by_integration, latest_by_key, select_under_keys, statements,
 };
+use muster_store::sql::Placeholders;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
@@ -26,7 +28,7 @@ async fn insert_many(c: &mut SqliteConnection, alerts: &[Alert]) -> Result<(), S
     let Some(first) = alerts.first() else {
         return Ok(());
     };
-    let sql = insert_rows(alerts.len());
+    let sql = insert_rows(alerts.len(), Placeholders::Anonymous);
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for a in alerts {
         query = query
@@ -56,67 +58,95 @@ async fn insert_many(c: &mut SqliteConnection, alerts: &[Alert]) -> Result<(), S
     Ok(())
 }
 
-/// Writes `a` if the stored version is still `expected`.
-async fn update(c: &mut SqliteConnection, a: &Alert, expected: u64) -> Result<(), StoreError> {
-    let updated = sqlx::query(statements::UPDATE_ALERT)
-        .bind(a.status.as_str())
-        .bind(&a.summary)
-        .bind(a.severity.as_str())
-        .bind(&a.source)
-        .bind(encode_map(&a.labels))
-        .bind(encode_map(&a.annotations))
-        .bind(encode_links(&a.links))
-        .bind(&a.group_key)
-        .bind(a.last_seen.as_millisecond())
-        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
-        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
-        .bind(a.resolved_at.map(|t| t.as_millisecond()))
-        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
-        .bind(a.id.to_string())
-        .bind(i64::try_from(expected).unwrap_or(i64::MAX))
+/// Each update's columns, as [`UPDATE_ALERTS`] binds them.
+const UPDATE_COLUMNS: usize = 15;
+
+/// Compare-and-swap on `version` for many alerts in one statement. A status
+/// change is a change routing acts on (`route_seq`); a mere repeat is not.
+fn update_alerts_sql(rows: usize) -> String {
+    format!(
+        "UPDATE alerts SET route_seq = alerts.route_seq + \
+         CASE WHEN alerts.status <> v.column1 THEN 1 ELSE 0 END, status = v.column1, \
+         summary = v.column2, severity = v.column3, source = v.column4, labels = v.column5, \
+         annotations = v.column6, links = v.column7, group_key = v.column8, last_seen = v.column9, \
+         occurrences = v.column10, acknowledged_at = v.column11, resolved_at = v.column12, \
+         version = v.column13 FROM (VALUES {}) AS v \
+         WHERE alerts.alert_id = v.column14 AND alerts.version = v.column15",
+        Placeholders::Anonymous.rows(rows, UPDATE_COLUMNS)
+    )
+}
+
+/// Writes each alert if its stored version is still the one given.
+async fn update_many(c: &mut SqliteConnection, updates: &[(Alert, u64)]) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let sql = update_alerts_sql(updates.len());
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (a, expected) in updates {
+        query = query
+            .bind(a.status.as_str())
+            .bind(&a.summary)
+            .bind(a.severity.as_str())
+            .bind(&a.source)
+            .bind(encode_map(&a.labels))
+            .bind(encode_map(&a.annotations))
+            .bind(encode_links(&a.links))
+            .bind(&a.group_key)
+            .bind(a.last_seen.as_millisecond())
+            .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
+            .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
+            .bind(a.resolved_at.map(|t| t.as_millisecond()))
+            .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+            .bind(a.id.to_string())
+            .bind(i64::try_from(*expected).unwrap_or(i64::MAX));
+    }
+    let updated = query
         .execute(&mut *c)
         .await
         .map_err(backend)?
         .rows_affected();
-    if updated == 0 {
+    if updated != updates.len() as u64 {
+        // The writer is the only one, so this means a caller's read was stale.
         return Err(StoreError::VersionConflict {
             entity: "alert",
-            expected,
-            actual: 0,
+            expected: updates.len() as u64,
+            actual: updated,
         });
     }
     Ok(())
 }
 
-/// One read for every key of the batch, the core's decisions in memory
-/// (each signal sees what the ones before it decided), then each alert
-/// written once.
-async fn receive(
+/// One read for every key the calls name, the core's decisions in memory
+/// (each signal sees what the ones before it decided, across calls), then
+/// each alert written once.
+pub(crate) async fn receive_calls(
     c: &mut SqliteConnection,
-    integration: IntegrationId,
-    signals: Vec<Signal>,
-    decide: AlertDecider,
-) -> Result<Vec<Received>, StoreError> {
-    let mut keys: Vec<String> = signals.iter().map(|s| s.dedup_key.clone()).collect();
-    keys.sort();
-    keys.dedup();
+    calls: &[ReceiveCall],
+) -> Result<Vec<Vec<Received>>, StoreError> {
     let mut stored = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        let mut query = sqlx::query(AssertSqlSafe(select_under_keys(chunk.len())))
+    for (integration, keys) in keys_by_integration(calls) {
+        for chunk in keys.chunks(CHUNK) {
+            let mut query = sqlx::query(AssertSqlSafe(select_under_keys(
+                chunk.len(),
+                Placeholders::Anonymous,
+            )))
             .bind(integration.to_string());
-        for key in chunk {
-            query = query.bind(key);
-        }
-        for row in query.fetch_all(&mut *c).await.map_err(backend)? {
-            stored.push(decode_alert(&Row(&row))?);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            for row in query.fetch_all(&mut *c).await.map_err(backend)? {
+                stored.push(decode_alert(&Row(&row))?);
+            }
         }
     }
-    let (received, writes) = decide_batch(latest_by_key(stored), signals, &decide);
+    let (received, writes) = decide_calls(latest_by_key(stored), calls);
     for chunk in writes.inserts.chunks(CHUNK) {
         insert_many(c, chunk).await?;
     }
-    for (alert, expected) in &writes.updates {
-        update(c, alert, *expected).await?;
+    // 500 rows of 15 values: under SQLite's 32,766 parameters.
+    for chunk in writes.updates.chunks(CHUNK) {
+        update_many(c, chunk).await?;
     }
     Ok(received)
 }
@@ -185,7 +215,11 @@ impl AlertStore for SqliteStore {
         decide: AlertDecider,
     ) -> Result<Vec<Received>, StoreError> {
         self.writer
-            .write(move |c| Box::pin(async move { receive(c, integration, signals, decide).await }))
+            .receive(ReceiveCall {
+                integration,
+                signals,
+                decide,
+            })
             .await
     }
 

@@ -13,9 +13,10 @@ use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
-    AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite, decode_group,
-    decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
+    AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite,
+    decode_group, decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
 };
+use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::SqliteStore;
@@ -73,8 +74,11 @@ async fn load_pending(
     let mut openings: HashMap<(String, String), Vec<Timestamp>> = HashMap::new();
     for same in keys.chunk_by(|a, b| a.0 == b.0) {
         for chunk in same.chunks(CHUNK) {
-            let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(chunk.len())))
-                .bind(chunk[0].0.clone());
+            let mut query = sqlx::query(AssertSqlSafe(pending::openings_under_keys(
+                chunk.len(),
+                Placeholders::Anonymous,
+            )))
+            .bind(chunk[0].0.clone());
             for (_, key) in chunk {
                 query = query.bind(key);
             }
@@ -208,18 +212,37 @@ async fn write(c: &mut SqliteConnection, w: &RoutingWrite) -> Result<(), StoreEr
     for delivery in &w.deliveries {
         insert_delivery(c, delivery).await?;
     }
-    for a in &w.alerts {
-        sqlx::query(statements::ROUTE_ALERT)
+    for chunk in w.alerts.chunks(CHUNK) {
+        route_many(c, chunk).await?;
+    }
+    Ok(())
+}
+
+/// What routing decided for many alerts, in one statement.
+async fn route_many(
+    c: &mut SqliteConnection,
+    routed: &[AlertRouteWrite],
+) -> Result<(), StoreError> {
+    if routed.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE alerts SET routed_seq = v.column1, group_id = COALESCE(v.column2, alerts.group_id), \
+         decision = COALESCE(v.column3, alerts.decision), silenced_by = v.column4, \
+         silenced_until = v.column5 FROM (VALUES {}) AS v WHERE alerts.alert_id = v.column6",
+        Placeholders::Anonymous.rows(routed.len(), 6)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in routed {
+        query = query
             .bind(seq(a.route_seq))
             .bind(a.group.map(|g| g.to_string()))
             .bind(&a.decision)
             .bind(a.silenced_by.map(|s| s.to_string()))
             .bind(a.silenced_until.map(|t| t.as_millisecond()))
-            .bind(a.alert.to_string())
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?;
+            .bind(a.alert.to_string());
     }
+    query.execute(&mut *c).await.map_err(backend)?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! outcome is written, so a 2xx from an ingest endpoint means the whole
 //! batch is on disk and a repeat never makes a second open alert.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ use muster_core::{AlertId, IntegrationId, Slug, UserId};
 
 use crate::StoreError;
 use crate::row::StoredRow;
+use crate::sql::Placeholders;
 
 /// A configured source of alerts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,13 +158,6 @@ pub mod statements {
         summary, severity, source, labels, annotations, links, group_key, started_at, first_seen, \
         last_seen, occurrences, acknowledged_at, resolved_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-    /// Compare-and-swap on `version`. A status change is a change routing
-    /// acts on (`route_seq`); a mere repeat is not.
-    pub const UPDATE_ALERT: &str = "UPDATE alerts SET route_seq = route_seq + \
-        CASE WHEN status <> $1 THEN 1 ELSE 0 END, status = $1, summary = $2, severity = $3, \
-        source = $4, labels = $5, annotations = $6, links = $7, group_key = $8, last_seen = $9, \
-        occurrences = $10, acknowledged_at = $11, resolved_at = $12, version = $13 \
-        WHERE alert_id = $14 AND version = $15";
 }
 
 /// The conflict of a taken integration name.
@@ -184,47 +178,80 @@ pub struct BatchWrites {
     pub updates: Vec<(Alert, u64)>,
 }
 
+/// An alert's identity: its integration and dedup key.
+pub type AlertKey = (IntegrationId, String);
+
+/// One caller's signals. Calls that arrive together are applied in one
+/// read and one write ([`decide_calls`]), in arrival order.
+#[derive(Clone)]
+pub struct ReceiveCall {
+    pub integration: IntegrationId,
+    pub signals: Vec<Signal>,
+    pub decide: AlertDecider,
+}
+
+/// The dedup keys `calls` name, per integration, sorted and once each: what
+/// one read (and, on PostgreSQL, one lock statement) covers.
+pub fn keys_by_integration(calls: &[ReceiveCall]) -> BTreeMap<IntegrationId, Vec<String>> {
+    let mut keys: BTreeMap<IntegrationId, Vec<String>> = BTreeMap::new();
+    for call in calls {
+        keys.entry(call.integration)
+            .or_default()
+            .extend(call.signals.iter().map(|s| s.dedup_key.clone()));
+    }
+    for list in keys.values_mut() {
+        list.sort();
+        list.dedup();
+    }
+    keys
+}
+
 /// The latest alert of each key among `rows`: the open one if any (the
 /// newest), else the last resolved.
-pub fn latest_by_key(rows: Vec<Alert>) -> std::collections::HashMap<String, Alert> {
-    let mut latest: std::collections::HashMap<String, Alert> = std::collections::HashMap::new();
+pub fn latest_by_key(rows: Vec<Alert>) -> HashMap<AlertKey, Alert> {
+    let mut latest: HashMap<AlertKey, Alert> = HashMap::new();
     for alert in rows {
-        match latest.get(&alert.dedup_key) {
+        let key = (alert.integration, alert.dedup_key.clone());
+        match latest.get(&key) {
             Some(kept) if (kept.first_seen, kept.id) >= (alert.first_seen, alert.id) => {}
             _ => {
-                latest.insert(alert.dedup_key.clone(), alert);
+                latest.insert(key, alert);
             }
         }
     }
     latest
 }
 
-/// Applies `signals` in order to `latest` through `decide`; each signal sees
-/// what the ones before it decided.
-pub fn decide_batch(
-    mut latest: std::collections::HashMap<String, Alert>,
-    signals: Vec<Signal>,
-    decide: &AlertDecider,
-) -> (Vec<Received>, BatchWrites) {
-    use std::collections::HashMap;
+/// Applies each call's signals in order to `latest` through its decider;
+/// each signal sees what the ones before it decided, across calls. Says what
+/// each call's signals did, and what the whole lot writes.
+pub fn decide_calls(
+    mut latest: HashMap<AlertKey, Alert>,
+    calls: &[ReceiveCall],
+) -> (Vec<Vec<Received>>, BatchWrites) {
     let stored: HashMap<AlertId, u64> = latest.values().map(|a| (a.id, a.version)).collect();
+    // Every alert written once, in its final state, in first-touched order.
     let mut finals: Vec<Alert> = Vec::new();
-    let mut out = Vec::with_capacity(signals.len());
-    for signal in signals {
-        let key = signal.dedup_key.clone();
-        let received = decide(latest.get(&key), signal);
-        let changed = match &received {
-            Received::Opened(alert) | Received::Updated { alert, .. } => Some(alert.clone()),
-            Received::Ignored(_) => None,
-        };
-        if let Some(alert) = changed {
-            match finals.iter_mut().find(|a| a.id == alert.id) {
-                Some(existing) => *existing = alert.clone(),
-                None => finals.push(alert.clone()),
+    let mut position: HashMap<AlertId, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(calls.len());
+    for call in calls {
+        let mut received_by_call = Vec::with_capacity(call.signals.len());
+        for signal in &call.signals {
+            let key = (call.integration, signal.dedup_key.clone());
+            let received = (call.decide)(latest.get(&key), signal.clone());
+            if let Received::Opened(alert) | Received::Updated { alert, .. } = &received {
+                match position.get(&alert.id) {
+                    Some(&at) => finals[at] = alert.clone(),
+                    None => {
+                        position.insert(alert.id, finals.len());
+                        finals.push(alert.clone());
+                    }
+                }
+                latest.insert(key, alert.clone());
             }
-            latest.insert(key, alert);
+            received_by_call.push(received);
         }
-        out.push(received);
+        out.push(received_by_call);
     }
     let mut writes = BatchWrites::default();
     for alert in finals {
@@ -240,32 +267,23 @@ pub fn decide_batch(
 pub const CHUNK: usize = 500;
 
 /// `SELECT` of the alerts under `keys` dedup keys of one integration
-/// (`$1`), for [`latest_by_key`].
-pub fn select_under_keys(keys: usize) -> String {
-    let placeholders: Vec<String> = (0..keys).map(|i| format!("${}", i + 2)).collect();
+/// (bound first), for [`latest_by_key`].
+pub fn select_under_keys(keys: usize, style: Placeholders) -> String {
     format!(
-        "SELECT {} FROM alerts WHERE integration_id = $1 AND dedup_key IN ({})",
+        "SELECT {} FROM alerts WHERE integration_id = {} AND dedup_key IN ({})",
         statements::ALERT_COLUMNS,
-        placeholders.join(", ")
+        style.nth(1),
+        style.run(2, keys)
     )
 }
 
 /// One `INSERT` of `rows` alerts, binding [`statements::ALERT_COLUMNS`] in
 /// order for each.
-pub fn insert_rows(rows: usize) -> String {
-    const COLUMNS: usize = 18;
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("${}", r * COLUMNS + c))
-                .collect();
-            format!("({})", row.join(", "))
-        })
-        .collect();
+pub fn insert_rows(rows: usize, style: Placeholders) -> String {
     format!(
         "INSERT INTO alerts ({}) VALUES {}",
         statements::ALERT_COLUMNS,
-        values.join(", ")
+        style.rows(rows, 18)
     )
 }
 
@@ -307,18 +325,28 @@ mod batch_tests {
                 now,
             )
         });
-        let (first, writes) = decide_batch(
-            std::collections::HashMap::new(),
-            vec![
-                signal(SignalAction::Trigger, "a"),
-                signal(SignalAction::Trigger, "a"),
-                signal(SignalAction::Resolve, "a"),
-                signal(SignalAction::Trigger, "a"),
-                signal(SignalAction::Trigger, "b"),
+        let call = |signals: Vec<Signal>| ReceiveCall {
+            integration,
+            signals,
+            decide: decide.clone(),
+        };
+        // Two callers' signals, merged: the second sees the first's.
+        let (first, writes) = decide_calls(
+            HashMap::new(),
+            &[
+                call(vec![
+                    signal(SignalAction::Trigger, "a"),
+                    signal(SignalAction::Trigger, "a"),
+                    signal(SignalAction::Resolve, "a"),
+                ]),
+                call(vec![
+                    signal(SignalAction::Trigger, "a"),
+                    signal(SignalAction::Trigger, "b"),
+                ]),
             ],
-            &decide,
         );
-        assert_eq!(first.len(), 5);
+        assert_eq!(first.iter().map(Vec::len).collect::<Vec<_>>(), [3, 2]);
+        assert!(matches!(first[1][0], Received::Opened(_)));
         assert!(writes.updates.is_empty());
         let keys: Vec<(&str, AlertStatus, u64)> = writes
             .inserts
@@ -335,12 +363,32 @@ mod batch_tests {
         );
         // Stored ones are updated from the version they were read at.
         let latest = latest_by_key(writes.inserts.clone());
-        assert_eq!(latest["a"].status, AlertStatus::Firing);
-        let (_, again) = decide_batch(latest, vec![signal(SignalAction::Trigger, "b")], &decide);
+        assert_eq!(
+            latest[&(integration, "a".to_owned())].status,
+            AlertStatus::Firing
+        );
+        let (_, again) = decide_calls(latest, &[call(vec![signal(SignalAction::Trigger, "b")])]);
         assert_eq!(again.updates.len(), 1);
         assert_eq!(again.updates[0].1, 1);
         assert_eq!(again.updates[0].0.version, 2);
-        assert_eq!(insert_rows(2).matches('$').count(), 36);
-        assert!(select_under_keys(3).ends_with("IN ($2, $3, $4)"));
+        assert_eq!(
+            insert_rows(2, Placeholders::DollarNumbered)
+                .matches('$')
+                .count(),
+            36
+        );
+        assert!(insert_rows(1, Placeholders::DollarNumbered).ends_with("$17, $18)"));
+        assert!(select_under_keys(3, Placeholders::DollarNumbered).ends_with("IN ($2, $3, $4)"));
+        assert!(
+            select_under_keys(2, Placeholders::Anonymous).ends_with("= ? AND dedup_key IN (?, ?)")
+        );
+        let keys = keys_by_integration(&[
+            call(vec![signal(SignalAction::Trigger, "b")]),
+            call(vec![
+                signal(SignalAction::Trigger, "a"),
+                signal(SignalAction::Trigger, "b"),
+            ]),
+        ]);
+        assert_eq!(keys[&integration], ["a", "b"]);
     }
 }

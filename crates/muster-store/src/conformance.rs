@@ -71,6 +71,7 @@ macro_rules! conformance_suite {
             integrations_are_found_by_key_digest_and_unique_by_name,
             signals_deduplicate_resolve_and_reopen,
             concurrent_repeats_of_a_new_alert_make_one,
+            a_caller_that_cannot_be_written_fails_alone_among_concurrent_ones,
             routing_acts_on_each_change_once,
             racing_routers_route_each_alert_once_and_open_one_group,
             silences_round_trip_and_expiring_one_releases_its_alerts,

@@ -132,8 +132,6 @@ pub mod statements {
         version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     pub const UPDATE_GROUP: &str = "UPDATE alert_groups SET last_alert_at = $1, page_id = $2, \
         incident_id = $3, follow_up_due = $4, version = $5 WHERE group_id = $6 AND version = $7";
-    pub const ROUTE_ALERT: &str = "UPDATE alerts SET routed_seq = $1, group_id = COALESCE($2, group_id), \
-        decision = COALESCE($3, decision), silenced_by = $4, silenced_until = $5 WHERE alert_id = $6";
     pub const NEXT_PENDING: &str =
         "SELECT MIN(first_seen) FROM alerts WHERE routed_seq < route_seq";
     pub const NEXT_SILENCE_LAPSE: &str = "SELECT MIN(silenced_until) FROM alerts \
@@ -155,14 +153,14 @@ pub mod pending {
     /// How many of the latest openings under a key flap damping looks at.
     pub const OPENINGS_KEPT: usize = 10;
 
-    /// When alerts of one integration (`$1`) under any of `keys` dedup keys
-    /// (`$2`…) opened, for flap damping; the caller keeps the latest
+    /// When alerts of one integration (bound first) under any of `keys`
+    /// dedup keys opened, for flap damping; the caller keeps the latest
     /// [`OPENINGS_KEPT`] of each.
-    pub fn openings_under_keys(keys: usize) -> String {
-        let placeholders: Vec<String> = (2..=keys + 1).map(|i| format!("${i}")).collect();
+    pub fn openings_under_keys(keys: usize, style: crate::sql::Placeholders) -> String {
         format!(
-            "SELECT dedup_key, first_seen FROM alerts WHERE integration_id = $1 AND dedup_key IN ({})",
-            placeholders.join(", ")
+            "SELECT dedup_key, first_seen FROM alerts WHERE integration_id = {} AND dedup_key IN ({})",
+            style.nth(1),
+            style.run(2, keys)
         )
     }
 }

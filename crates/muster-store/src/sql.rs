@@ -154,6 +154,39 @@ pub enum Placeholders {
     QuestionNumbered,
     /// `$1`, `$2`, … (PostgreSQL)
     DollarNumbered,
+    /// `?`, `?`, …: each value bound once, in order (SQLite). For
+    /// statements with hundreds of values: sqlx finds a named parameter's
+    /// value by asking SQLite for its name, which scans the statement's list
+    /// of names, so binding numbered ones costs time quadratic in their count.
+    Anonymous,
+}
+
+impl Placeholders {
+    /// The `n`-th (from 1) bind parameter.
+    pub fn nth(self, n: usize) -> String {
+        match self {
+            Self::QuestionNumbered => format!("?{n}"),
+            Self::DollarNumbered => format!("${n}"),
+            Self::Anonymous => "?".to_owned(),
+        }
+    }
+
+    /// `rows` parenthesised rows of `columns` parameters each, numbered on
+    /// from 1: the body of a multi-row `VALUES`.
+    pub fn rows(self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|r| format!("({})", self.run(r * columns + 1, columns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Parameters `from`, `from + 1`, … (`count` of them), comma-separated.
+    pub fn run(self, from: usize, count: usize) -> String {
+        (from..from + count)
+            .map(|n| self.nth(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// A value to bind, in the order the placeholders appear.
@@ -183,11 +216,7 @@ struct Builder {
 impl Builder {
     fn bind(&mut self, value: SqlValue) -> String {
         self.values.push(value);
-        let n = self.values.len();
-        match self.style {
-            Placeholders::QuestionNumbered => format!("?{n}"),
-            Placeholders::DollarNumbered => format!("${n}"),
-        }
+        self.style.nth(self.values.len())
     }
 }
 

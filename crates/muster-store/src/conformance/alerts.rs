@@ -1,7 +1,8 @@
 //! Conformance cases of alert ingestion: integrations are found by their
 //! key's digest and unique by name; a batch of signals commits whole, a
 //! repeat updates the open alert, a trigger after resolve opens a new one,
-//! and concurrent repeats of one new alert never make two.
+//! concurrent repeats of one new alert never make two, and a caller that
+//! cannot be written fails alone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -155,6 +156,53 @@ pub async fn signals_deduplicate_resolve_and_reopen(store: Arc<dyn Store>) {
         store.find_alert(first.id).await.unwrap().map(|a| a.status),
         Some(AlertStatus::Resolved)
     );
+}
+
+/// Concurrent callers may share one transaction; one whose signals cannot
+/// be written (its integration is not stored) fails alone, and every other
+/// caller's alerts are written and answered.
+pub async fn a_caller_that_cannot_be_written_fails_alone_among_concurrent_ones(
+    store: Arc<dyn Store>,
+) {
+    let admin = user(&store, "ada@example.com", UserRole::Admin).await;
+    let source = integration(admin.id, "prometheus", 1);
+    store.insert_integration(&source).await.unwrap();
+    let ghost = IntegrationId(new_id());
+    let mut tasks = Vec::new();
+    for n in 0..48_i64 {
+        let store = store.clone();
+        let id = if n % 8 == 3 { ghost } else { source.id };
+        tasks.push(tokio::spawn(async move {
+            let outcome = store
+                .receive_signals(
+                    id,
+                    vec![signal(SignalAction::Trigger, &format!("key-{n}"), "down")],
+                    decider(id, 10 + n),
+                )
+                .await;
+            (id == ghost, outcome)
+        }));
+    }
+    for task in tasks {
+        match task.await.unwrap() {
+            (true, outcome) => assert!(outcome.is_err(), "{outcome:?}"),
+            (false, outcome) => {
+                assert!(
+                    matches!(outcome.as_deref(), Ok([Received::Opened(_)])),
+                    "{outcome:?}"
+                );
+            }
+        }
+    }
+    let alerts = store
+        .alerts(&AlertFilter {
+            limit: 100,
+            ..AlertFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 42);
+    assert!(alerts.iter().all(|a| a.integration == source.id));
 }
 
 pub async fn concurrent_repeats_of_a_new_alert_make_one(store: Arc<dyn Store>) {
