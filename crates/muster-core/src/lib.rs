@@ -5,8 +5,10 @@
 //! is deterministic and unit-testable.
 
 pub mod alert;
+pub mod audience;
 pub mod catalog;
 pub mod contact;
+pub mod duration;
 pub mod error;
 pub mod ids;
 pub mod incident;
@@ -16,6 +18,7 @@ pub mod paging;
 pub mod plan;
 pub mod profile;
 pub mod role;
+pub mod runbook;
 pub mod severity;
 pub mod task;
 pub mod text;
