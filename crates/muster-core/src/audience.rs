@@ -29,6 +29,7 @@ impl Audience {
         }
     }
 
+    /// Whether only a drill's participants may be reached.
     pub fn is_drill(&self) -> bool {
         matches!(self, Self::DrillParticipants(_))
     }

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod profile;
 pub mod role;
 pub mod runbook;
+pub mod scenario;
 pub mod severity;
 pub mod stakeholder;
 pub mod task;
@@ -26,6 +27,7 @@ pub mod task_force;
 pub mod text;
 pub mod timeline;
 pub mod user;
+pub mod whats_next;
 
 pub use catalog::Slug;
 pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};

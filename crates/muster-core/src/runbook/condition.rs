@@ -131,10 +131,12 @@ fn among(what: &str, slug: &Slug, affected: &[Slug]) -> (bool, String) {
 /// Criteria that must all hold. None at all applies to every incident.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conditions {
+    /// Every criterion, in the plan's order.
     pub all: Vec<Criterion>,
 }
 
 impl Conditions {
+    /// Conditions holding when every criterion in `all` does.
     pub fn new(all: Vec<Criterion>) -> Self {
         Self { all }
     }
@@ -176,6 +178,7 @@ impl Conditions {
 /// What conditions look at: a snapshot of one incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentFacts {
+    /// The incident's current severity.
     pub severity: SeverityCode,
     /// Functionalities customers lose or see degraded.
     pub functionalities: Vec<Slug>,
@@ -183,8 +186,10 @@ pub struct IncidentFacts {
     pub services: Vec<Slug>,
     /// Teams owning anything affected.
     pub teams: Vec<Slug>,
+    /// Tags as the incident stores them (lowercase).
     pub tags: Vec<String>,
     pub drill: bool,
+    /// The milestones reached so far.
     pub milestones: Milestones,
 }
 
@@ -212,6 +217,7 @@ impl IncidentFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriterionCheck {
     pub criterion: Criterion,
+    /// Whether it was true of the incident.
     pub held: bool,
     /// For people: "severity SEV1 is at least SEV2", "not tagged db".
     pub reason: String,
@@ -220,10 +226,12 @@ pub struct CriterionCheck {
 /// The verdict on a whole condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionOutcome {
+    /// One per criterion, in order.
     pub checks: Vec<CriterionCheck>,
 }
 
 impl ConditionOutcome {
+    /// Whether every criterion held (no criteria: always).
     pub fn matched(&self) -> bool {
         self.checks.iter().all(|c| c.held)
     }
@@ -246,6 +254,7 @@ impl ConditionOutcome {
 /// A runbook that attaches now, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
+    /// The runbook to attach.
     pub runbook: RunbookName,
     /// The condition's reason, for the timeline.
     pub reason: String,

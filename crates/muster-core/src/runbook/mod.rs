@@ -42,10 +42,12 @@ pub const MAX_STEPS: usize = 100;
 pub struct RunbookName(String);
 
 impl RunbookName {
+    /// Wraps a name as the plan spells it; [`Runbook::new`] checks it.
     pub fn new(name: impl Into<String>) -> Self {
         Self(name.into())
     }
 
+    /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -60,6 +62,8 @@ impl fmt::Display for RunbookName {
 /// One step: what it is called, what it does and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunbookStep {
+    /// What people call it ("Page identity"); unique within its runbook
+    /// when another step refers to it.
     pub name: String,
     pub action: StepAction,
     pub timing: StepTiming,
@@ -123,14 +127,17 @@ impl Runbook {
         })
     }
 
+    /// The runbook's name, unique in the plan.
     pub fn name(&self) -> &RunbookName {
         &self.name
     }
 
+    /// When it attaches.
     pub fn conditions(&self) -> &Conditions {
         &self.conditions
     }
 
+    /// Its steps, in order; a step's index is its place here.
     pub fn steps(&self) -> &[RunbookStep] {
         &self.steps
     }

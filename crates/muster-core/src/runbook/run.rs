@@ -14,6 +14,7 @@ use crate::runbook::RunbookName;
 /// idempotent: two nodes that both find it due cannot both start it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunKey {
+    /// The attached runbook (one attachment per runbook and incident).
     pub runbook: RunbookName,
     /// The step's position in the runbook, from 0.
     pub step: usize,
@@ -52,6 +53,7 @@ pub enum RunStatus {
 /// A run of a step, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepRun {
+    /// Which run this is; unique per incident.
     pub key: RunKey,
     /// When the first attempt started; a repeating step's next run counts
     /// its interval from here.
@@ -60,6 +62,7 @@ pub struct StepRun {
     pub attempt_started_at: Timestamp,
     /// 1 for the first attempt.
     pub attempts: u32,
+    /// How the latest attempt stands.
     pub status: RunStatus,
 }
 
@@ -75,10 +78,12 @@ impl StepRun {
         }
     }
 
+    /// Started and not yet done or failed.
     pub fn is_pending(&self) -> bool {
         self.status == RunStatus::Pending
     }
 
+    /// When it was done, if it is.
     pub fn done_at(&self) -> Option<Timestamp> {
         match self.status {
             RunStatus::Done { at } => Some(at),

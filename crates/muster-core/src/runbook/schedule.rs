@@ -19,7 +19,9 @@ pub const STEP_OVERDUE_AFTER: SignedDuration = SignedDuration::from_mins(5);
 /// A runbook as it was when it attached to the incident, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachedRunbook {
+    /// The snapshot taken at attachment.
     pub runbook: Runbook,
+    /// Delays count from here; nothing runs before it.
     pub attached_at: Timestamp,
 }
 
@@ -56,6 +58,7 @@ pub enum NextRun {
 pub struct StepProgress {
     /// The step's position, from 0.
     pub step: usize,
+    /// The step's name.
     pub name: String,
     /// The plan's action name (`page_team`, …).
     pub kind: &'static str,
@@ -65,13 +68,16 @@ pub struct StepProgress {
     pub runs: usize,
     /// The run with the highest occurrence, if any ran.
     pub latest: Option<StepRun>,
+    /// The run to come, if any.
     pub next: NextRun,
 }
 
 /// Every step of one attached runbook, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepAgenda {
+    /// The attached runbook.
     pub runbook: RunbookName,
+    /// One per step, in the runbook's order.
     pub steps: Vec<StepProgress>,
 }
 
@@ -262,7 +268,10 @@ fn first_due(
                 Some(at) => not_before(at),
                 None => Due::Waiting(WaitingFor::Step {
                     index: earlier,
-                    name: steps[earlier].name.clone(),
+                    name: steps
+                        .get(earlier)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
                 }),
             }
         }

@@ -42,14 +42,18 @@ pub enum StepStart {
 /// the incident reaches `until`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepRepeat {
+    /// From [`MIN_REPEAT_EVERY`] to [`MAX_REPEAT_EVERY`].
     pub every: SignedDuration,
+    /// Acknowledged or later: earlier milestones are reached on declaring.
     pub until: Milestone,
 }
 
 /// A step's timetable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StepTiming {
+    /// When the first run falls due.
     pub start: StepStart,
+    /// Whether, and how, it runs again; `None` runs it once.
     pub repeat: Option<StepRepeat>,
 }
 
