@@ -5,8 +5,10 @@
 //! is deterministic and unit-testable.
 
 pub mod alert;
+pub mod audience;
 pub mod catalog;
 pub mod contact;
+pub mod duration;
 pub mod error;
 pub mod ids;
 pub mod incident;
@@ -16,11 +18,16 @@ pub mod paging;
 pub mod plan;
 pub mod profile;
 pub mod role;
+pub mod runbook;
+pub mod scenario;
 pub mod severity;
+pub mod stakeholder;
 pub mod task;
+pub mod task_force;
 pub mod text;
 pub mod timeline;
 pub mod user;
+pub mod whats_next;
 
 pub use catalog::Slug;
 pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};

@@ -16,6 +16,16 @@ impl RoleCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The built-in role that leads the response; reminders escalate to it.
+    pub fn commander() -> Self {
+        Self::new("commander")
+    }
+
+    /// The built-in role that keeps stakeholders informed; update reminders go to it first.
+    pub fn communications() -> Self {
+        Self::new("communications")
+    }
 }
 
 impl fmt::Display for RoleCode {
