@@ -54,14 +54,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
-        // Pages are read from the mapped file rather than copied in by a
-        // system call each: every connection re-reads pages that another
-        // connection's commit changed.
-        .pragma("mmap_size", MMAP_BYTES.to_string())
 }
-
-/// How much of the file is mapped; the rest is read the usual way.
-const MMAP_BYTES: u64 = 256 * 1024 * 1024;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies migrations.
