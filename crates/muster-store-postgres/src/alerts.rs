@@ -85,65 +85,33 @@ async fn update_many(c: &mut PgConnection, updates: &[(Alert, u64)]) -> Result<(
     if updates.is_empty() {
         return Ok(());
     }
-    let column = |f: &dyn Fn(&Alert) -> String| -> Vec<String> {
-        updates.iter().map(|(a, _)| f(a)).collect()
-    };
+    // One array per column, in the order the statement unnests them.
+    fn column<T>(updates: &[(Alert, u64)], value: impl Fn(&Alert, u64) -> T) -> Vec<T> {
+        updates
+            .iter()
+            .map(|(a, expected)| value(a, *expected))
+            .collect()
+    }
     let updated = sqlx::query(UPDATE_ALERTS)
-        .bind(column(&|a| a.status.as_str().to_owned()))
-        .bind(column(&|a| a.summary.clone()))
-        .bind(column(&|a| a.severity.as_str().to_owned()))
-        .bind(column(&|a| a.source.clone()))
-        .bind(column(&|a| encode_map(&a.labels)))
-        .bind(column(&|a| encode_map(&a.annotations)))
-        .bind(column(&|a| encode_links(&a.links)))
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| a.group_key.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| a.last_seen.as_millisecond())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| big(a.occurrences))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| a.acknowledged_at.map(|t| t.as_millisecond()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| a.resolved_at.map(|t| t.as_millisecond()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| big(a.version))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(a, _)| a.id.as_uuid())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(_, expected)| big(*expected))
-                .collect::<Vec<_>>(),
-        )
+        .bind(column(updates, |a, _| a.status.as_str()))
+        .bind(column(updates, |a, _| a.summary.clone()))
+        .bind(column(updates, |a, _| a.severity.as_str()))
+        .bind(column(updates, |a, _| a.source.clone()))
+        .bind(column(updates, |a, _| encode_map(&a.labels)))
+        .bind(column(updates, |a, _| encode_map(&a.annotations)))
+        .bind(column(updates, |a, _| encode_links(&a.links)))
+        .bind(column(updates, |a, _| a.group_key.clone()))
+        .bind(column(updates, |a, _| a.last_seen.as_millisecond()))
+        .bind(column(updates, |a, _| big(a.occurrences)))
+        .bind(column(updates, |a, _| {
+            a.acknowledged_at.map(|t| t.as_millisecond())
+        }))
+        .bind(column(updates, |a, _| {
+            a.resolved_at.map(|t| t.as_millisecond())
+        }))
+        .bind(column(updates, |a, _| big(a.version)))
+        .bind(column(updates, |a, _| a.id.as_uuid()))
+        .bind(column(updates, |_, expected| big(expected)))
         .execute(&mut *c)
         .await
         .map_err(backend)?
