@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(console::fallback)
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(close_after_refused_body))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -62,6 +63,21 @@ pub fn router(state: AppState) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
         )
         .with_state(state)
+}
+
+/// A body refused as too large was never read to its end, so the
+/// connection cannot carry another request: say so, or a client that reuses
+/// it (keep-alive) sees its next request cut off.
+async fn close_after_refused_body(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets
