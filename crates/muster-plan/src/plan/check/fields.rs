@@ -23,18 +23,8 @@ pub(crate) const FUNCTIONS: [&str; 6] = [
 ];
 /// How a stakeholder group is reached.
 pub(crate) const CHANNELS: [&str; 5] = ["email", "webhook", "slack", "teams", "matrix"];
-/// What a runbook step does.
-pub(crate) const ACTIONS: [&str; 9] = [
-    "assign_role",
-    "page_team",
-    "assemble_task_force",
-    "create_tasks",
-    "notify_stakeholders",
-    "post_update",
-    "draft_status_update",
-    "webhook",
-    "manual",
-];
+/// What a runbook step does: the core's step actions, one list for both.
+pub(crate) const ACTIONS: [&str; 9] = muster_core::runbook::STEP_ACTIONS;
 /// The key each runbook action cannot do without (action, key).
 pub(crate) const ACTION_NEEDS: [(&str, &str); 4] = [
     ("assign_role", "role"),
