@@ -23,6 +23,32 @@ fn integration(row: &SqliteRow) -> Result<Integration, StoreError> {
     decode_integration(&Row(row), digest)
 }
 
+type AlertQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// What a signal may change, `status` through `group_key`, in the order
+/// both the insert and the update bind them.
+fn bind_content<'q>(query: AlertQuery<'q>, a: &'q Alert) -> AlertQuery<'q> {
+    query
+        .bind(a.status.as_str())
+        .bind(&a.summary)
+        .bind(a.severity.as_str())
+        .bind(&a.source)
+        .bind(encode_map(&a.labels))
+        .bind(encode_map(&a.annotations))
+        .bind(encode_links(&a.links))
+        .bind(&a.group_key)
+}
+
+/// What every signal moves on, `last_seen` through `version`.
+fn bind_progress<'q>(query: AlertQuery<'q>, a: &'q Alert) -> AlertQuery<'q> {
+    query
+        .bind(a.last_seen.as_millisecond())
+        .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
+        .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
+        .bind(a.resolved_at.map(|t| t.as_millisecond()))
+        .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+}
+
 /// Inserts `alerts` in one statement.
 async fn insert_many(c: &mut SqliteConnection, alerts: &[Alert]) -> Result<(), StoreError> {
     let Some(first) = alerts.first() else {
@@ -34,22 +60,11 @@ async fn insert_many(c: &mut SqliteConnection, alerts: &[Alert]) -> Result<(), S
         query = query
             .bind(a.id.to_string())
             .bind(a.integration.to_string())
-            .bind(&a.dedup_key)
-            .bind(a.status.as_str())
-            .bind(&a.summary)
-            .bind(a.severity.as_str())
-            .bind(&a.source)
-            .bind(encode_map(&a.labels))
-            .bind(encode_map(&a.annotations))
-            .bind(encode_links(&a.links))
-            .bind(&a.group_key)
+            .bind(&a.dedup_key);
+        query = bind_content(query, a)
             .bind(a.started_at.as_millisecond())
-            .bind(a.first_seen.as_millisecond())
-            .bind(a.last_seen.as_millisecond())
-            .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
-            .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
-            .bind(a.resolved_at.map(|t| t.as_millisecond()))
-            .bind(i64::try_from(a.version).unwrap_or(i64::MAX));
+            .bind(a.first_seen.as_millisecond());
+        query = bind_progress(query, a);
     }
     query
         .execute(&mut *c)
@@ -84,20 +99,7 @@ async fn update_many(c: &mut SqliteConnection, updates: &[(Alert, u64)]) -> Resu
     let sql = update_alerts_sql(updates.len());
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for (a, expected) in updates {
-        query = query
-            .bind(a.status.as_str())
-            .bind(&a.summary)
-            .bind(a.severity.as_str())
-            .bind(&a.source)
-            .bind(encode_map(&a.labels))
-            .bind(encode_map(&a.annotations))
-            .bind(encode_links(&a.links))
-            .bind(&a.group_key)
-            .bind(a.last_seen.as_millisecond())
-            .bind(i64::try_from(a.occurrences).unwrap_or(i64::MAX))
-            .bind(a.acknowledged_at.map(|t| t.as_millisecond()))
-            .bind(a.resolved_at.map(|t| t.as_millisecond()))
-            .bind(i64::try_from(a.version).unwrap_or(i64::MAX))
+        query = bind_progress(bind_content(query, a), a)
             .bind(a.id.to_string())
             .bind(i64::try_from(*expected).unwrap_or(i64::MAX));
     }
