@@ -206,8 +206,8 @@ pub fn keys_by_integration(calls: &[ReceiveCall]) -> BTreeMap<IntegrationId, Vec
     keys
 }
 
-/// The latest alert of each key among `rows`: the open one if any (the
-/// newest), else the last resolved.
+/// The latest alert of each key among `rows` (the open one, when `rows`
+/// came from [`select_under_keys`]; else the newest).
 pub fn latest_by_key(rows: Vec<Alert>) -> HashMap<AlertKey, Alert> {
     let mut latest: HashMap<AlertKey, Alert> = HashMap::new();
     for alert in rows {
@@ -266,11 +266,15 @@ pub fn decide_calls(
 /// Keys or rows per statement: well under SQLite's 32,766 parameters.
 pub const CHUNK: usize = 500;
 
-/// `SELECT` of the alerts under `keys` dedup keys of one integration
-/// (bound first), for [`latest_by_key`].
+/// `SELECT` of the open alerts under `keys` dedup keys of one integration
+/// (bound first), for [`latest_by_key`]. Only open ones: a signal changes
+/// nothing but an open alert (`muster_core::alert::receive`), and a key
+/// that flapped a thousand times must not read its thousand resolved
+/// alerts on every repeat. The unique partial index `alerts_open_key`
+/// answers it with one probe per key.
 pub fn select_under_keys(keys: usize, style: Placeholders) -> String {
     format!(
-        "SELECT {} FROM alerts WHERE integration_id = {} AND dedup_key IN ({})",
+        "SELECT {} FROM alerts WHERE integration_id = {} AND status <> 'resolved' AND dedup_key IN ({})",
         statements::ALERT_COLUMNS,
         style.nth(1),
         style.run(2, keys)
@@ -380,7 +384,8 @@ mod batch_tests {
         assert!(insert_rows(1, Placeholders::DollarNumbered).ends_with("$17, $18)"));
         assert!(select_under_keys(3, Placeholders::DollarNumbered).ends_with("IN ($2, $3, $4)"));
         assert!(
-            select_under_keys(2, Placeholders::Anonymous).ends_with("= ? AND dedup_key IN (?, ?)")
+            select_under_keys(2, Placeholders::Anonymous)
+                .ends_with("= ? AND status <> 'resolved' AND dedup_key IN (?, ?)")
         );
         let keys = keys_by_integration(&[
             call(vec![signal(SignalAction::Trigger, "b")]),
