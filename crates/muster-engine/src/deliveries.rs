@@ -65,6 +65,7 @@ impl Engine {
             .app
             .claim_deliveries(&self.config.node, self.config.lease, limit)
             .await?;
+        metrics::claimed(&claimed, self.app.now());
         let mut sent = Sent::default();
         let results: Vec<_> = futures::stream::iter(claimed)
             .map(|delivery| self.send_one(delivery))
