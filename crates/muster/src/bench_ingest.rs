@@ -16,6 +16,7 @@ mod load;
 mod payload;
 mod peers;
 mod setup;
+mod stages;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -242,6 +243,10 @@ async fn latency_table(
     table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
         "system", "rate/s", "sent", "accepted", "notified", "p50 ms", "p99 ms", "max ms", "note",
     ]);
+    let mut hops = Table::new();
+    let mut hop_header = vec!["system".to_owned(), "rate/s".to_owned()];
+    hop_header.extend(stages::HOPS.iter().map(|hop| format!("{hop} p50/p99 ms")));
+    hops.load_preset(UTF8_BORDERS_ONLY).set_header(hop_header);
     for rate in &args.rates {
         for system in systems {
             eprintln!(
@@ -277,6 +282,15 @@ async fn latency_table(
             } else {
                 String::new()
             };
+            if let Some(split) = figures.hops {
+                let mut row = vec![system.label().to_owned(), rate.to_string()];
+                row.extend(
+                    split
+                        .iter()
+                        .map(|(p50, p99)| format!("{p50:.0} / {p99:.0}")),
+                );
+                hops.add_row(row);
+            }
             table.add_row(vec![
                 system.label().to_owned(),
                 rate.to_string(),
@@ -296,6 +310,12 @@ async fn latency_table(
          Alertmanager: group_by ['...'], group_wait 0s, webhook receiver. muster: the alert routed to a service whose escalation policy \
          pages a person whose only contact method is a webhook to the receiver, notified at once. Target: muster p99 ≤ 50 ms at 1000/s."
     );
+    if !hops.is_empty() {
+        println!("{hops}");
+        println!(
+            "Where muster's time went, from the times each hop left in its database (whole milliseconds)."
+        );
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::load::{Encoder, client, post};
 use super::payload;
 use super::peers::{Grouping, Options, Peer, Receiver, System};
+use super::stages::{self, Spread};
 use crate::bench::percentile;
 
 /// How long after the last answer the receiver is waited for. Muster's
@@ -33,6 +34,8 @@ pub struct Latency {
     /// instead, and how long it took to arrive (None: it did not either),
     /// which tells whether alerts do not page or notifications do not leave.
     pub direct_page: Option<Option<f64>>,
+    /// muster: where the time went, hop by hop.
+    pub hops: Option<Spread>,
 }
 
 /// The id a page raised directly carries; no probe has it.
@@ -104,6 +107,10 @@ pub async fn latency(
     } else {
         None
     };
+    let hops = match peer.database_url() {
+        Some(url) => stages::read(url).await?,
+        None => None,
+    };
     peer.stop().await?;
     let mut waits: Vec<Duration> = sent_at
         .iter()
@@ -127,5 +134,6 @@ pub async fn latency(
         notified: waits.len(),
         spread_ms,
         direct_page,
+        hops,
     })
 }

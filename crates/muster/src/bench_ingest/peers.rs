@@ -364,6 +364,11 @@ impl Peer {
         }
     }
 
+    /// muster's database (none for Alertmanager).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_ref().map(|(url, _)| url.as_str())
+    }
+
     /// Kills the server (SIGKILL: as a crash would) and, for muster, counts
     /// what its database holds: `(alerts, occurrences)`. Everything
     /// acknowledged must be there.
