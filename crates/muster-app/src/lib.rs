@@ -10,6 +10,8 @@ pub mod clock;
 mod directory;
 pub mod dispatch;
 pub mod error;
+mod explain;
+mod follow_ups;
 pub mod heartbeats;
 pub mod incidents;
 mod integration_cache;

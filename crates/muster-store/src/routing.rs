@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use muster_core::alert::Alert;
 use muster_core::alert::AlertStatus;
-use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
+use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
 use muster_core::paging::Delivery;
 use muster_core::{
     AlertGroupId, AlertId, Incident, IncidentId, IntegrationId, NewTimelineEntry, PageId, SilenceId,
@@ -64,11 +64,13 @@ pub trait AlertRouter: Send + Sync {
     fn route(&self, pending: &[PendingAlert], groups: &[GroupView]) -> RoutingWrite;
 }
 
-/// A group owing a follow-up, with its alerts' statuses.
+/// A group owing a follow-up, with its alerts' statuses and, when it
+/// follows an incident, the alerts of the incident's other groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUpDue {
     pub group: AlertGroup,
     pub statuses: Vec<AlertStatus>,
+    pub others: OtherGroups,
 }
 
 /// How an alert was routed, for "why did this page?".
@@ -140,6 +142,14 @@ pub mod statements {
         last_alert_at, effect, page_id, incident_id, mitigate_on_resolve, follow_up_due, version \
         FROM alert_groups WHERE follow_up_due ORDER BY last_alert_at LIMIT $1";
     pub const GROUP_STATUSES: &str = "SELECT status FROM alerts WHERE group_id = $1";
+    /// The alerts of the incident's (`$1`) groups other than `$2`, counted:
+    /// all, open, and in groups that do not mitigate on resolve (a group
+    /// without alerts counts once there).
+    pub const OTHER_GROUPS: &str = "SELECT COUNT(a.alert_id) AS alerts, \
+        COALESCE(SUM(CASE WHEN a.status <> 'resolved' THEN 1 ELSE 0 END), 0) AS open, \
+        COALESCE(SUM(CASE WHEN g.mitigate_on_resolve THEN 0 ELSE 1 END), 0) AS holding \
+        FROM alert_groups g LEFT JOIN alerts a ON a.group_id = g.group_id \
+        WHERE g.incident_id = $1 AND g.group_id <> $2";
     pub const FINISH_FOLLOW_UP: &str = "UPDATE alert_groups SET follow_up_due = FALSE, \
         version = version + 1 WHERE group_id = $1 AND version = $2";
     pub const ALERT_ROUTING: &str = "SELECT decision, group_id, silenced_by, silenced_until, \
@@ -179,6 +189,15 @@ pub fn decode_group(row: &dyn StoredRow) -> Result<AlertGroup, StoreError> {
         mitigate_on_resolve: row.flag("mitigate_on_resolve")?,
         follow_up_due: row.flag("follow_up_due")?,
         version: row.natural("version")?,
+    })
+}
+
+/// Reads the one row of [`statements::OTHER_GROUPS`].
+pub fn decode_other_groups(row: &dyn StoredRow) -> Result<OtherGroups, StoreError> {
+    Ok(OtherGroups {
+        alerts: row.natural("alerts")?,
+        open: row.natural("open")?,
+        holding: row.natural("holding")?,
     })
 }
 
