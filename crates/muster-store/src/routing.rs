@@ -5,6 +5,10 @@
 //! caller), and writes the decisions with every page, incident, timeline
 //! entry and message they make. A crash before commit leaves the alerts
 //! pending; after it, they are done: nothing pages twice or never.
+//!
+//! A person attaches an alert to an incident by hand through the same
+//! groups ([`RoutingStore::attach_alert`]): its group follows the incident,
+//! under the version checks routing writes with.
 
 use std::sync::Arc;
 
@@ -15,7 +19,8 @@ use muster_core::alert::AlertStatus;
 use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
 use muster_core::paging::Delivery;
 use muster_core::{
-    AlertGroupId, AlertId, Incident, IncidentId, IntegrationId, NewTimelineEntry, PageId, SilenceId,
+    AlertGroupId, AlertId, Incident, IncidentId, IncidentNumber, IntegrationId, NewTimelineEntry,
+    PageId, SilenceId,
 };
 
 use crate::row::StoredRow;
@@ -73,6 +78,37 @@ pub struct FollowUpDue {
     pub others: OtherGroups,
 }
 
+/// Where an alert attached by hand goes.
+#[derive(Debug, Clone)]
+pub enum AttachTo {
+    /// An incident declared with the attachment, in the same transaction
+    /// (its number is drawn there, and its timeline says the alert is
+    /// attached): it never exists without its alert.
+    New(Box<IncidentInsert>),
+    /// A stored incident, still at `version` (else
+    /// [`StoreError::VersionConflict`] on `incident`: a resolve that raced
+    /// the attach is seen, and the attach decided again), with the
+    /// entries the attach appends to its timeline.
+    Stored {
+        incident: IncidentId,
+        version: u64,
+        timeline: Vec<NewTimelineEntry>,
+    },
+}
+
+/// An alert's group linked to an incident by hand: one write.
+#[derive(Debug, Clone)]
+pub struct AlertAttachment {
+    pub alert: AlertId,
+    /// The group as written. A `new_group` is inserted and the alert joins
+    /// it, if the alert still has no group; otherwise `group` replaces the
+    /// stored one, if that is still at `version - 1`. Either check failing
+    /// is [`StoreError::VersionConflict`] (routing got there first).
+    pub group: AlertGroup,
+    pub new_group: bool,
+    pub to: AttachTo,
+}
+
 /// How an alert was routed, for "why did this page?".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertRouting {
@@ -112,6 +148,17 @@ pub trait RoutingStore: Send + Sync {
         deliveries: &[Delivery],
     ) -> Result<bool, StoreError>;
     async fn alert_routing(&self, alert: AlertId) -> Result<Option<AlertRouting>, StoreError>;
+    /// Links an alert's group to an incident in one transaction (see
+    /// [`AlertAttachment`]): the group, the alert's membership, the new
+    /// incident or the stored one's version check, and the timeline. A
+    /// concurrent change (routing grouping the alert or changing its group,
+    /// the incident changing) is [`StoreError::VersionConflict`] and writes
+    /// nothing; an unknown stored incident is [`StoreError::Missing`].
+    /// Returns the incident's number.
+    async fn attach_alert(
+        &self,
+        attachment: &AlertAttachment,
+    ) -> Result<IncidentNumber, StoreError>;
     /// The alerts of a group, oldest first.
     async fn group_alerts(&self, group: AlertGroupId) -> Result<Vec<Alert>, StoreError>;
 }
@@ -150,6 +197,18 @@ pub mod statements {
         COALESCE(SUM(CASE WHEN g.mitigate_on_resolve THEN 0 ELSE 1 END), 0) AS holding \
         FROM alert_groups g LEFT JOIN alerts a ON a.group_id = g.group_id \
         WHERE g.incident_id = $1 AND g.group_id <> $2";
+    /// A group attached by hand: the incident it follows, and whether it
+    /// mitigates it.
+    pub const LINK_GROUP: &str = "UPDATE alert_groups SET incident_id = $1, \
+        mitigate_on_resolve = $2, version = $3 WHERE group_id = $4 AND version = $5";
+    /// An alert joins the group made for it, unless routing grouped it first.
+    pub const JOIN_NEW_GROUP: &str =
+        "UPDATE alerts SET group_id = $1 WHERE alert_id = $2 AND group_id IS NULL";
+    /// The alert's group, read first: an attach takes the alert, then its
+    /// group, then the incident, in the order routing takes them.
+    pub const ALERT_GROUP: &str = "SELECT group_id FROM alerts WHERE alert_id = $1";
+    pub const INCIDENT_VERSION: &str =
+        "SELECT number, version FROM incidents WHERE incident_id = $1";
     pub const FINISH_FOLLOW_UP: &str = "UPDATE alert_groups SET follow_up_due = FALSE, \
         version = version + 1 WHERE group_id = $1 AND version = $2";
     pub const ALERT_ROUTING: &str = "SELECT decision, group_id, silenced_by, silenced_until, \
