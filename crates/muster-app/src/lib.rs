@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod attach;
 pub mod catalog;
 pub mod changes;
 pub mod clock;
