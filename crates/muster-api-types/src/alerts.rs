@@ -194,3 +194,41 @@ pub struct AlertQuery {
     /// At most this many, newest first (1–1000, default 100).
     pub limit: Option<u32>,
 }
+
+/// Body of `POST /api/v1/alerts/{id}/incident` (it may be left out).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenIncident {
+    /// A configured severity code; the default severity when left out.
+    #[serde(default)]
+    pub severity: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of `POST /api/v1/alerts/{id}/attach`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachAlert {
+    /// The incident: `INC-42`, `42` or its UUID. It must be open (not
+    /// resolved or closed).
+    pub incident: String,
+    /// Mark the incident mitigated once every alert attached to it resolves
+    /// (default `true`); its owner is asked to confirm the resolution either way.
+    #[serde(default = "yes")]
+    pub mitigate_on_resolve: bool,
+}
+
+/// The answer to an attach: the alert, the incident its group now follows.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachedAlert {
+    pub alert: AlertDetail,
+    pub incident: crate::Incident,
+    /// The alert's group (its storm): all of it follows the incident.
+    pub group_id: Uuid,
+    pub mitigate_on_resolve: bool,
+    /// `false` when it was attached to this incident already: nothing changed.
+    pub changed: bool,
+}

@@ -8,9 +8,7 @@ use muster_core::alert::{
     Alert, AlertChange, ByHand, Ignored, Received, Signal, receive, receive_by_hand,
 };
 use muster_core::paging::Page;
-use muster_core::{
-    Actor, AlertId, Incident, IntegrationId, NewIncident, Permission, Slug, TimelineEvent,
-};
+use muster_core::{Actor, AlertId, Incident, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::signature::{self, SignatureError};
 use muster_ingest::{ParseError, pagerduty};
@@ -22,7 +20,7 @@ use uuid::Uuid;
 use crate::accounts::require;
 use crate::incidents::IncidentKey;
 use crate::integration_config::IntegrationConfig;
-use crate::routing::{Explanation, details, explain, title};
+use crate::routing::{Explanation, explain};
 use crate::{App, AppError, secrets};
 
 /// The kinds of integration there are.
@@ -104,6 +102,9 @@ pub struct AlertOverview {
     /// `None` too when the incident is private to the viewer.
     pub incident: Option<Incident>,
     pub silence: Option<StoredSilence>,
+    /// Open incidents it can be attached to, newest first: none when the
+    /// viewer may not attach, or its group follows an open incident.
+    pub attachable: Vec<Incident>,
 }
 
 /// What one ingest request did.
@@ -277,6 +278,13 @@ impl App {
             Some(silence) => self.store.find_silence(silence).await?,
             None => None,
         };
+        let follows_open = group.and_then(|g| g.incident).is_some()
+            && incident.as_ref().is_none_or(|i| !i.status().is_settled());
+        let attachable = if actor.can(Permission::WriteIncidents) && !follows_open {
+            self.attachable_incidents(actor).await?
+        } else {
+            Vec::new()
+        };
         Ok(AlertOverview {
             alert,
             integration,
@@ -285,60 +293,8 @@ impl App {
             page,
             incident,
             silence,
+            attachable,
         })
-    }
-
-    /// Declares an incident from an alert, by hand: titled by its summary,
-    /// started and detected when the alert started, on its integration's
-    /// service (which pages that service's owners, as any declaration on a
-    /// service does) or naming its integration's team, with the alert
-    /// attached on the timeline in the same transaction.
-    pub async fn open_incident_from_alert(
-        &self,
-        actor: &Actor,
-        id: AlertId,
-        severity: Option<String>,
-    ) -> Result<Incident, AppError> {
-        require(actor, Permission::WriteIncidents)?;
-        let AlertDetail { alert, integration } = self.alert(actor, id).await?;
-        let started = alert.started_at.min(self.now());
-        let link = format!(
-            "{}/alerts/{}",
-            self.settings.public_url.trim_end_matches('/'),
-            alert.id
-        );
-        let mut input = NewIncident {
-            title: title(&alert),
-            severity: severity.filter(|s| !s.trim().is_empty()),
-            description: format!(
-                "Opened by hand from the alert {link} of integration {}.\n\n{}",
-                integration.name,
-                details(&alert, &[])
-            ),
-            tags: vec!["from-alert".to_owned()],
-            started_at: Some(started),
-            detected_at: Some(started),
-            ..NewIncident::default()
-        };
-        let services: Vec<String> = integration
-            .service
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect();
-        if services.is_empty()
-            && let Some(team) = &integration.team
-        {
-            input.affected.teams = vec![team.clone()];
-        }
-        let attached = TimelineEvent::AlertAttached {
-            alert: alert.id,
-            summary: title(&alert),
-        };
-        let incident = self
-            .declare_with(actor, input, &services, &[], vec![attached])
-            .await?;
-        tracing::info!(alert = %id, incident = %incident.number, user = %actor.user_id, "incident opened from an alert");
-        Ok(incident)
     }
 
     /// Acknowledges an alert by hand. Acknowledging an acknowledged alert

@@ -18,6 +18,14 @@ pub enum AppError {
     /// A stale version, a taken unique value, or a state that forbids the command.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A state that forbids the command, blamed on one field of the request
+    /// (attaching an alert to a resolved incident blames `incident`).
+    #[error("{message}")]
+    ConflictOn {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     /// A unique value (an email) is already taken: a conflict on that field.
     #[error("{message}")]
     Taken {

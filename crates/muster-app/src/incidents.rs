@@ -10,6 +10,7 @@ use muster_core::{
     TaskPatch, TimelineEntry, TimelineEntryId, TimelineEvent, Timestamp, UserId,
 };
 use muster_core::{FieldError, Slug};
+use muster_store::routing::IncidentInsert;
 use muster_store::{IncidentFilter, IncidentPage, StoreError};
 use uuid::Uuid;
 
@@ -190,21 +191,34 @@ impl App {
         services: &[String],
         functionalities: &[String],
     ) -> Result<Incident, AppError> {
-        self.declare_with(actor, input, services, functionalities, Vec::new())
-            .await
+        let IncidentInsert {
+            mut incident,
+            timeline,
+            pages,
+        } = self
+            .declaration(actor, input, services, functionalities, Vec::new())
+            .await?;
+        incident.number = self
+            .store
+            .insert_incident(&incident, &timeline, &pages)
+            .await?;
+        self.declared(&incident, pages.len());
+        Ok(incident)
     }
 
-    /// [`Self::declare_incident_on`], with `extra` timeline events (an
-    /// attached alert) written after the declaration's own, in the same
-    /// transaction.
-    pub(crate) async fn declare_with(
+    /// What declaring writes, decided but not stored: the incident (not yet
+    /// numbered), its first timeline entries with `extra` after the
+    /// declaration's own, and the pages it raises on its services and
+    /// functionalities. For declarations committed with more (an alert
+    /// attached, `attach.rs`).
+    pub(crate) async fn declaration(
         &self,
         actor: &Actor,
         mut input: NewIncident,
         services: &[String],
         functionalities: &[String],
         extra: Vec<TimelineEvent>,
-    ) -> Result<Incident, AppError> {
+    ) -> Result<IncidentInsert, AppError> {
         let mut catalog = None;
         let mut targets = Vec::new();
         if !services.is_empty() || !functionalities.is_empty() {
@@ -218,7 +232,7 @@ impl App {
             catalog = Some(loaded);
         }
         let now = self.now();
-        let (mut incident, mut events) = Incident::declare(
+        let (incident, mut events) = Incident::declare(
             IncidentId(Uuid::now_v7()),
             input,
             actor,
@@ -235,15 +249,20 @@ impl App {
         events.extend(extra);
         events.extend(paging);
         let timeline = entries(incident.id, actor, now, events);
-        incident.number = self
-            .store
-            .insert_incident(&incident, &timeline, &pages)
-            .await?;
-        tracing::info!(incident = %incident.number, severity = %incident.severity, pages = pages.len(), "incident declared");
-        if !pages.is_empty() {
+        Ok(IncidentInsert {
+            incident,
+            timeline,
+            pages,
+        })
+    }
+
+    /// After a declaration committed (numbered): log it, and let the engine
+    /// fire the pages it raised.
+    pub(crate) fn declared(&self, incident: &Incident, pages: usize) {
+        tracing::info!(incident = %incident.number, severity = %incident.severity, pages, "incident declared");
+        if pages > 0 {
             self.wake_engine();
         }
-        Ok(incident)
     }
 
     pub async fn list_incidents(

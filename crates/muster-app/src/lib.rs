@@ -4,12 +4,15 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod attach;
 pub mod catalog;
 pub mod changes;
 pub mod clock;
 mod directory;
 pub mod dispatch;
 pub mod error;
+mod explain;
+mod follow_ups;
 pub mod heartbeats;
 pub mod incidents;
 mod integration_cache;

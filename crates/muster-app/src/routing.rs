@@ -9,31 +9,31 @@ use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use muster_core::alert::group::{Grouping, group_key};
-use muster_core::alert::route::{Route, RouteDecision, RouteEffect};
+use muster_core::alert::route::{Route, RouteDecision};
 use muster_core::alert::routing::{
-    Action, AlertSource, Destination as RouteTo, Flapping, FollowUp, GroupView, PendingAlert,
-    Routed, RoutingRules, follow_up, plan,
+    Action, AlertSource, Destination as RouteTo, Flapping, GroupView, PendingAlert, Routed,
+    RoutingRules, plan,
 };
 use muster_core::alert::silence::Silence;
 use muster_core::alert::{Alert, AlertSeverity};
 use muster_core::catalog::changes::Catalog;
 use muster_core::catalog::impact::assess;
 use muster_core::paging::{
-    Delivery, DeliveryStatus, NewPage, Notification, NotificationEvent, Page, PageTarget, Via,
+    Delivery, DeliveryStatus, NewPage, Notification, NotificationEvent, Page, PageTarget,
 };
 use muster_core::{
-    Actor, AlertGroupId, DeliveryId, Incident, IncidentId, Milestone, NewIncident,
-    NewTimelineEntry, PageId, TimelineEntryId, TimelineEvent, UserRole,
+    Actor, AlertGroupId, DeliveryId, Incident, IncidentId, NewIncident, NewTimelineEntry, PageId,
+    TimelineEntryId, TimelineEvent, UserRole,
 };
 use muster_store::PageInsert;
 use muster_store::routing::{AlertRouteWrite, AlertRouter, IncidentInsert, RoutingWrite};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::directory::chat_destination;
-use crate::incidents::IncidentKey;
+use crate::explain::decision_json;
+pub use crate::explain::{Explanation, explain};
 use crate::oncall::OnCallBook;
-use crate::paging::{PageKey, declaration_pages, escalation};
+use crate::paging::{declaration_pages, escalation};
 use crate::{App, AppError, Settings};
 
 /// How long the routes, integrations and catalog one routing cycle reads
@@ -44,7 +44,7 @@ const CONTEXT_TTL: Duration = Duration::from_secs(1);
 pub(crate) struct RoutingContext {
     routes: Vec<Route>,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
-    catalog: Catalog,
+    pub(crate) catalog: Catalog,
 }
 
 pub(crate) type ContextCache = Mutex<Option<(Instant, Arc<RoutingContext>)>>;
@@ -56,6 +56,12 @@ pub struct RoutingReport {
     pub pages: usize,
     pub incidents: usize,
     pub messages: usize,
+}
+
+/// How routing groups alerts that carry no group key of their own; a group
+/// made by hand for an alert (`attach.rs`) is keyed the same way.
+pub(crate) fn grouping() -> Grouping {
+    Grouping::default()
 }
 
 /// The router of one cycle: everything a batch is decided against.
@@ -73,94 +79,6 @@ fn page_target(to: &RouteTo) -> PageTarget {
         RouteTo::Service(s) => PageTarget::Service(s.clone()),
         RouteTo::Functionality(f) => PageTarget::Functionality(f.clone()),
         RouteTo::Team(t) => PageTarget::Team(t.clone()),
-    }
-}
-
-/// The decision as stored and shown: "why did this page?".
-fn decision_json(decision: &RouteDecision, routed: &Routed) -> String {
-    json!({
-        "matched": decision.matched,
-        "target": decision.target.as_ref().map(|t| format!("{} {}", t.kind(), t.name())),
-        "severity": decision.severity.as_str(),
-        "effect": if routed.silenced_by.is_some() { "silenced" } else { decision.effect.kind() },
-        "channel": match &decision.effect {
-            RouteEffect::NotifyOnly { channel } => Some(channel.as_str()),
-            _ => None,
-        },
-        "mitigate_on_resolve": decision.mitigate_on_resolve,
-        "reasons": decision.reasons,
-    })
-    .to_string()
-}
-
-/// A stored decision read back ([`decision_json`] wrote it): "why did this
-/// page?", typed, for the API and the console alike.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Explanation {
-    /// Routing has decided this alert at least once.
-    pub decided: bool,
-    /// Its latest change is not acted on yet.
-    pub pending: bool,
-    /// The rules that matched, in order.
-    pub matched: Vec<String>,
-    /// "service checkout-api"; `None`: where its integration is bound.
-    pub target: Option<String>,
-    pub severity: Option<String>,
-    /// `page`, `notify`, `open_incident`, `drop` or `silenced`.
-    pub effect: Option<String>,
-    /// The channel a notify-only rule told.
-    pub channel: Option<String>,
-    pub mitigate_on_resolve: Option<bool>,
-    /// Sentences for people, in the order they were decided.
-    pub reasons: Vec<String>,
-    pub silenced_by: Option<muster_core::SilenceId>,
-    pub silenced_until: Option<Timestamp>,
-    pub group: Option<muster_core::alert::routing::AlertGroup>,
-}
-
-/// Reads the stored routing of an alert. A decision that is not the JSON
-/// this module writes reads as undecided rather than failing the page.
-pub fn explain(found: &muster_store::routing::AlertRouting) -> Explanation {
-    let decision: Option<serde_json::Map<String, serde_json::Value>> = found
-        .decision
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok());
-    let text = |name: &str| {
-        decision
-            .as_ref()
-            .and_then(|d| d.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let texts = |name: &str| -> Vec<String> {
-        decision
-            .as_ref()
-            .and_then(|d| d.get(name))
-            .and_then(|v| v.as_array())
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Explanation {
-        decided: decision.is_some(),
-        pending: found.pending,
-        matched: texts("matched"),
-        target: text("target"),
-        severity: text("severity"),
-        effect: text("effect"),
-        channel: text("channel"),
-        mitigate_on_resolve: decision
-            .as_ref()
-            .and_then(|d| d.get("mitigate_on_resolve"))
-            .and_then(serde_json::Value::as_bool),
-        reasons: texts("reasons"),
-        silenced_by: found.silenced_by,
-        silenced_until: found.silenced_until,
-        group: found.group.clone(),
     }
 }
 
@@ -190,7 +108,7 @@ pub(crate) fn title(alert: &Alert) -> String {
 
 /// A message to a channel (nobody's page), due now: what notify-only rules
 /// and the ask to confirm a resolution send.
-fn channel_message(
+pub(crate) fn channel_message(
     channel: &str,
     destination: muster_core::paging::Destination,
     notification: Notification,
@@ -490,7 +408,7 @@ impl AlertRouter for CycleRouter {
 }
 
 impl App {
-    async fn routing_context(&self) -> Result<Arc<RoutingContext>, AppError> {
+    pub(crate) async fn routing_context(&self) -> Result<Arc<RoutingContext>, AppError> {
         if let Some((read, context)) = self
             .routing
             .lock()
@@ -570,7 +488,7 @@ impl App {
                 .collect(),
             book: self.on_call_book().await?,
             settings: self.settings.clone(),
-            grouping: Grouping::default(),
+            grouping: grouping(),
             now,
         };
         let written = self
@@ -619,239 +537,5 @@ impl App {
     /// When routing next has work (now, or a silence lapsing).
     pub async fn next_routing_due(&self) -> Result<Option<Timestamp>, AppError> {
         Ok(self.store.next_routing_due(self.now()).await?)
-    }
-
-    /// Brings up to `batch` groups' pages and incidents up to date with
-    /// their alerts; returns how many were done.
-    pub async fn follow_up_alert_groups(&self, batch: u32) -> Result<usize, AppError> {
-        let due = self.store.follow_ups_due(batch).await?;
-        let mut done = 0;
-        for item in due {
-            let group = &item.group;
-            let mut timeline = Vec::new();
-            let mut deliveries = Vec::new();
-            match follow_up(group, &item.statuses) {
-                FollowUp::Nothing => {}
-                FollowUp::Acknowledge => {
-                    if let Some(page) = group.page {
-                        self.page_follows(page, true).await?;
-                    }
-                }
-                FollowUp::Resolve { alerts, mitigate } => {
-                    if let Some(page) = group.page {
-                        self.page_follows(page, false).await?;
-                    }
-                    if let Some(incident) = group.incident {
-                        let (entries, messages) =
-                            self.alerts_resolved(incident, alerts, mitigate).await?;
-                        timeline = entries;
-                        deliveries = messages;
-                    }
-                }
-            }
-            if self
-                .store
-                .finish_follow_up(group.id, group.version, &timeline, &deliveries)
-                .await?
-            {
-                done += 1;
-            }
-            if !deliveries.is_empty() {
-                self.wake_engine();
-            }
-        }
-        Ok(done)
-    }
-
-    /// Acknowledges (or resolves) a group's page, if it is not already.
-    async fn page_follows(&self, page: PageId, acknowledge: bool) -> Result<(), AppError> {
-        let changed = self
-            .change_page(
-                PageKey::Id(page),
-                |page, now| {
-                    if acknowledge {
-                        page.acknowledge(None, Via::Alert, now)
-                    } else {
-                        page.resolve(None, Via::Alert, now)
-                    }
-                },
-                None,
-            )
-            .await;
-        match changed {
-            // A conflict: someone got there first (or it is resolved already).
-            Ok(_) | Err(AppError::Conflict { .. }) => Ok(()),
-            Err(AppError::NotFound { .. }) => {
-                tracing::warn!(%page, "the page of an alert group is gone");
-                Ok(())
-            }
-            Err(other) => Err(other),
-        }
-    }
-
-    /// Every alert of an incident resolved: its pages stop, it is marked
-    /// mitigated when the route says so, and its owner is asked to confirm.
-    async fn alerts_resolved(
-        &self,
-        incident: IncidentId,
-        alerts: u64,
-        mitigate: bool,
-    ) -> Result<(Vec<NewTimelineEntry>, Vec<Delivery>), AppError> {
-        let Some(found) = self.store.find_incident(incident).await? else {
-            return Ok((Vec::new(), Vec::new()));
-        };
-        self.resolve_incident_pages(incident).await;
-        let settled = found.milestones.get(Milestone::Resolved).is_some();
-        if mitigate && !settled && found.milestones.get(Milestone::Mitigated).is_none() {
-            let system = Actor {
-                user_id: found.declared_by,
-                role: UserRole::Responder,
-            };
-            match self
-                .reach_milestone(
-                    &system,
-                    IncidentKey::Id(incident),
-                    None,
-                    Milestone::Mitigated,
-                    None,
-                )
-                .await
-            {
-                // A conflict: someone marked it (or resolved it) meanwhile.
-                Ok(_) | Err(AppError::Conflict { .. }) => {}
-                Err(other @ (AppError::Forbidden(_) | AppError::Invalid(_))) => {
-                    tracing::warn!(%incident, error = %other, "could not mark the incident of resolved alerts mitigated");
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        if settled {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let now = self.now();
-        let timeline = vec![NewTimelineEntry {
-            id: TimelineEntryId(Uuid::now_v7()),
-            incident_id: incident,
-            occurred_at: now,
-            actor: None,
-            event: TimelineEvent::AlertsResolved { alerts },
-        }];
-        let link = format!(
-            "{}/incidents/{}",
-            self.settings.public_url.trim_end_matches('/'),
-            found.number
-        );
-        let mut deliveries = Vec::new();
-        for team in self.incident_teams(&found).await? {
-            let Some(destination) = chat_destination(&self.settings.channels, &team) else {
-                continue;
-            };
-            let notification = Notification {
-                event: NotificationEvent::AlertsResolved,
-                subject: format!(
-                    "{} {}: alerts resolved, confirm and resolve",
-                    found.number, found.title
-                ),
-                body: format!(
-                    "Every alert attached to {} {} resolved{}. If the problem is gone, resolve the incident: {link}",
-                    found.number,
-                    found.title,
-                    if mitigate {
-                        "; it is marked mitigated"
-                    } else {
-                        ""
-                    }
-                ),
-                page_id: None,
-                page_number: None,
-                summary: String::new(),
-                incident_number: Some(found.number),
-                incident_title: Some(found.title.clone()),
-                severity: Some(found.severity.to_string()),
-                drill: found.drill,
-                link: Some(link.clone()),
-                ack_url: None,
-                resolve_url: None,
-            };
-            deliveries.push(channel_message(&team, destination, notification, now));
-        }
-        Ok((timeline, deliveries))
-    }
-
-    /// The channels of the teams owning what an incident affects.
-    async fn incident_teams(&self, incident: &Incident) -> Result<Vec<String>, AppError> {
-        let catalog = self.routing_context().await?.catalog.clone();
-        let mut channels: Vec<String> = incident
-            .affected
-            .teams
-            .iter()
-            .filter_map(|team| catalog.teams.iter().find(|t| &t.slug == team))
-            .map(|t| t.contact_channel.trim().to_owned())
-            .filter(|c| !c.is_empty())
-            .collect();
-        channels.sort();
-        channels.dedup();
-        Ok(channels)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use muster_store::routing::AlertRouting;
-
-    use super::*;
-
-    fn stored(decision: Option<&str>) -> AlertRouting {
-        AlertRouting {
-            decision: decision.map(str::to_owned),
-            group: None,
-            silenced_by: None,
-            silenced_until: None,
-            pending: false,
-        }
-    }
-
-    #[test]
-    fn a_stored_decision_reads_back_typed() {
-        let decision = RouteDecision {
-            matched: vec!["checkout-down".into()],
-            target: Some(muster_core::alert::route::RouteTarget::Service(
-                muster_core::Slug::parse("service", "checkout-api").expect("a slug"),
-            )),
-            severity: AlertSeverity::Critical,
-            effect: RouteEffect::NotifyOnly {
-                channel: "#storefront".into(),
-            },
-            mitigate_on_resolve: false,
-            reasons: vec!["rule \"checkout-down\" (team storefront) matched".into()],
-        };
-        let routed = Routed {
-            alert: muster_core::AlertId(Uuid::nil()),
-            route_seq: 1,
-            group: None,
-            decision: Some(decision.clone()),
-            silenced_by: None,
-            silenced_until: None,
-            action: Action::Nothing,
-        };
-        // What routing writes is what the pages read.
-        let json = decision_json(&decision, &routed);
-        let why = explain(&stored(Some(&json)));
-        assert!(why.decided);
-        assert_eq!(why.matched, ["checkout-down"]);
-        assert_eq!(why.target.as_deref(), Some("service checkout-api"));
-        assert_eq!(why.effect.as_deref(), Some("notify"));
-        assert_eq!(why.channel.as_deref(), Some("#storefront"));
-        assert_eq!(why.mitigate_on_resolve, Some(false));
-        assert_eq!(why.reasons.len(), 1);
-    }
-
-    #[test]
-    fn no_decision_or_a_broken_one_reads_as_undecided() {
-        for decision in [None, Some("not json"), Some("[1, 2]")] {
-            let why = explain(&stored(decision));
-            assert!(!why.decided, "{decision:?}");
-            assert!(why.matched.is_empty() && why.effect.is_none());
-        }
     }
 }

@@ -1,7 +1,8 @@
 //! Alert integrations and alerts.
 
 use muster_api_types::alerts::{
-    AlertDetail, AlertList, AlertQuery, CreatedIntegration, IntegrationList, NewIntegration,
+    AlertDetail, AlertList, AlertQuery, AttachAlert, AttachedAlert, CreatedIntegration,
+    IntegrationList, NewIntegration, OpenIncident,
 };
 use reqwest::Method;
 
@@ -51,5 +52,27 @@ impl Client {
     pub async fn resolve_alert(&self, id: &str) -> Result<AlertDetail, ClientError> {
         let url = self.url(&["api", "v1", "alerts", id, "resolve"])?;
         self.call(Method::POST, url, None::<&()>).await
+    }
+
+    /// Attaches an alert to an open incident (`INC-42`, `42` or its UUID):
+    /// 409 `incident_resolved` or `alert_attached` when it cannot be.
+    pub async fn attach_alert(
+        &self,
+        id: &str,
+        body: &AttachAlert,
+    ) -> Result<AttachedAlert, ClientError> {
+        let url = self.url(&["api", "v1", "alerts", id, "attach"])?;
+        self.call(Method::POST, url, Some(body)).await
+    }
+
+    /// Opens an incident from an alert; 409 `alert_attached` when its group
+    /// follows another open incident.
+    pub async fn open_incident_from_alert(
+        &self,
+        id: &str,
+        body: &OpenIncident,
+    ) -> Result<muster_api_types::Incident, ClientError> {
+        let url = self.url(&["api", "v1", "alerts", id, "incident"])?;
+        self.call(Method::POST, url, Some(body)).await
     }
 }

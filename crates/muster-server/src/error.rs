@@ -83,6 +83,15 @@ impl From<AppError> for ApiError {
             }
             AppError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             AppError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            AppError::ConflictOn {
+                code,
+                field,
+                message,
+            } => {
+                let mut api = Self::new(StatusCode::CONFLICT, code, message.clone());
+                api.fields.insert(field.to_owned(), message);
+                api
+            }
             AppError::Taken { field, message } => {
                 let mut api = Self::new(StatusCode::CONFLICT, "duplicate", message.clone());
                 api.fields.insert(field.to_owned(), message);

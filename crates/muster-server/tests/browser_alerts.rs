@@ -1,7 +1,8 @@
 //! Alerts in a real browser (headless Chromium over WebDriver): sign in,
 //! open the alert list, see an alert arrive without reloading, open it,
-//! read "Why did this page?", and acknowledge it; then "silence similar"
-//! fills the silence form, and the routes page previews the rules.
+//! read "Why did this page?", and acknowledge it; attach it to an open
+//! incident from its page; then "silence similar" fills the silence form,
+//! and the routes page previews the rules.
 //!
 //! Skipped when Chromium or chromedriver is missing, unless
 //! `MUSTER_TEST_REQUIRE_ALL=1`. With `MUSTER_SCREENSHOTS=<dir>` it also saves
@@ -95,6 +96,39 @@ async fn an_alert_arrives_says_why_it_paged_and_is_acknowledged() {
         .await
         .unwrap();
     assert_eq!(stored[0].status, AlertStatus::Acknowledged);
+
+    // Someone declared an incident meanwhile: attach the alert to it.
+    let alert_url = browser.current_url().await.unwrap().to_string();
+    server
+        .app()
+        .declare_incident(
+            &admin,
+            muster_core::NewIncident {
+                title: "Logins fail".into(),
+                ..muster_core::NewIncident::default()
+            },
+        )
+        .await
+        .unwrap();
+    browser.goto(&alert_url).await.unwrap();
+    let choice = wait_for_text(&browser, "attach-incident", "INC-1").await;
+    assert!(choice.contains("Logins fail"), "{choice}");
+    screenshots(&browser, "alert-attach").await;
+    click(&browser, "attach-submit").await;
+    wait_for_url(&browser, "/incidents/INC-1").await;
+    wait_for_text(
+        &browser,
+        "timeline",
+        "Alert attached: Auth is down on auth-1",
+    )
+    .await;
+    browser.goto(&alert_url).await.unwrap();
+    wait_for_text(&browser, "alert-incident", "INC-1").await;
+    wait_for_text(&browser, "alert-incident", "marked mitigated").await;
+    assert!(
+        browser.find(By::Id("attach-form")).await.is_err(),
+        "one incident per alert"
+    );
 
     // "Silence similar" opens the form with the alert's labels.
     click(&browser, "alert-silence").await;

@@ -3,6 +3,7 @@
 //! the place of SQLite's single writer.
 
 mod alerts;
+mod attach;
 mod auth;
 mod catalog;
 mod changes;

@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use muster_core::alert::Alert;
-use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
+use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
 use muster_core::paging::Delivery;
-use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
+use muster_core::{AlertGroupId, AlertId, IncidentNumber, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
-    AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite,
-    decode_group, decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
+    AlertAttachment, AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore,
+    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing, keys_to_load,
+    own_groups, pending, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, PgConnection};
@@ -162,7 +163,7 @@ async fn load_groups(
     Ok(groups)
 }
 
-async fn write_group(
+pub(crate) async fn write_group(
     c: &mut PgConnection,
     group: &AlertGroup,
     insert: bool,
@@ -328,7 +329,23 @@ impl RoutingStore for PostgresStore {
                 .iter()
                 .map(|s| s.parse().map_err(StoreError::Corrupt))
                 .collect::<Result<_, _>>()?;
-            out.push(FollowUpDue { group, statuses });
+            let others = match group.incident {
+                Some(incident) => {
+                    let row = sqlx::query(statements::OTHER_GROUPS)
+                        .bind(incident.as_uuid())
+                        .bind(group.id.as_uuid())
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    decode_other_groups(&Row(&row))?
+                }
+                None => OtherGroups::default(),
+            };
+            out.push(FollowUpDue {
+                group,
+                statuses,
+                others,
+            });
         }
         Ok(out)
     }
@@ -355,6 +372,16 @@ impl RoutingStore for PostgresStore {
         insert_deliveries(&mut tx, deliveries).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
+    }
+
+    async fn attach_alert(
+        &self,
+        attachment: &AlertAttachment,
+    ) -> Result<IncidentNumber, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let number = crate::attach::attach_rows(&mut tx, attachment).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(number)
     }
 
     async fn alert_routing(&self, alert: AlertId) -> Result<Option<AlertRouting>, StoreError> {

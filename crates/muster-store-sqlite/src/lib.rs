@@ -2,6 +2,7 @@
 //! FULL), one group-committing writer connection and a pool of readers.
 
 mod alerts;
+mod attach;
 mod auth;
 mod catalog;
 mod changes;

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use muster_core::alert::Alert;
-use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
+use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
 use muster_core::paging::Delivery;
-use muster_core::{AlertGroupId, AlertId, NewTimelineEntry, Timestamp};
+use muster_core::{AlertGroupId, AlertId, IncidentNumber, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
-    AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore, RoutingWrite,
-    decode_group, decode_pending, decode_routing, keys_to_load, own_groups, pending, statements,
+    AlertAttachment, AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore,
+    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing, keys_to_load,
+    own_groups, pending, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -150,7 +151,7 @@ async fn load_groups(
     Ok(groups)
 }
 
-async fn write_group(
+pub(crate) async fn write_group(
     c: &mut SqliteConnection,
     group: &AlertGroup,
     insert: bool,
@@ -303,7 +304,23 @@ impl RoutingStore for SqliteStore {
                 .iter()
                 .map(|s| s.parse().map_err(StoreError::Corrupt))
                 .collect::<Result<_, _>>()?;
-            out.push(FollowUpDue { group, statuses });
+            let others = match group.incident {
+                Some(incident) => {
+                    let row = sqlx::query(statements::OTHER_GROUPS)
+                        .bind(incident.to_string())
+                        .bind(group.id.to_string())
+                        .fetch_one(&self.readers)
+                        .await
+                        .map_err(backend)?;
+                    decode_other_groups(&Row(&row))?
+                }
+                None => OtherGroups::default(),
+            };
+            out.push(FollowUpDue {
+                group,
+                statuses,
+                others,
+            });
         }
         Ok(out)
     }
@@ -336,6 +353,18 @@ impl RoutingStore for SqliteStore {
                     }
                     Ok(true)
                 })
+            })
+            .await
+    }
+
+    async fn attach_alert(
+        &self,
+        attachment: &AlertAttachment,
+    ) -> Result<IncidentNumber, StoreError> {
+        let attachment = attachment.clone();
+        self.writer
+            .write(move |c| {
+                Box::pin(async move { crate::attach::attach_rows(c, &attachment).await })
             })
             .await
     }

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 mod alerts;
 pub use alerts::*;
+mod attach;
+pub use attach::*;
 mod changes;
 pub use changes::*;
 mod heartbeats;
@@ -75,6 +77,8 @@ macro_rules! conformance_suite {
             routing_acts_on_each_change_once,
             racing_routers_route_each_alert_once_and_open_one_group,
             silences_round_trip_and_expiring_one_releases_its_alerts,
+            attaching_links_groups_under_version_checks,
+            a_follow_up_counts_the_other_groups_of_its_incident,
             changes_are_kept_per_service_newest_first,
             heartbeats_keep_the_latest_beat_and_count_them,
         );

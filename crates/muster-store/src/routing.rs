@@ -5,6 +5,10 @@
 //! caller), and writes the decisions with every page, incident, timeline
 //! entry and message they make. A crash before commit leaves the alerts
 //! pending; after it, they are done: nothing pages twice or never.
+//!
+//! A person attaches an alert to an incident by hand through the same
+//! groups ([`RoutingStore::attach_alert`]): its group follows the incident,
+//! under the version checks routing writes with.
 
 use std::sync::Arc;
 
@@ -12,10 +16,11 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use muster_core::alert::Alert;
 use muster_core::alert::AlertStatus;
-use muster_core::alert::routing::{AlertGroup, GroupView, PendingAlert};
+use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
 use muster_core::paging::Delivery;
 use muster_core::{
-    AlertGroupId, AlertId, Incident, IncidentId, IntegrationId, NewTimelineEntry, PageId, SilenceId,
+    AlertGroupId, AlertId, Incident, IncidentId, IncidentNumber, IntegrationId, NewTimelineEntry,
+    PageId, SilenceId,
 };
 
 use crate::row::StoredRow;
@@ -64,11 +69,44 @@ pub trait AlertRouter: Send + Sync {
     fn route(&self, pending: &[PendingAlert], groups: &[GroupView]) -> RoutingWrite;
 }
 
-/// A group owing a follow-up, with its alerts' statuses.
+/// A group owing a follow-up, with its alerts' statuses and, when it
+/// follows an incident, the alerts of the incident's other groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUpDue {
     pub group: AlertGroup,
     pub statuses: Vec<AlertStatus>,
+    pub others: OtherGroups,
+}
+
+/// Where an alert attached by hand goes.
+#[derive(Debug, Clone)]
+pub enum AttachTo {
+    /// An incident declared with the attachment, in the same transaction
+    /// (its number is drawn there, and its timeline says the alert is
+    /// attached): it never exists without its alert.
+    New(Box<IncidentInsert>),
+    /// A stored incident, still at `version` (else
+    /// [`StoreError::VersionConflict`] on `incident`: a resolve that raced
+    /// the attach is seen, and the attach decided again), with the
+    /// entries the attach appends to its timeline.
+    Stored {
+        incident: IncidentId,
+        version: u64,
+        timeline: Vec<NewTimelineEntry>,
+    },
+}
+
+/// An alert's group linked to an incident by hand: one write.
+#[derive(Debug, Clone)]
+pub struct AlertAttachment {
+    pub alert: AlertId,
+    /// The group as written. A `new_group` is inserted and the alert joins
+    /// it, if the alert still has no group; otherwise `group` replaces the
+    /// stored one, if that is still at `version - 1`. Either check failing
+    /// is [`StoreError::VersionConflict`] (routing got there first).
+    pub group: AlertGroup,
+    pub new_group: bool,
+    pub to: AttachTo,
 }
 
 /// How an alert was routed, for "why did this page?".
@@ -110,6 +148,17 @@ pub trait RoutingStore: Send + Sync {
         deliveries: &[Delivery],
     ) -> Result<bool, StoreError>;
     async fn alert_routing(&self, alert: AlertId) -> Result<Option<AlertRouting>, StoreError>;
+    /// Links an alert's group to an incident in one transaction (see
+    /// [`AlertAttachment`]): the group, the alert's membership, the new
+    /// incident or the stored one's version check, and the timeline. A
+    /// concurrent change (routing grouping the alert or changing its group,
+    /// the incident changing) is [`StoreError::VersionConflict`] and writes
+    /// nothing; an unknown stored incident is [`StoreError::Missing`].
+    /// Returns the incident's number.
+    async fn attach_alert(
+        &self,
+        attachment: &AlertAttachment,
+    ) -> Result<IncidentNumber, StoreError>;
     /// The alerts of a group, oldest first.
     async fn group_alerts(&self, group: AlertGroupId) -> Result<Vec<Alert>, StoreError>;
 }
@@ -140,6 +189,26 @@ pub mod statements {
         last_alert_at, effect, page_id, incident_id, mitigate_on_resolve, follow_up_due, version \
         FROM alert_groups WHERE follow_up_due ORDER BY last_alert_at LIMIT $1";
     pub const GROUP_STATUSES: &str = "SELECT status FROM alerts WHERE group_id = $1";
+    /// The alerts of the incident's (`$1`) groups other than `$2`, counted:
+    /// all, open, and in groups that do not mitigate on resolve (a group
+    /// without alerts counts once there).
+    pub const OTHER_GROUPS: &str = "SELECT COUNT(a.alert_id) AS alerts, \
+        COALESCE(SUM(CASE WHEN a.status <> 'resolved' THEN 1 ELSE 0 END), 0) AS open, \
+        COALESCE(SUM(CASE WHEN g.mitigate_on_resolve THEN 0 ELSE 1 END), 0) AS holding \
+        FROM alert_groups g LEFT JOIN alerts a ON a.group_id = g.group_id \
+        WHERE g.incident_id = $1 AND g.group_id <> $2";
+    /// A group attached by hand: the incident it follows, and whether it
+    /// mitigates it.
+    pub const LINK_GROUP: &str = "UPDATE alert_groups SET incident_id = $1, \
+        mitigate_on_resolve = $2, version = $3 WHERE group_id = $4 AND version = $5";
+    /// An alert joins the group made for it, unless routing grouped it first.
+    pub const JOIN_NEW_GROUP: &str =
+        "UPDATE alerts SET group_id = $1 WHERE alert_id = $2 AND group_id IS NULL";
+    /// The alert's group, read first: an attach takes the alert, then its
+    /// group, then the incident, in the order routing takes them.
+    pub const ALERT_GROUP: &str = "SELECT group_id FROM alerts WHERE alert_id = $1";
+    pub const INCIDENT_VERSION: &str =
+        "SELECT number, version FROM incidents WHERE incident_id = $1";
     pub const FINISH_FOLLOW_UP: &str = "UPDATE alert_groups SET follow_up_due = FALSE, \
         version = version + 1 WHERE group_id = $1 AND version = $2";
     pub const ALERT_ROUTING: &str = "SELECT decision, group_id, silenced_by, silenced_until, \
@@ -179,6 +248,15 @@ pub fn decode_group(row: &dyn StoredRow) -> Result<AlertGroup, StoreError> {
         mitigate_on_resolve: row.flag("mitigate_on_resolve")?,
         follow_up_due: row.flag("follow_up_due")?,
         version: row.natural("version")?,
+    })
+}
+
+/// Reads the one row of [`statements::OTHER_GROUPS`].
+pub fn decode_other_groups(row: &dyn StoredRow) -> Result<OtherGroups, StoreError> {
+    Ok(OtherGroups {
+        alerts: row.natural("alerts")?,
+        open: row.natural("open")?,
+        holding: row.natural("holding")?,
     })
 }
 

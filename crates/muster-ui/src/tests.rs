@@ -411,6 +411,7 @@ mod catalog {
     }
 }
 
+mod alert_attach;
 mod alerts;
 mod oncall;
 mod paging;

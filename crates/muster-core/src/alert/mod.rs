@@ -4,6 +4,7 @@
 //! does to the alert already stored under its dedup key. Repeats update,
 //! never duplicate; a trigger after a resolve opens a new alert.
 
+pub mod attach;
 pub mod group;
 pub mod heartbeat;
 pub mod matcher;

@@ -431,18 +431,41 @@ pub enum FollowUp {
     Nothing,
     /// Every open alert is acknowledged: acknowledge the page.
     Acknowledge,
-    /// Every alert resolved: resolve the page, and mitigate the incident
-    /// when the route says so, asking its owner to confirm.
-    Resolve { alerts: u64, mitigate: bool },
+    /// Every alert of the group resolved: resolve the page; `incident` when
+    /// every alert attached to the group's incident resolved too.
+    Resolve { incident: Option<AllResolved> },
 }
 
-/// The follow-up a group owes, given its alerts' statuses.
-pub fn follow_up(group: &AlertGroup, statuses: &[AlertStatus]) -> FollowUp {
+/// Every alert attached to an incident resolved: it is marked mitigated
+/// when every group attached says so, and its owner is asked to confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllResolved {
+    /// How many alerts are attached, in all its groups.
+    pub alerts: u64,
+    pub mitigate: bool,
+}
+
+/// The alerts of the other groups attached to the same incident (an
+/// incident follows several groups once alerts are attached by hand).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OtherGroups {
+    pub alerts: u64,
+    /// Of them, still open.
+    pub open: u64,
+    /// Groups (or their alerts) that do not mitigate the incident on
+    /// resolve: one is enough to leave mitigation to a person.
+    pub holding: u64,
+}
+
+/// The follow-up a group owes, given its alerts' statuses and the alerts
+/// of the other groups attached to its incident.
+pub fn follow_up(group: &AlertGroup, statuses: &[AlertStatus], others: OtherGroups) -> FollowUp {
     if statuses.iter().all(|s| *s == AlertStatus::Resolved) {
-        return FollowUp::Resolve {
-            alerts: statuses.len() as u64,
-            mitigate: group.mitigate_on_resolve && group.incident.is_some(),
-        };
+        let incident = (group.incident.is_some() && others.open == 0).then(|| AllResolved {
+            alerts: statuses.len() as u64 + others.alerts,
+            mitigate: group.mitigate_on_resolve && others.holding == 0,
+        });
+        return FollowUp::Resolve { incident };
     }
     if statuses
         .iter()

@@ -337,27 +337,82 @@ fn a_status_change_marks_the_group_for_follow_up_without_routing_again() {
 fn follow_up_waits_for_every_alert() {
     let with_incident = stored_group(1, "k", Some(IncidentId(Uuid::from_u128(5))));
     let page_only = stored_group(2, "k", None);
+    let alone = OtherGroups::default();
     use AlertStatus::*;
     assert_eq!(
-        follow_up(&with_incident, &[Resolved, Firing]),
+        follow_up(&with_incident, &[Resolved, Firing], alone),
         FollowUp::Nothing
     );
     assert_eq!(
-        follow_up(&with_incident, &[Resolved, Acknowledged]),
+        follow_up(&with_incident, &[Resolved, Acknowledged], alone),
         FollowUp::Acknowledge
     );
     assert_eq!(
-        follow_up(&with_incident, &[Resolved, Resolved]),
+        follow_up(&with_incident, &[Resolved, Resolved], alone),
         FollowUp::Resolve {
-            alerts: 2,
-            mitigate: true
+            incident: Some(AllResolved {
+                alerts: 2,
+                mitigate: true
+            })
         }
     );
     assert_eq!(
-        follow_up(&page_only, &[Resolved]),
+        follow_up(&page_only, &[Resolved], alone),
+        FollowUp::Resolve { incident: None }
+    );
+}
+
+#[test]
+fn an_incident_following_several_groups_waits_for_all_of_them() {
+    let group = stored_group(1, "k", Some(IncidentId(Uuid::from_u128(5))));
+    use AlertStatus::*;
+    let firing_elsewhere = OtherGroups {
+        alerts: 2,
+        open: 1,
+        holding: 0,
+    };
+    assert_eq!(
+        follow_up(&group, &[Resolved], firing_elsewhere),
+        FollowUp::Resolve { incident: None },
+        "its page resolves; the incident waits for the other group"
+    );
+    let all_resolved = OtherGroups {
+        alerts: 2,
+        open: 0,
+        holding: 0,
+    };
+    assert_eq!(
+        follow_up(&group, &[Resolved], all_resolved),
         FollowUp::Resolve {
-            alerts: 1,
-            mitigate: false
+            incident: Some(AllResolved {
+                alerts: 3,
+                mitigate: true
+            })
+        }
+    );
+    let one_says_no = OtherGroups {
+        holding: 1,
+        ..all_resolved
+    };
+    assert_eq!(
+        follow_up(&group, &[Resolved], one_says_no),
+        FollowUp::Resolve {
+            incident: Some(AllResolved {
+                alerts: 3,
+                mitigate: false
+            })
+        },
+        "a group attached without mitigation leaves it to a person, who is still asked"
+    );
+    let mut says_no = group.clone();
+    says_no.mitigate_on_resolve = false;
+    assert_eq!(
+        follow_up(&says_no, &[Resolved], all_resolved),
+        FollowUp::Resolve {
+            incident: Some(AllResolved {
+                alerts: 3,
+                mitigate: false
+            })
         }
     );
 }

@@ -35,6 +35,11 @@ impl IncidentStatus {
         }
     }
 
+    /// Resolved or closed: the problem is gone, nothing is left to follow.
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Resolved | Self::Closed)
+    }
+
     pub(super) fn of(milestones: &Milestones) -> Self {
         match milestones.latest() {
             Some(Milestone::Closed) => Self::Closed,

@@ -5,8 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use muster_api_types::ErrorBody;
 use muster_api_types::alerts::{
-    Alert, AlertDetail, AlertLink, AlertList, AlertQuery, CreatedIntegration, GenericMapping,
-    Integration, IntegrationList, NewIntegration,
+    Alert, AlertDetail, AlertLink, AlertList, AlertQuery, AttachAlert, AttachedAlert,
+    CreatedIntegration, GenericMapping, Integration, IntegrationList, NewIntegration, OpenIncident,
 };
 use muster_app::integration_config::IntegrationConfig;
 use muster_core::alert::AlertStatus;
@@ -258,4 +258,60 @@ pub async fn resolve_alert(
         .resolve_alert(&caller.actor, alert_id(&id)?)
         .await?;
     Ok(Json(detail(&changed)))
+}
+
+/// Attach by hand to an open incident: the alert's group (its storm)
+/// follows the incident, which is marked mitigated once every alert
+/// attached to it resolves (unless `mitigate_on_resolve` is `false`) and
+/// whose owner is asked to confirm. Attaching it where it is already
+/// changes nothing (`changed: false`). 409 `incident_resolved` for a
+/// resolved or closed incident; 409 `alert_attached` when its group follows
+/// another open incident.
+#[utoipa::path(post, path = "/alerts/{id}/attach", tag = "alerts", request_body = AttachAlert,
+    params(("id" = String, Path, description = "The alert's id (a UUID)")),
+    responses((status = 200, body = AttachedAlert), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn attach_alert(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AttachAlert>,
+) -> Result<Json<AttachedAlert>, ApiError> {
+    let id = alert_id(&id)?;
+    let incident = super::incidents::key(&body.incident)?;
+    let attached = state
+        .app
+        .attach_alert(&caller.actor, id, incident, body.mitigate_on_resolve)
+        .await?;
+    Ok(Json(AttachedAlert {
+        alert: detail(&attached.alert),
+        incident: muster_api_types::Incident::from(&attached.incident),
+        group_id: attached.group.id.as_uuid(),
+        mitigate_on_resolve: attached.group.mitigate_on_resolve,
+        changed: attached.changed,
+    }))
+}
+
+/// Open an incident from the alert, by hand: titled by its summary,
+/// detected when it started, on its integration's service (paging its
+/// owners) or team; the alert's group follows it from the same transaction
+/// on. 409 `alert_attached` when its group follows another open incident.
+#[utoipa::path(post, path = "/alerts/{id}/incident", tag = "alerts", request_body = OpenIncident,
+    params(("id" = String, Path, description = "The alert's id (a UUID)")),
+    responses((status = 201, body = muster_api_types::Incident), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn open_incident(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OpenIncident>,
+) -> Result<(StatusCode, Json<muster_api_types::Incident>), ApiError> {
+    let opened = state
+        .app
+        .open_incident_from_alert(&caller.actor, alert_id(&id)?, body.severity)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(muster_api_types::Incident::from(&opened)),
+    ))
 }

@@ -102,6 +102,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::show_alert))
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::resolve_alert))
+        .routes(routes!(alerts::attach_alert))
+        .routes(routes!(alerts::open_incident))
         .routes(routes!(incidents::list, incidents::declare))
         .routes(routes!(incidents::show, incidents::update))
         .routes(routes!(incidents::acknowledge))

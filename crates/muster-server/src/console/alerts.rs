@@ -1,12 +1,14 @@
 //! Alerts: the list (filtered by a plain GET form, refreshed by a poll),
 //! an alert's page with "why did this page?", and its actions:
-//! acknowledge, resolve and open an incident (CSRF-checked POST forms).
+//! acknowledge, resolve, open an incident and attach to one (CSRF-checked
+//! POST forms).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use muster_app::AppError;
 use muster_app::alerts::AlertOverview;
+use muster_app::incidents::IncidentKey;
 use muster_app::routing::Explanation;
 use muster_core::alert::AlertStatus;
 use muster_core::{AlertId, IntegrationId};
@@ -221,6 +223,7 @@ fn detail_page(
         silence,
         severities: &state.app.settings().severities,
         can_write: user.me().can_write,
+        attachable: &overview.attachable,
     });
     render(
         status,
@@ -266,7 +269,10 @@ async fn after(
 ) -> Result<Response, ConsoleError> {
     match outcome {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(error @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+        Err(
+            error
+            @ (AppError::Conflict { .. } | AppError::ConflictOn { .. } | AppError::Invalid(_)),
+        ) => {
             let (status, message) = describe(error);
             show_with(state, user, id, status, Some(Flash::error(message))).await
         }
@@ -321,6 +327,38 @@ pub async fn open_incident(
         .open_incident_from_alert(&user.principal.actor, id, Some(input.severity))
         .await
         .map(|incident| present::incident_href(&incident));
+    after(&state, &user, id, outcome).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AttachInput {
+    /// `INC-42` (the select's values).
+    incident: String,
+    /// Sent (any value) when the box is ticked; an unticked box sends nothing.
+    mitigate_on_resolve: Option<String>,
+}
+
+/// Attaches the alert to an open incident, then shows the incident.
+pub async fn attach(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Verified(user, input): Verified<AttachInput>,
+) -> Result<Response, ConsoleError> {
+    let id = alert_id(&raw).map_err(|e| user.fail(e))?;
+    let outcome = match input.incident.trim().parse::<IncidentKey>() {
+        Ok(key) => state
+            .app
+            .attach_alert(
+                &user.principal.actor,
+                id,
+                key,
+                input.mitigate_on_resolve.is_some(),
+            )
+            .await
+            .map(|attached| present::incident_href(&attached.incident)),
+        Err(error) => Err(error),
+    };
     after(&state, &user, id, outcome).await
 }
 

@@ -85,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/alerts/{id}/incident", post(alerts::open_incident))
+        .route("/alerts/{id}/attach", post(alerts::attach))
         .route("/silences", get(silences::list).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
         .route("/pages", get(paging::list))

@@ -23,14 +23,14 @@ use crate::routing::{AlertRouteWrite, AlertRouter, RoutingWrite};
 use crate::silences::StoredSilence;
 
 /// The core's routing with no rules: groups and decisions only.
-struct TestRouter {
+pub(super) struct TestRouter {
     now: Timestamp,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     silences: Vec<Silence>,
 }
 
 impl TestRouter {
-    fn new(source: &Integration, now: i64, silences: Vec<Silence>) -> Arc<Self> {
+    pub(super) fn new(source: &Integration, now: i64, silences: Vec<Silence>) -> Arc<Self> {
         let s = AlertSource {
             id: source.id,
             name: source.name.clone(),

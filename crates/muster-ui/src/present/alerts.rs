@@ -8,16 +8,14 @@ use muster_core::alert::route::{Route, RouteDecision, RouteEffect};
 use muster_core::alert::routing::AlertGroup;
 use muster_core::alert::silence::Silence;
 use muster_core::alert::{Alert, AlertSeverity, AlertStatus};
-use muster_core::paging::Page;
-use muster_core::{Incident, IntegrationId, SeverityScale, SilenceId, Slug, User, UserId};
+use muster_core::{IntegrationId, SilenceId, Slug, User, UserId};
 
 use super::oncall::{path_segment, restriction_text};
-use super::{Names, option, page_pill, severity_options, short_time};
+use super::{Names, option, short_time};
 use crate::view::{
-    AlertDetailView, AlertFilters, AlertListView, AlertPill, AlertRow, AlertSeverityBadge,
-    EffectChip, GroupMember, GroupView, IncidentLink, LabelRow, LinkView, OptionView, PreviewRow,
-    PreviewView, RaisedPage, RouteRuleRow, SilenceForm, SilenceLink, SilenceRow, TeamRef,
-    TeamRoutes, WhyView,
+    AlertFilters, AlertListView, AlertPill, AlertRow, AlertSeverityBadge, EffectChip, LinkView,
+    OptionView, PreviewRow, PreviewView, RouteRuleRow, SilenceForm, SilenceRow, TeamRef,
+    TeamRoutes,
 };
 
 /// Where an alert's page lives.
@@ -86,6 +84,7 @@ pub fn effect_chip(effect: Option<&str>, decided: bool, pending: bool) -> Effect
         Some("open_incident") => ("open_incident", "Opened incident"),
         Some("drop") => ("drop", "Dropped"),
         Some("silenced") => ("silenced", "Silenced"),
+        Some(muster_core::alert::attach::ATTACHED_BY_HAND) => ("attach", "Attached by hand"),
         Some(other) if decided => {
             return EffectChip {
                 code: String::from("other"),
@@ -161,7 +160,7 @@ pub fn alert_rows(
 }
 
 /// The summary, or the dedup key when a source sent none.
-fn shown_summary(alert: &Alert) -> String {
+pub(super) fn shown_summary(alert: &Alert) -> String {
     if alert.summary.trim().is_empty() {
         alert.dedup_key.clone()
     } else {
@@ -231,7 +230,7 @@ pub fn alert_filters(
 }
 
 /// "service checkout-api" as a link to it.
-fn target_link(text: &str) -> LinkView {
+pub(super) fn target_link(text: &str) -> LinkView {
     let url = match text.split_once(' ') {
         Some(("service", name)) => format!("/services/{}", path_segment(name)),
         Some(("functionality", name)) => format!("/functionalities/{}", path_segment(name)),
@@ -245,7 +244,7 @@ fn target_link(text: &str) -> LinkView {
 }
 
 /// Where an integration sends what no rule redirects.
-fn bound_to(integration: &IntegrationInfo<'_>) -> Option<String> {
+pub(super) fn bound_to(integration: &IntegrationInfo<'_>) -> Option<String> {
     integration
         .service
         .map(|s| format!("service {s}"))
@@ -264,178 +263,8 @@ pub fn silence_href(id: SilenceId) -> String {
     format!("/silences#silence-{id}")
 }
 
-fn matcher_texts(silence: &Silence) -> Vec<String> {
+pub(super) fn matcher_texts(silence: &Silence) -> Vec<String> {
     silence.matchers.iter().map(ToString::to_string).collect()
-}
-
-fn silence_link(record: &SilenceRecord<'_>) -> SilenceLink {
-    SilenceLink {
-        href: silence_href(record.silence.id),
-        matchers: matcher_texts(record.silence).join(", "),
-        comment: record.silence.comment.clone(),
-        ends_at: short_time(record.silence.ends_at),
-    }
-}
-
-/// "Why did this page?" from the stored decision.
-pub fn why_view(
-    routing: &RoutingFacts<'_>,
-    integration: &IntegrationInfo<'_>,
-    silence: Option<&SilenceRecord<'_>>,
-) -> WhyView {
-    let effect = effect_chip(routing.effect, routing.decided, routing.pending);
-    let target = routing
-        .target
-        .map(str::to_owned)
-        .or_else(|| bound_to(integration));
-    let to = target.as_deref().unwrap_or("its integration's owners");
-    let headline = match routing.effect {
-        _ if !routing.decided && routing.pending => {
-            String::from("Not routed yet: muster decides within moments of an alert arriving.")
-        }
-        _ if !routing.decided => String::from("Not routed."),
-        Some("page") => format!("Paged {to}."),
-        Some("notify") => match routing.channel {
-            Some(channel) => format!("Notified {channel}; nobody was paged."),
-            None => String::from("Notified a channel; nobody was paged."),
-        },
-        Some("open_incident") => format!("Opened an incident on {to}."),
-        Some("drop") => String::from("Dropped: kept here, nobody was told."),
-        Some("silenced") => match routing.silenced_until {
-            Some(until) => format!(
-                "Silenced: nobody was paged. Looked at again {}.",
-                short_time(until)
-            ),
-            None => String::from("Silenced: nobody was paged."),
-        },
-        Some(other) => format!("Routing decided: {other}."),
-        None => String::from("Routed."),
-    };
-    WhyView {
-        headline,
-        effect,
-        matched: routing.matched.to_vec(),
-        target: target.as_deref().map(target_link),
-        severity: routing.severity.map(str::to_owned),
-        channel: routing.channel.map(str::to_owned),
-        mitigate_on_resolve: match (routing.effect, routing.mitigate_on_resolve) {
-            (Some("open_incident"), Some(true)) => Some("Yes"),
-            (Some("open_incident"), Some(false)) => Some("No"),
-            _ => None,
-        },
-        reasons: routing.reasons.to_vec(),
-        silence: silence.map(silence_link),
-        silenced_by: match (silence, routing.silenced_by) {
-            (None, Some(id)) => Some(id.to_string()),
-            _ => None,
-        },
-        silenced_until: routing.silenced_until.map(short_time),
-        pending: routing.pending,
-    }
-}
-
-/// What an alert's page is built from.
-#[derive(Debug, Clone, Copy)]
-pub struct AlertDetailInputs<'a> {
-    pub alert: &'a Alert,
-    pub integration: IntegrationInfo<'a>,
-    pub routing: RoutingFacts<'a>,
-    /// Its group's alerts, itself included.
-    pub group_alerts: &'a [Alert],
-    pub page: Option<&'a Page>,
-    pub incident: Option<&'a Incident>,
-    pub silence: Option<SilenceRecord<'a>>,
-    pub severities: &'a SeverityScale,
-    /// The viewer may acknowledge, resolve, open incidents and silence.
-    pub can_write: bool,
-}
-
-fn rows(map: &std::collections::BTreeMap<String, String>) -> Vec<LabelRow> {
-    map.iter()
-        .map(|(name, value)| LabelRow {
-            name: name.clone(),
-            value: value.clone(),
-        })
-        .collect()
-}
-
-/// A link a source sent: only web addresses are linked, so a payload
-/// cannot plant a `javascript:` or `data:` link on the page.
-fn alert_link(link: &muster_core::alert::AlertLink) -> LinkView {
-    let title = if link.text.trim().is_empty() {
-        link.href.clone()
-    } else {
-        link.text.clone()
-    };
-    let href = link.href.trim();
-    let web = ["http://", "https://"].iter().any(|scheme| {
-        href.get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
-    });
-    LinkView {
-        title,
-        url: if web { href.to_owned() } else { String::new() },
-    }
-}
-
-pub fn alert_detail_view(inputs: AlertDetailInputs<'_>) -> AlertDetailView {
-    let a = inputs.alert;
-    let integration = &inputs.integration;
-    let group = inputs.routing.group.map(|g| GroupView {
-        key: g.key.clone(),
-        opened_at: short_time(g.opened_at),
-        effect: effect_chip(Some(g.effect.as_str()), true, false),
-        members: inputs
-            .group_alerts
-            .iter()
-            .map(|m| GroupMember {
-                href: alert_href(m.id),
-                summary: shown_summary(m),
-                status: alert_pill(m.status),
-                first_seen: short_time(m.first_seen),
-                current: m.id == a.id,
-            })
-            .collect(),
-    });
-    AlertDetailView {
-        id: a.id.to_string(),
-        href: alert_href(a.id),
-        summary: shown_summary(a),
-        status: alert_pill(a.status),
-        severity: alert_severity(a.severity),
-        source: a.source.clone(),
-        dedup_key: a.dedup_key.clone(),
-        integration: integration.name.to_owned(),
-        integration_kind: integration.kind.to_owned(),
-        bound_to: bound_to(integration).as_deref().map(target_link),
-        labels: rows(&a.labels),
-        annotations: rows(&a.annotations),
-        links: a.links.iter().map(alert_link).collect(),
-        occurrences: a.occurrences,
-        started_at: short_time(a.started_at),
-        first_seen: short_time(a.first_seen),
-        last_seen: short_time(a.last_seen),
-        acknowledged_at: a.acknowledged_at.map(short_time),
-        resolved_at: a.resolved_at.map(short_time),
-        group,
-        page: inputs.page.map(|p| RaisedPage {
-            key: p.number.to_string(),
-            href: super::page_href(p),
-            summary: p.summary.clone(),
-            status: page_pill(p.status),
-        }),
-        incident: inputs.incident.map(|i| IncidentLink {
-            key: i.number.to_string(),
-            href: super::incident_href(i),
-            title: i.title.clone(),
-        }),
-        why: why_view(&inputs.routing, integration, inputs.silence.as_ref()),
-        can_acknowledge: inputs.can_write && a.status == AlertStatus::Firing,
-        can_resolve: inputs.can_write && a.status != AlertStatus::Resolved,
-        can_write: inputs.can_write,
-        severity_options: severity_options(inputs.severities, ""),
-        silence_href: format!("/silences?alert={}#silence-form", a.id),
-    }
 }
 
 /// The silence form pre-filled from an alert: its labels as exact matchers.

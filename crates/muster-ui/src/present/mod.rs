@@ -9,6 +9,7 @@ use muster_core::{
     TimelineEvent, Timestamp, User, UserId,
 };
 
+mod alert_page;
 mod alerts;
 mod catalog;
 mod oncall;
@@ -18,6 +19,7 @@ mod plan;
 mod schedule_grid;
 pub mod zoned;
 
+pub use alert_page::*;
 pub use alerts::*;
 pub use catalog::*;
 pub use oncall::*;

@@ -31,7 +31,7 @@ fn slug(s: &str) -> Slug {
     Slug::parse("slug", s).unwrap()
 }
 
-fn alert(summary: &str, labels: &[(&str, &str)]) -> Alert {
+pub(super) fn alert(summary: &str, labels: &[(&str, &str)]) -> Alert {
     Alert {
         id: AlertId(Uuid::now_v7()),
         integration: IntegrationId(Uuid::nil()),
@@ -57,7 +57,7 @@ fn alert(summary: &str, labels: &[(&str, &str)]) -> Alert {
     }
 }
 
-fn integration(service: &Slug) -> IntegrationInfo<'_> {
+pub(super) fn integration(service: &Slug) -> IntegrationInfo<'_> {
     IntegrationInfo {
         id: IntegrationId(Uuid::nil()),
         name: "prometheus",
@@ -67,7 +67,7 @@ fn integration(service: &Slug) -> IntegrationInfo<'_> {
     }
 }
 
-fn group(page: bool) -> AlertGroup {
+pub(super) fn group(page: bool) -> AlertGroup {
     AlertGroup {
         id: AlertGroupId(Uuid::now_v7()),
         integration: IntegrationId(Uuid::nil()),
@@ -101,6 +101,7 @@ fn detail(
         silence,
         severities: &scale,
         can_write,
+        attachable: &[],
     });
     AlertPage {
         chrome: chrome(can_write),

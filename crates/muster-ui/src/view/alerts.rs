@@ -161,11 +161,19 @@ pub struct AlertDetailView {
     pub group: Option<GroupView>,
     pub page: Option<RaisedPage>,
     pub incident: Option<IncidentLink>,
+    /// What the incident it follows does when its alerts resolve.
+    pub incident_on_resolve: Option<&'static str>,
     pub why: WhyView,
     pub can_acknowledge: bool,
     pub can_resolve: bool,
-    /// May open an incident from it (and silence similar alerts).
+    /// May act on it (and silence similar alerts).
     pub can_write: bool,
+    /// May open an incident from it: its group follows no open incident.
+    pub can_open_incident: bool,
+    /// May attach it to one of `attach_options`.
+    pub can_attach: bool,
+    /// Open incidents to attach it to, newest first.
+    pub attach_options: Vec<OptionView>,
     /// Severity choices of "Open incident".
     pub severity_options: Vec<OptionView>,
     /// The silence form, filled with its labels.

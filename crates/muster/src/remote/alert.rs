@@ -1,9 +1,9 @@
-//! `muster alert list|show|ack|resolve`: what monitoring sent, and acting
-//! on it by hand.
+//! `muster alert list|show|ack|resolve|open-incident|attach`: what
+//! monitoring sent, and acting on it by hand.
 
 use clap::Subcommand;
 use jiff::Timestamp;
-use muster_api_types::alerts::{AlertDetail, AlertQuery};
+use muster_api_types::alerts::{AlertDetail, AlertQuery, AttachAlert, AttachedAlert, OpenIncident};
 
 use super::output::{finish, new_table, print_json, print_text};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
@@ -34,6 +34,28 @@ pub enum AlertCommand {
     Resolve {
         /// The alert's id.
         id: String,
+    },
+    /// Open an incident from an alert: titled by its summary, detected when
+    /// it started, on its integration's service; the alert (and its storm)
+    /// attached.
+    OpenIncident {
+        /// The alert's id.
+        id: String,
+        /// A configured severity code (default: the configured default).
+        #[arg(long)]
+        severity: Option<String>,
+    },
+    /// Attach an alert (and its storm) to an open incident: the incident is
+    /// marked mitigated once every alert attached to it resolves, and its
+    /// owner asked to confirm.
+    Attach {
+        /// The alert's id.
+        id: String,
+        /// The incident: INC-42, 42 or its id.
+        incident: String,
+        /// Leave mitigating the incident to a person when the alerts resolve.
+        #[arg(long)]
+        no_mitigate_on_resolve: bool,
     },
 }
 
@@ -83,6 +105,33 @@ pub(super) async fn run(cmd: AlertCommand, opts: &RemoteOptions) -> Result<(), F
             let detail = client.resolve_alert(&id).await?;
             changed(&detail, json)
         }
+        AlertCommand::OpenIncident { id, severity } => {
+            let incident = client
+                .open_incident_from_alert(&id, &OpenIncident { severity })
+                .await?;
+            if json {
+                return print_json(&incident);
+            }
+            print_text(&format!(
+                "Opened {} {} ({}) from alert {id}; the alert is attached.\n",
+                incident.reference, incident.title, incident.severity
+            ))
+        }
+        AlertCommand::Attach {
+            id,
+            incident,
+            no_mitigate_on_resolve,
+        } => {
+            let body = AttachAlert {
+                incident,
+                mitigate_on_resolve: !no_mitigate_on_resolve,
+            };
+            let attached = client.attach_alert(&id, &body).await?;
+            if json {
+                return print_json(&attached);
+            }
+            print_text(&attached_text(&attached))
+        }
     }
 }
 
@@ -104,6 +153,27 @@ fn changed(detail: &AlertDetail, json: bool) -> Result<(), Failure> {
         "Alert {} is {}{since}: {}\n",
         a.id, a.status, a.summary
     ))
+}
+
+/// What an attach came to, worded as the state it left (true whether this
+/// call attached it or it was attached already).
+fn attached_text(attached: &AttachedAlert) -> String {
+    let (a, i) = (&attached.alert.alert, &attached.incident);
+    let already = if attached.changed { "" } else { " already" };
+    let then = if attached.mitigate_on_resolve {
+        format!(
+            "{} is marked mitigated when every alert attached to it resolves",
+            i.reference
+        )
+    } else {
+        String::from(
+            "when every alert attached to it resolves, its owner is asked to mitigate and resolve it",
+        )
+    };
+    format!(
+        "Alert {} is{already} attached to {} {:?}; {then}.\n",
+        a.id, i.reference, i.title
+    )
 }
 
 fn time(at: Timestamp) -> String {
