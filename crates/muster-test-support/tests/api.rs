@@ -636,6 +636,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/alerts/{id}", vec!["get"]),
         ("/api/v1/alerts/{id}/acknowledge", vec!["post"]),
         ("/api/v1/alerts/{id}/resolve", vec!["post"]),
+        ("/api/v1/alerts/{id}/incident", vec!["post"]),
+        ("/api/v1/alerts/{id}/attach", vec!["post"]),
         ("/api/v1/alerts/{id}/routing", vec!["get"]),
         ("/api/v1/changes", vec!["get"]),
         ("/api/v1/silences", vec!["get", "post"]),
