@@ -95,7 +95,7 @@ async fn write_attached_group(c: &mut PgConnection, a: &AlertAttachment) -> Resu
         return Err(StoreError::VersionConflict {
             entity: "alert group",
             expected: group.version.saturating_sub(1),
-            actual: group.version.saturating_sub(1),
+            actual: 0,
         });
     }
     Ok(())

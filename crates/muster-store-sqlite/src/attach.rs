@@ -91,7 +91,7 @@ async fn write_attached_group(
         return Err(StoreError::VersionConflict {
             entity: "alert group",
             expected: group.version.saturating_sub(1),
-            actual: group.version.saturating_sub(1),
+            actual: 0,
         });
     }
     Ok(())
