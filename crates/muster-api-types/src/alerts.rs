@@ -183,6 +183,9 @@ pub struct AlertDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AlertList {
     pub alerts: Vec<Alert>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// Query of `GET /api/v1/alerts`.
@@ -191,8 +194,10 @@ pub struct AlertList {
 pub struct AlertQuery {
     /// Comma-separated statuses (all when left out).
     pub status: Option<String>,
-    /// At most this many, newest first (1–1000, default 100).
+    /// At most this many, most recently seen first (1–1000, default 100).
     pub limit: Option<u32>,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
 }
 
 /// Body of `POST /api/v1/alerts/{id}/incident` (it may be left out).

@@ -12,7 +12,7 @@ use muster_core::{Actor, AlertId, Incident, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::signature::{self, SignatureError};
 use muster_ingest::{ParseError, pagerduty};
-use muster_store::alerts::{AlertDecider, Integration};
+use muster_store::alerts::{AlertCursor, AlertDecider, AlertFilter, Integration, MAX_ALERT_LIST};
 use muster_store::silences::StoredSilence;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -79,6 +79,14 @@ pub enum IngestError {
 pub struct AlertDetail {
     pub alert: Alert,
     pub integration: Integration,
+}
+
+/// One page of the alert list.
+#[derive(Debug, Clone)]
+pub struct AlertPage {
+    pub alerts: Vec<Alert>,
+    /// Where the next page starts; `None` on the last.
+    pub next: Option<AlertCursor>,
 }
 
 /// An alert with how it was routed, for lists that say what each did.
@@ -215,10 +223,32 @@ impl App {
     pub async fn alerts(
         &self,
         actor: &Actor,
-        filter: &muster_store::alerts::AlertFilter,
+        filter: &AlertFilter,
     ) -> Result<Vec<muster_core::alert::Alert>, AppError> {
         require(actor, Permission::ReadIncidents)?;
         Ok(self.store.alerts(filter).await?)
+    }
+
+    /// A page of alerts, most recently seen first, with the cursor of the
+    /// next page when there is one.
+    pub async fn alert_page(
+        &self,
+        actor: &Actor,
+        filter: &AlertFilter,
+    ) -> Result<AlertPage, AppError> {
+        let size = filter.limit.clamp(1, MAX_ALERT_LIST);
+        let one_more = AlertFilter {
+            limit: size + 1,
+            ..filter.clone()
+        };
+        let mut alerts = self.alerts(actor, &one_more).await?;
+        let next = if alerts.len() > size as usize {
+            alerts.truncate(size as usize);
+            alerts.last().map(AlertCursor::of)
+        } else {
+            None
+        };
+        Ok(AlertPage { alerts, next })
     }
 
     /// One alert, with the integration it came through.
@@ -227,15 +257,16 @@ impl App {
         self.alert_detail(id).await
     }
 
-    /// Alerts, newest first, each with how it was routed.
+    /// A page of alerts, most recently seen first, each with how it was
+    /// routed, and where the next page starts.
     pub async fn alert_list(
         &self,
         actor: &Actor,
-        filter: &muster_store::alerts::AlertFilter,
-    ) -> Result<Vec<ListedAlert>, AppError> {
-        let alerts = self.alerts(actor, filter).await?;
-        let mut listed = Vec::with_capacity(alerts.len());
-        for alert in alerts {
+        filter: &AlertFilter,
+    ) -> Result<(Vec<ListedAlert>, Option<AlertCursor>), AppError> {
+        let page = self.alert_page(actor, filter).await?;
+        let mut listed = Vec::with_capacity(page.alerts.len());
+        for alert in page.alerts {
             // One small read per alert: lists are a page long.
             let routing = match self.store.alert_routing(alert.id).await? {
                 Some(found) => explain(&found),
@@ -243,7 +274,7 @@ impl App {
             };
             listed.push(ListedAlert { alert, routing });
         }
-        Ok(listed)
+        Ok((listed, page.next))
     }
 
     /// An alert with everything around it (see [`AlertOverview`]).

@@ -102,6 +102,7 @@ impl App {
                 .alerts(&AlertFilter {
                     statuses: Vec::new(),
                     integration: Some(integration.id),
+                    after: None,
                     limit: 5,
                 })
                 .await?

@@ -342,7 +342,7 @@ async fn an_alert_overview_says_how_it_was_routed_and_names_its_group() {
     );
     // Alertmanager's group: both alerts are one storm.
     assert_eq!(after.group_alerts.len(), 2);
-    let listed = app
+    let (listed, _) = app
         .alert_list(
             &admin,
             &AlertFilter {

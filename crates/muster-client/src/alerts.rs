@@ -27,7 +27,7 @@ impl Client {
     /// Alerts, newest first.
     pub async fn list_alerts(&self, query: &AlertQuery) -> Result<AlertList, ClientError> {
         let url = self.url(&["api", "v1", "alerts"])?;
-        let mut pairs = present(&[("status", &query.status)]);
+        let mut pairs = present(&[("status", &query.status), ("cursor", &query.cursor)]);
         if let Some(limit) = query.limit {
             pairs.push(("limit", limit.to_string()));
         }

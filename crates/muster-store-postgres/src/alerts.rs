@@ -241,25 +241,14 @@ impl AlertStore for PostgresStore {
     }
 
     async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
-        let mut sql = format!(
-            "SELECT {} FROM alerts WHERE 1 = 1",
-            statements::ALERT_COLUMNS
-        );
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        if !statuses.is_empty() {
-            // Fixed words from the enum, never input.
-            sql.push_str(&format!(" AND status IN ('{}')", statuses.join("', '")));
-        }
-        if filter.integration.is_some() {
-            sql.push_str(" AND integration_id = $1");
-        }
-        sql.push_str(&format!(
-            " ORDER BY last_seen DESC, alert_id DESC LIMIT {}",
-            filter.limit.clamp(1, 1000)
-        ));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        let mut query = sqlx::query(AssertSqlSafe(statements::alert_list(filter)));
         if let Some(integration) = filter.integration {
             query = query.bind(integration.as_uuid());
+        }
+        if let Some(after) = filter.after {
+            query = query
+                .bind(after.last_seen.as_millisecond())
+                .bind(after.id.as_uuid());
         }
         let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(|r| decode_alert(&Row(r))).collect()

@@ -39,13 +39,60 @@ pub struct Integration {
 /// under its key: pure, so it is cheap inside the transaction.
 pub type AlertDecider = Arc<dyn Fn(Option<&Alert>, Signal) -> Received + Send + Sync>;
 
-/// Which alerts to list, newest first.
+/// Which alerts to list, most recently seen first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertFilter {
     /// Any of these (all when empty).
     pub statuses: Vec<AlertStatus>,
     pub integration: Option<IntegrationId>,
+    /// Only alerts after this one in the list's order: the next page.
+    pub after: Option<AlertCursor>,
+    /// At most this many, up to [`MAX_ALERT_LIST`] + 1 (one more than a
+    /// page tells the caller there is a next one).
     pub limit: u32,
+}
+
+/// The longest page of alerts a caller may ask for.
+pub const MAX_ALERT_LIST: u32 = 1000;
+
+/// Where a page of alerts ended. The list is ordered by `last_seen`, then
+/// id (many alerts of a storm share a millisecond), so the next page starts
+/// strictly after both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertCursor {
+    pub last_seen: Timestamp,
+    pub id: AlertId,
+}
+
+impl AlertCursor {
+    pub fn of(alert: &Alert) -> Self {
+        Self {
+            last_seen: alert.last_seen,
+            id: alert.id,
+        }
+    }
+}
+
+/// `{milliseconds}_{alert id}`: opaque to clients, and stable across
+/// releases because it names only the sort key.
+impl std::fmt::Display for AlertCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.last_seen.as_millisecond(), self.id)
+    }
+}
+
+impl std::str::FromStr for AlertCursor {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let malformed = || format!("malformed cursor {raw:?}: pass back a next_cursor");
+        let (millis, id) = raw.split_once('_').ok_or_else(malformed)?;
+        let millis: i64 = millis.parse().map_err(|_| malformed())?;
+        Ok(Self {
+            last_seen: Timestamp::from_millisecond(millis).map_err(|_| malformed())?,
+            id: id.parse().map_err(|_| malformed())?,
+        })
+    }
 }
 
 #[async_trait]
@@ -147,6 +194,35 @@ pub fn decode_alert(row: &dyn StoredRow) -> Result<Alert, StoreError> {
 
 /// The SQL both backends run verbatim (`$n` placeholders).
 pub mod statements {
+    use super::{AlertFilter, MAX_ALERT_LIST};
+
+    /// The list `filter` asks for. Placeholders, in order: the integration
+    /// (when filtered on), then the cursor's `last_seen` and id (when given).
+    pub fn alert_list(filter: &AlertFilter) -> String {
+        let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE 1 = 1");
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        if !statuses.is_empty() {
+            // Fixed words from the enum, never input.
+            sql.push_str(&format!(" AND status IN ('{}')", statuses.join("', '")));
+        }
+        let mut next = 1;
+        if filter.integration.is_some() {
+            sql.push_str(&format!(" AND integration_id = ${next}"));
+            next += 1;
+        }
+        if filter.after.is_some() {
+            let (seen, id) = (next, next + 1);
+            sql.push_str(&format!(
+                " AND (last_seen < ${seen} OR (last_seen = ${seen} AND alert_id < ${id}))"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY last_seen DESC, alert_id DESC LIMIT {}",
+            filter.limit.clamp(1, MAX_ALERT_LIST + 1)
+        ));
+        sql
+    }
+
     pub const INTEGRATION_COLUMNS: &str =
         "integration_id, name, kind, service, team, key_digest, config, created_at, created_by";
     pub const ALERT_COLUMNS: &str = "alert_id, integration_id, dedup_key, status, summary, severity, \

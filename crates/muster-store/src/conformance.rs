@@ -72,6 +72,7 @@ macro_rules! conformance_suite {
             overrides_rules_keys_and_engine_leases,
             integrations_are_found_by_key_digest_and_unique_by_name,
             signals_deduplicate_resolve_and_reopen,
+            the_alert_list_pages_by_cursor_without_gaps_or_repeats,
             concurrent_repeats_of_a_new_alert_make_one,
             a_caller_that_cannot_be_written_fails_alone_among_concurrent_ones,
             routing_acts_on_each_change_once,

@@ -418,3 +418,86 @@ async fn alerts_are_shown_acknowledged_and_resolved_by_hand() {
         );
     }
 }
+
+/// Alertmanager's webhook with `count` distinct alerts in one group.
+fn storm(count: usize) -> String {
+    let alerts: Vec<Value> = (0..count)
+        .map(|i| {
+            json!({"status": "firing", "labels": {"alertname": "DiskFull", "instance": format!("d-{i}")},
+                   "annotations": {"summary": format!("disk full on d-{i}")}, "startsAt": "2026-12-01T09:00:00Z",
+                   "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.test/g",
+                   "fingerprint": format!("d{i}")})
+        })
+        .collect();
+    json!({
+        "receiver": "muster", "status": "firing", "version": "4",
+        "groupKey": "{}:{alertname=\"DiskFull\"}", "truncatedAlerts": 0,
+        "groupLabels": {"alertname": "DiskFull"}, "commonLabels": {}, "commonAnnotations": {},
+        "externalURL": "http://alertmanager.test", "alerts": alerts
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alert_list_pages_with_a_cursor() {
+    use reqwest::Method;
+    for app in TestApp::each().await {
+        let backend = format!("{:?}", app.backend);
+        let key = app.checkout_integration("alertmanager").await;
+        // One webhook: all seven share a last-seen millisecond.
+        let (status, body, _) = post(&app, &format!("/ingest/alertmanager/{key}"), storm(7)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{backend}: {body}");
+        let viewer = app.token("vic@example.com", UserRole::Viewer).await;
+
+        let mut keys = Vec::new();
+        let mut path = "/api/v1/alerts?limit=3".to_owned();
+        let mut pages = 0;
+        loop {
+            let (status, page) = app.call(&viewer, Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK, "{backend}: {page}");
+            pages += 1;
+            let alerts = page["alerts"].as_array().unwrap();
+            assert!(alerts.len() <= 3, "{page}");
+            keys.extend(
+                alerts
+                    .iter()
+                    .map(|a| a["dedup_key"].as_str().unwrap().to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/alerts?limit=3&cursor={cursor}"),
+                None => break,
+            }
+            assert!(pages < 10, "{backend}: the pages never end");
+        }
+        assert_eq!(pages, 3, "{backend}: 3 + 3 + 1");
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 7, "{backend}: every alert once: {keys:?}");
+
+        // A page that is exactly full says there is no next one.
+        let (_, whole) = app
+            .call(&viewer, Method::GET, "/api/v1/alerts?limit=7", None)
+            .await;
+        assert_eq!(whole["alerts"].as_array().unwrap().len(), 7);
+        assert!(whole["next_cursor"].is_null(), "{whole}");
+
+        for bad in [
+            "nonsense",
+            "12_not-a-uuid",
+            "_0190a0b0-0000-7000-8000-000000000000",
+        ] {
+            let (status, body) = app
+                .call(
+                    &viewer,
+                    Method::GET,
+                    &format!("/api/v1/alerts?cursor={bad}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}: {bad}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_input", "{body}");
+            assert!(body["error"]["fields"]["cursor"].is_string(), "{body}");
+        }
+    }
+}

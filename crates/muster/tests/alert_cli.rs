@@ -149,6 +149,53 @@ fn fed_server() -> (common::Server, Cli, tempfile::TempDir) {
 }
 
 #[test]
+fn the_alert_list_follows_its_pages_with_all() {
+    let (server, cli, _dir) = fed_server();
+    // Two more alerts through a second integration: three in all.
+    let created = cli.json(&[
+        "integration",
+        "create",
+        "--kind",
+        "alertmanager",
+        "--service",
+        "checkout-api",
+        "--name",
+        "second",
+    ]);
+    let key = created["key"].as_str().expect("the key").to_owned();
+    for fingerprint in ["down2", "down3"] {
+        let answer = reqwest::blocking::Client::new()
+            .post(format!("{}/ingest/alertmanager/{key}", server.base))
+            .header("content-type", "application/json")
+            .body(notification("firing").replace("down1", fingerprint))
+            .send()
+            .expect("POST");
+        assert_eq!(answer.status(), 202);
+    }
+
+    let first = cli.run(&["alert", "list", "--limit", "2"]);
+    assert!(first.status.success());
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("--all"), "a cut list says so: {stderr}");
+    let page = cli.json(&["alert", "list", "--limit", "2"]);
+    assert_eq!(page["alerts"].as_array().map(Vec::len), Some(2), "{page}");
+    assert!(page["next_cursor"].is_string(), "{page}");
+
+    let every = cli.json(&["alert", "list", "--limit", "2", "--all"]);
+    let mut keys: Vec<&str> = every["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .filter_map(|a| a["dedup_key"].as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["down1", "down2", "down3"], "{every}");
+    assert!(every["next_cursor"].is_null(), "{every}");
+    let all = cli.run(&["alert", "list", "--limit", "2", "--all"]);
+    assert!(!String::from_utf8_lossy(&all.stderr).contains("--all"));
+}
+
+#[test]
 fn an_alert_is_shown_acknowledged_and_resolved_from_the_terminal() {
     let (_server, cli, _dir) = fed_server();
     let listed = cli.json(&["alert", "list"]);

@@ -12,7 +12,7 @@ use muster_app::integration_config::IntegrationConfig;
 use muster_core::alert::AlertStatus;
 use muster_core::{AlertId, Timestamp};
 use muster_ingest::generic::Mapping;
-use muster_store::alerts::AlertFilter;
+use muster_store::alerts::{AlertCursor, AlertFilter};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Caller, parse_list};
@@ -197,19 +197,28 @@ pub async fn list_alerts(
             format!("from 1 to 1000, got {limit}"),
         ));
     }
-    let alerts = state
+    let after = query
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse::<AlertCursor>())
+        .transpose()
+        .map_err(|message| ApiError::invalid("cursor", message))?;
+    let page = state
         .app
-        .alerts(
+        .alert_page(
             &caller.actor,
             &AlertFilter {
                 statuses,
                 integration: None,
+                after,
                 limit,
             },
         )
         .await?;
     Ok(Json(AlertList {
-        alerts: alerts.iter().map(alert).collect(),
+        alerts: page.alerts.iter().map(alert).collect(),
+        next_cursor: page.next.map(|c| c.to_string()),
     }))
 }
 

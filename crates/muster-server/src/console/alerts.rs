@@ -12,7 +12,7 @@ use muster_app::incidents::IncidentKey;
 use muster_app::routing::Explanation;
 use muster_core::alert::AlertStatus;
 use muster_core::{AlertId, IntegrationId};
-use muster_store::alerts::{AlertFilter, Integration};
+use muster_store::alerts::{AlertCursor, AlertFilter, Integration};
 use muster_ui::pages::{AlertListLive, AlertPage, AlertsPage};
 use muster_ui::present::{
     self, AlertDetailInputs, AlertListItem, IntegrationInfo, RoutingFacts, SilenceRecord,
@@ -69,24 +69,37 @@ pub struct ListQuery {
     status: String,
     /// An integration's id.
     integration: String,
+    /// Where the page starts: the cursor of the one before (empty: newest).
+    after: String,
     /// The fingerprint of what the browser shows (polls only).
     seen: String,
 }
 
 impl ListQuery {
-    /// The filter as a query string, for the poll (no `seen`).
+    /// The filter and the page as a query string, for the poll (no `seen`).
     fn query_string(&self) -> String {
-        let mut pairs = Vec::new();
-        if !self.status.is_empty() {
-            pairs.push(format!("status={}", encode_query_value(&self.status)));
+        self.query_at(&self.after)
+    }
+
+    /// The same filter at another page (`after` empty: the newest).
+    fn query_at(&self, after: &str) -> String {
+        [
+            ("status", self.status.as_str()),
+            ("integration", self.integration.as_str()),
+            ("after", after),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    fn list_href(&self, after: &str) -> String {
+        match self.query_at(after) {
+            q if q.is_empty() => "/alerts".to_owned(),
+            q => format!("/alerts?{q}"),
         }
-        if !self.integration.is_empty() {
-            pairs.push(format!(
-                "integration={}",
-                encode_query_value(&self.integration)
-            ));
-        }
-        pairs.join("&")
     }
 
     fn filter(&self) -> Result<AlertFilter, AppError> {
@@ -104,9 +117,17 @@ impl ListQuery {
                 AppError::invalid("integration", format!("no integration has the id {raw:?}"))
             })?),
         };
+        let after = match self.after.as_str() {
+            "" => None,
+            raw => Some(
+                raw.parse::<AlertCursor>()
+                    .map_err(|m| AppError::invalid("after", m))?,
+            ),
+        };
         Ok(AlertFilter {
             statuses,
             integration,
+            after,
             limit: LIST_SIZE,
         })
     }
@@ -125,11 +146,11 @@ async fn list_view(
         Ok(filter) => state.app.alert_list(actor, &filter).await,
         Err(error) => Err(error),
     };
-    let (status, flash, listed) = match listed {
+    let (status, flash, (listed, next)) = match listed {
         Ok(listed) => (StatusCode::OK, None, listed),
         Err(error @ AppError::Invalid(_)) => {
             let (status, message) = describe(error);
-            (status, Some(Flash::error(message)), Vec::new())
+            (status, Some(Flash::error(message)), (Vec::new(), None))
         }
         Err(error) => return Err(user.fail(error)),
     };
@@ -142,11 +163,13 @@ async fn list_view(
         })
         .collect();
     let filtered = !(query.status.is_empty() && query.integration.is_empty());
-    let view = present::alert_list_view(
+    let mut view = present::alert_list_view(
         present::alert_rows(&items, &infos),
         &query.query_string(),
         filtered,
     );
+    view.older_href = next.map(|cursor| query.list_href(&cursor.to_string()));
+    view.newest_href = (!query.after.is_empty()).then(|| query.list_href(""));
     Ok((status, flash, view))
 }
 
@@ -372,6 +395,7 @@ mod tests {
             status: "open".into(),
             integration: "0190f0a0-0000-7000-8000-000000000000".into(),
             seen: "x".into(),
+            ..ListQuery::default()
         };
         assert_eq!(
             query.query_string(),
@@ -383,5 +407,33 @@ mod tests {
             ..ListQuery::default()
         };
         assert!(matches!(bad.filter(), Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn pages_keep_the_filter_and_the_poll_keeps_the_page() {
+        let cursor = "1764579600000_0190f0a0-0000-7000-8000-00000000000a";
+        let query = ListQuery {
+            status: "firing".into(),
+            after: cursor.into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            query.query_string(),
+            format!("status=firing&after={cursor}"),
+            "a poll of an older page polls that page"
+        );
+        assert_eq!(query.list_href("9_x"), "/alerts?status=firing&after=9_x");
+        assert_eq!(query.list_href(""), "/alerts?status=firing");
+        assert_eq!(ListQuery::default().list_href(""), "/alerts");
+        let filter = query.filter().unwrap();
+        assert_eq!(filter.after.map(|c| c.to_string()).as_deref(), Some(cursor));
+        let bad = ListQuery {
+            after: "yesterday".into(),
+            ..ListQuery::default()
+        };
+        let Err(AppError::Invalid(fields)) = bad.filter() else {
+            panic!("a malformed cursor is refused");
+        };
+        assert!(format!("{fields:?}").contains("after"), "{fields:?}");
     }
 }

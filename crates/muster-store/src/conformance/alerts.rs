@@ -11,7 +11,7 @@ use muster_core::alert::{AlertSeverity, AlertStatus, Received, Signal, SignalAct
 use muster_core::{AlertId, IntegrationId, UserRole};
 
 use super::{at, new_id, user};
-use crate::alerts::{AlertDecider, AlertFilter, Integration};
+use crate::alerts::{AlertCursor, AlertDecider, AlertFilter, Integration};
 use crate::{Store, StoreError};
 
 pub(super) fn integration(created_by: muster_core::UserId, name: &str, digest: u8) -> Integration {
@@ -138,6 +138,7 @@ pub async fn signals_deduplicate_resolve_and_reopen(store: Arc<dyn Store>) {
             statuses: vec![AlertStatus::Firing, AlertStatus::Acknowledged],
             integration: Some(source.id),
             limit: 100,
+            after: None,
         })
         .await
         .unwrap();
@@ -239,4 +240,101 @@ pub async fn concurrent_repeats_of_a_new_alert_make_one(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(alerts[0].occurrences, 16);
+}
+
+pub async fn the_alert_list_pages_by_cursor_without_gaps_or_repeats(store: Arc<dyn Store>) {
+    let admin = user(&store, "ada@example.com", UserRole::Admin).await;
+    let source = integration(admin.id, "prometheus", 1);
+    let other = integration(admin.id, "grafana", 2);
+    store.insert_integration(&source).await.unwrap();
+    store.insert_integration(&other).await.unwrap();
+    // A storm: seven alerts seen in the same millisecond, then three later,
+    // and two from another integration; one of the later ones resolves.
+    let storm: Vec<Signal> = (0..7)
+        .map(|i| signal(SignalAction::Trigger, &format!("storm-{i}"), "storm"))
+        .collect();
+    store
+        .receive_signals(source.id, storm, decider(source.id, 10))
+        .await
+        .unwrap();
+    let later: Vec<Signal> = (0..3)
+        .map(|i| signal(SignalAction::Trigger, &format!("later-{i}"), "later"))
+        .collect();
+    store
+        .receive_signals(source.id, later, decider(source.id, 20))
+        .await
+        .unwrap();
+    store
+        .receive_signals(
+            source.id,
+            vec![signal(SignalAction::Resolve, "later-1", "")],
+            decider(source.id, 25),
+        )
+        .await
+        .unwrap();
+    let elsewhere: Vec<Signal> = (0..2)
+        .map(|i| signal(SignalAction::Trigger, &format!("else-{i}"), "else"))
+        .collect();
+    store
+        .receive_signals(other.id, elsewhere, decider(other.id, 30))
+        .await
+        .unwrap();
+
+    let page_through = async |filter: AlertFilter| {
+        let mut seen = Vec::new();
+        let mut after = None;
+        for _ in 0..20 {
+            let page = store
+                .alerts(&AlertFilter {
+                    after,
+                    ..filter.clone()
+                })
+                .await
+                .unwrap();
+            seen.extend(page.iter().map(|a| (a.last_seen, a.id)));
+            match page.last() {
+                Some(last) if page.len() == filter.limit as usize => {
+                    after = Some(AlertCursor::of(last));
+                }
+                _ => return seen,
+            }
+        }
+        panic!("the pages never ended: {seen:?}")
+    };
+    let whole = store
+        .alerts(&AlertFilter {
+            limit: 100,
+            ..AlertFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(whole.len(), 12);
+    let expected: Vec<_> = whole
+        .iter()
+        .filter(|a| a.integration == source.id && a.status == AlertStatus::Firing)
+        .map(|a| (a.last_seen, a.id))
+        .collect();
+    let whole: Vec<_> = whole.iter().map(|a| (a.last_seen, a.id)).collect();
+    let mut ordered = whole.clone();
+    ordered.sort_by(|a, b| b.cmp(a));
+    assert_eq!(whole, ordered, "most recently seen first, then by id");
+
+    // Pages of three split the storm's millisecond, and still meet exactly.
+    let paged = page_through(AlertFilter {
+        limit: 3,
+        ..AlertFilter::default()
+    })
+    .await;
+    assert_eq!(paged, whole);
+
+    // A cursor keeps the filters: open alerts of one integration only.
+    let open_of_source = page_through(AlertFilter {
+        statuses: vec![AlertStatus::Firing],
+        integration: Some(source.id),
+        limit: 2,
+        ..AlertFilter::default()
+    })
+    .await;
+    assert_eq!(expected.len(), 9, "7 of the storm and 2 later still fire");
+    assert_eq!(open_of_source, expected);
 }

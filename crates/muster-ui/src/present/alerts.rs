@@ -189,6 +189,8 @@ pub fn alert_list_view(rows: Vec<AlertRow>, query: &str, filtered: bool) -> Aler
         filtered,
         live_href: format!("/alerts/live?{query}{separator}seen={fingerprint}"),
         fingerprint,
+        older_href: None,
+        newest_href: None,
     }
 }
 

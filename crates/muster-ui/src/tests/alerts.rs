@@ -21,7 +21,7 @@ use crate::present::{
     self, AlertDetailInputs, AlertListItem, IntegrationInfo, PreviewItem, RoutingFacts,
     SilenceRecord,
 };
-use crate::view::FieldMessage;
+use crate::view::{AlertListView, FieldMessage};
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -581,4 +581,30 @@ fn no_routes_is_an_empty_state_and_a_bad_rule_is_named() {
     assert!(html.contains(r#"id="routes-empty""#));
     assert!(html.contains("expected a rule number"));
     assert!(!html.contains(r#"id="preview-table""#));
+}
+
+#[test]
+fn the_alert_list_links_its_pages_inside_the_polled_fragment() {
+    let mut list = present::alert_list_view(Vec::new(), "after=1_x", false);
+    let render = |list: &AlertListView| {
+        AlertListLive {
+            chrome: chrome(true),
+            list: list.clone(),
+        }
+        .render()
+        .unwrap()
+    };
+    assert!(!render(&list).contains("pager"), "one page needs no pager");
+    list.older_href = Some("/alerts?after=2_y".into());
+    list.newest_href = Some("/alerts".into());
+    let html = render(&list);
+    for needle in [
+        r#"<a class="btn btn-secondary" href="/alerts?after=2_y" id="page-older">Older →</a>"#,
+        r#"<a class="btn btn-secondary" href="/alerts" id="page-newest">← Newest</a>"#,
+    ] {
+        assert!(html.contains(needle), "missing {needle}:\n{html}");
+    }
+    // The pager is swapped with the rows, so a poll keeps it current.
+    let pager = html.find("page-older").unwrap();
+    assert!(pager < html.rfind("</div>").unwrap(), "{html}");
 }

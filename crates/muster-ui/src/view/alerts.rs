@@ -63,6 +63,10 @@ pub struct AlertListView {
     pub live_href: String,
     /// Changes whenever anything shown changes; polls send it back.
     pub fingerprint: String,
+    /// The next page, when there is one.
+    pub older_href: Option<String>,
+    /// Back to the newest alerts, on any page but the first.
+    pub newest_href: Option<String>,
 }
 
 /// One label or annotation.

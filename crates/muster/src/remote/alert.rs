@@ -1,22 +1,31 @@
 //! `muster alert list|show|ack|resolve|open-incident|attach`: what
 //! monitoring sent, and acting on it by hand.
 
+use std::collections::HashSet;
+
 use clap::Subcommand;
 use jiff::Timestamp;
-use muster_api_types::alerts::{AlertDetail, AlertQuery, AttachAlert, AttachedAlert, OpenIncident};
+use muster_api_types::alerts::{
+    AlertDetail, AlertList, AlertQuery, AttachAlert, AttachedAlert, OpenIncident,
+};
+use muster_client::Client;
 
-use super::output::{finish, new_table, print_json, print_text};
+use super::output::{finish, hint, new_table, print_json, print_text};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
 
 #[derive(Subcommand, Debug)]
 pub enum AlertCommand {
-    /// Alerts, newest first.
+    /// Alerts, most recently seen first.
     List {
         /// Comma-separated: firing, acknowledged, resolved.
         #[arg(long)]
         status: Option<String>,
+        /// Alerts per page (1-1000, default 100).
         #[arg(long)]
         limit: Option<u32>,
+        /// Follow the pages to the end instead of showing the first one.
+        #[arg(long)]
+        all: bool,
     },
     /// Show an alert: its fields, links, labels and annotations.
     Show {
@@ -63,32 +72,13 @@ pub(super) async fn run(cmd: AlertCommand, opts: &RemoteOptions) -> Result<(), F
     let client = connect(opts)?;
     let json = opts.output == OutputFormat::Json;
     match cmd {
-        AlertCommand::List { status, limit } => {
-            let list = client.list_alerts(&AlertQuery { status, limit }).await?;
-            if json {
-                return print_json(&list);
-            }
-            let mut table = new_table(&[
-                "ID",
-                "STATUS",
-                "SEVERITY",
-                "SEEN",
-                "SUMMARY",
-                "KEY",
-                "LAST SEEN",
-            ]);
-            for a in &list.alerts {
-                table.add_row(vec![
-                    a.id.to_string(),
-                    a.status.clone(),
-                    a.severity.clone(),
-                    format!("{}×", a.occurrences),
-                    a.summary.clone(),
-                    a.dedup_key.clone(),
-                    a.last_seen.to_string(),
-                ]);
-            }
-            print_text(&finish(&table))
+        AlertCommand::List { status, limit, all } => {
+            let query = AlertQuery {
+                status,
+                limit,
+                cursor: None,
+            };
+            list(&client, query, all, json).await
         }
         AlertCommand::Show { id } => {
             let detail = client.get_alert(&id).await?;
@@ -178,6 +168,58 @@ fn attached_text(attached: &AttachedAlert) -> String {
 
 fn time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Stops following cursors of a server that never says "last page".
+const MAX_PAGES: usize = 10_000;
+
+async fn list(
+    client: &Client,
+    mut query: AlertQuery,
+    all: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut list: AlertList = client.list_alerts(&query).await?;
+    if all {
+        let mut seen = HashSet::new();
+        while let Some(cursor) = list.next_cursor.take() {
+            if !seen.insert(cursor.clone()) || seen.len() > MAX_PAGES {
+                return Err(anyhow::anyhow!("the server keeps sending more pages; stopped").into());
+            }
+            query.cursor = Some(cursor);
+            let next = client.list_alerts(&query).await?;
+            list.alerts.extend(next.alerts);
+            list.next_cursor = next.next_cursor;
+        }
+    }
+    if json {
+        return print_json(&list);
+    }
+    let mut table = new_table(&[
+        "ID",
+        "STATUS",
+        "SEVERITY",
+        "SEEN",
+        "SUMMARY",
+        "KEY",
+        "LAST SEEN",
+    ]);
+    for a in &list.alerts {
+        table.add_row(vec![
+            a.id.to_string(),
+            a.status.clone(),
+            a.severity.clone(),
+            format!("{}×", a.occurrences),
+            a.summary.clone(),
+            a.dedup_key.clone(),
+            a.last_seen.to_string(),
+        ]);
+    }
+    print_text(&finish(&table))?;
+    if list.next_cursor.is_some() {
+        hint("There are more: add --all to see every page.");
+    }
+    Ok(())
 }
 
 /// `alert show`: the fields as a two-column table, then links, labels and
