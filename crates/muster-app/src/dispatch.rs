@@ -14,7 +14,7 @@ use muster_core::paging::{
     Notification, NotificationEvent, Page, PageEvent, PageEventKind, PageStatus, Recipient,
     after_dead_delivery, fire,
 };
-use muster_store::{AttemptRecord, EngineClaim, Fired, FiringDecider, FiringWrite};
+use muster_store::{AttemptRecord, DeliveryClaim, EngineClaim, Fired, FiringDecider, FiringWrite};
 use uuid::Uuid;
 
 use crate::directory::{CycleDirectory, methods_of};
@@ -237,10 +237,29 @@ impl App {
     /// Fires every escalation step due now, in batches of `batch`; each step
     /// fires once, whatever other nodes do at the same time.
     pub async fn fire_due_pages(&self, batch: u32) -> Result<Vec<Fired>, AppError> {
+        Ok(self.fire_due(batch, None).await?.0)
+    }
+
+    /// [`Self::fire_due_pages`], leasing to `claim.node` up to `claim.limit`
+    /// of the deliveries due now in the firing's own transactions, for the
+    /// caller to send at once.
+    pub async fn fire_due_pages_and_claim(
+        &self,
+        batch: u32,
+        claim: DeliveryClaim,
+    ) -> Result<(Vec<Fired>, Vec<Delivery>), AppError> {
+        self.fire_due(batch, Some(claim)).await
+    }
+
+    async fn fire_due(
+        &self,
+        batch: u32,
+        mut claim: Option<DeliveryClaim>,
+    ) -> Result<(Vec<Fired>, Vec<Delivery>), AppError> {
         let now = self.now();
         let due = self.store.next_page_due().await?;
         if due.is_none_or(|due| due > now) {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let directory = Arc::new(self.directory(now).await?);
         let composer = Arc::new(Composer {
@@ -259,19 +278,35 @@ impl App {
             })
         });
         let mut fired = Vec::new();
+        let mut claimed = Vec::new();
         // Bounded: a step that reaches nobody makes the next due at once,
         // and a page has at most steps × (repeat + 1) firings.
         for _ in 0..64 {
-            let batch = self
-                .store
-                .fire_due_pages(self.now(), batch, decide.clone())
-                .await?;
+            let now = self.now();
+            let batch = match claim.as_mut().filter(|c| c.limit > 0) {
+                Some(claim) => {
+                    let (batch, leased) = self
+                        .store
+                        .fire_due_pages_and_claim(now, batch, decide.clone(), claim)
+                        .await?;
+                    claim.limit = claim
+                        .limit
+                        .saturating_sub(u32::try_from(leased.len()).unwrap_or(u32::MAX));
+                    claimed.extend(leased);
+                    batch
+                }
+                None => {
+                    self.store
+                        .fire_due_pages(now, batch, decide.clone())
+                        .await?
+                }
+            };
             if batch.is_empty() {
                 break;
             }
             fired.extend(batch);
         }
-        Ok(fired)
+        Ok((fired, claimed))
     }
 
     /// The earliest instant the engine has work: a due step or delivery.

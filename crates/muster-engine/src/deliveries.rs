@@ -66,6 +66,12 @@ impl Engine {
             .claim_deliveries(&self.config.node, self.config.lease, limit)
             .await?;
         metrics::claimed(&claimed, self.app.now());
+        Ok(self.send_claimed(claimed).await)
+    }
+
+    /// Sends deliveries leased to this node concurrently and records each
+    /// attempt.
+    pub(crate) async fn send_claimed(&self, claimed: Vec<Delivery>) -> Sent {
         let mut sent = Sent::default();
         let results: Vec<_> = futures::stream::iter(claimed)
             .map(|delivery| self.send_one(delivery))
@@ -86,6 +92,6 @@ impl Engine {
                 }
             }
         }
-        Ok(sent)
+        sent
     }
 }

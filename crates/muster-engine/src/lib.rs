@@ -23,7 +23,7 @@ use jiff::SignedDuration;
 use muster_app::{App, AppError};
 use muster_core::Timestamp;
 use muster_sinks::Sinks;
-use muster_store::EngineClaim;
+use muster_store::{DeliveryClaim, EngineClaim};
 
 pub use deliveries::Sent;
 pub use metrics::describe_metrics;
@@ -105,6 +105,9 @@ pub struct Engine {
     config: EngineConfig,
     /// Wakes the outbox workers after a firing.
     outbox: Arc<tokio::sync::Notify>,
+    /// Batches the escalation loop leased in its firing's transaction and
+    /// sends itself: one permit each, as many as there are outbox workers.
+    handoffs: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -120,6 +123,7 @@ impl Engine {
         Self {
             app,
             sinks,
+            handoffs: Arc::new(tokio::sync::Semaphore::new(config.outbox_workers.max(1))),
             config,
             outbox: Arc::default(),
         }
@@ -155,6 +159,40 @@ impl Engine {
         metrics::fired(&fired, self.app.now());
         if !fired.is_empty() {
             self.wake_outbox();
+        }
+        Ok(fired.len())
+    }
+
+    /// Fires every due escalation step and sends what it fired at once:
+    /// the firing's transaction leases the due deliveries to this node, so
+    /// a page's first notification waits for no claim. When every handoff
+    /// is still sending, the outbox workers claim them instead.
+    async fn fire_and_send(&self) -> Result<usize, EngineError> {
+        let Ok(permit) = self.handoffs.clone().try_acquire_owned() else {
+            return self.fire_due().await;
+        };
+        let claim = DeliveryClaim {
+            node: self.config.node.clone(),
+            lease: self.config.lease,
+            limit: u32::try_from(self.config.send_concurrency).unwrap_or(64),
+        };
+        let (fired, claimed) = self
+            .app
+            .fire_due_pages_and_claim(self.config.fire_batch, claim)
+            .await?;
+        metrics::fired(&fired, self.app.now());
+        let fired_deliveries: usize = fired.iter().map(|f| f.deliveries).sum();
+        if fired_deliveries > claimed.len() {
+            // More than one handoff holds: the rest wait in the outbox.
+            self.outbox.notify_one();
+        }
+        if !claimed.is_empty() {
+            metrics::claimed(&claimed, self.app.now());
+            let engine = self.clone();
+            tokio::spawn(async move {
+                engine.send_claimed(claimed).await;
+                drop(permit);
+            });
         }
         Ok(fired.len())
     }
@@ -217,6 +255,9 @@ impl Engine {
                 tracing::error!(%error, "an engine module stopped abnormally");
             }
         }
+        // Every permit back: no handoff is still sending.
+        let workers = u32::try_from(self.config.outbox_workers.max(1)).unwrap_or(u32::MAX);
+        let _ = self.handoffs.acquire_many(workers).await;
         if let Err(error) = self.app.release_engine(&self.config.node).await {
             tracing::warn!(%error, "could not release the engine lease; it lapses by itself");
         }
@@ -249,13 +290,14 @@ impl Engine {
     async fn escalations(self, mut stopped: tokio::sync::watch::Receiver<bool>) {
         let wakeups = self.app.engine_wakeups();
         while !*stopped.borrow() {
-            if let Err(error) = self.fire_due().await {
+            if let Err(error) = self.fire_and_send().await {
                 // A busy or restarting database is retried on the next cycle.
                 tracing::warn!(%error, "escalation cycle failed");
             }
-            // Whatever woke us (a page, a delivery brought forward) may be
-            // outbox work too.
-            self.wake_outbox();
+            // Whatever woke us (a delivery brought forward, a lapsed lease)
+            // may be outbox work too: one worker looks, and calls on no
+            // other unless its batch was full.
+            self.outbox.notify_one();
             let pause = self.pause().await;
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}

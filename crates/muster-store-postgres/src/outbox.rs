@@ -110,7 +110,7 @@ pub(crate) async fn insert_deliveries(
 }
 
 pub(crate) async fn claim(
-    pool: &PgPool,
+    pool: impl sqlx::PgExecutor<'_>,
     node: &str,
     now: Timestamp,
     lease: SignedDuration,

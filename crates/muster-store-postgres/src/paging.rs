@@ -14,8 +14,8 @@ use muster_core::{DeliveryId, NewTimelineEntry, OverrideId, PageId, PageNumber, 
 use muster_store::paging::{decode_page, decode_page_event, policy_rows, statements};
 use muster_store::sql::{self, Placeholders, SqlValue};
 use muster_store::{
-    AttemptRecord, EngineClaim, Fired, FiringDecider, PageFilter, PagingStore, StoreError,
-    StoredAttempt, StoredOverride, page_select,
+    AttemptRecord, DeliveryClaim, EngineClaim, Fired, FiringDecider, PageFilter, PagingStore,
+    StoreError, StoredAttempt, StoredOverride, page_select,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection};
@@ -402,6 +402,20 @@ impl PagingStore for PostgresStore {
         let fired = fire(&mut tx, now, limit, decide).await?;
         tx.commit().await.map_err(backend)?;
         Ok(fired)
+    }
+
+    async fn fire_due_pages_and_claim(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        decide: FiringDecider,
+        claim: &DeliveryClaim,
+    ) -> Result<(Vec<Fired>, Vec<Delivery>), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let fired = fire(&mut tx, now, limit, decide).await?;
+        let claimed = outbox::claim(&mut *tx, &claim.node, now, claim.lease, claim.limit).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok((fired, claimed))
     }
 
     async fn next_delivery_due(&self) -> Result<Option<Timestamp>, StoreError> {

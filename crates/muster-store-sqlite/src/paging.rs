@@ -12,8 +12,8 @@ use muster_core::{DeliveryId, NewTimelineEntry, OverrideId, PageId, PageNumber, 
 use muster_store::paging::{decode_page, decode_page_event, policy_rows, statements};
 use muster_store::sql::{self, Placeholders, SqlValue};
 use muster_store::{
-    AttemptRecord, EngineClaim, Fired, FiringDecider, PageFilter, PagingStore, StoreError,
-    StoredAttempt, StoredOverride, page_select,
+    AttemptRecord, DeliveryClaim, EngineClaim, Fired, FiringDecider, PageFilter, PagingStore,
+    StoreError, StoredAttempt, StoredOverride, page_select,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -371,6 +371,26 @@ impl PagingStore for SqliteStore {
     ) -> Result<Vec<Fired>, StoreError> {
         self.writer
             .write(move |c| Box::pin(async move { fire(c, now, limit, decide).await }))
+            .await
+    }
+
+    async fn fire_due_pages_and_claim(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        decide: FiringDecider,
+        claim: &DeliveryClaim,
+    ) -> Result<(Vec<Fired>, Vec<Delivery>), StoreError> {
+        let claim = claim.clone();
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let fired = fire(c, now, limit, decide).await?;
+                    let claimed =
+                        outbox::claim(c, &claim.node, now, claim.lease, claim.limit).await?;
+                    Ok((fired, claimed))
+                })
+            })
             .await
     }
 

@@ -28,8 +28,8 @@ pub use catalog::{CatalogRows, CatalogStore, CatalogWrite, assemble_catalog};
 pub use error::StoreError;
 pub use incidents::{IncidentFilter, IncidentPage};
 pub use paging::{
-    AttemptRecord, EngineClaim, Fired, FiringDecider, FiringWrite, PageFilter, PageInsert,
-    PagingStore, StoredAttempt, StoredOverride,
+    AttemptRecord, DeliveryClaim, EngineClaim, Fired, FiringDecider, FiringWrite, PageFilter,
+    PageInsert, PagingStore, StoredAttempt, StoredOverride,
 };
 pub use plan::{PlanStore, PlanWrite};
 pub use row::{COUNT_ACTIVE_ADMINS, StoredRow, decode_user, decode_users};

@@ -80,6 +80,14 @@ pub struct Fired {
     pub deliveries: usize,
 }
 
+/// Who leases due deliveries, for how long, and how many at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryClaim {
+    pub node: String,
+    pub lease: SignedDuration,
+    pub limit: u32,
+}
+
 /// The outcome of one send attempt, to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
@@ -165,6 +173,17 @@ pub trait PagingStore: Send + Sync {
         limit: u32,
         decide: FiringDecider,
     ) -> Result<Vec<Fired>, StoreError>;
+
+    /// [`Self::fire_due_pages`], then, in the same transaction, leases the
+    /// deliveries due at `now` as [`Self::claim_deliveries`] would: the
+    /// firing node sends what it fired without another transaction first.
+    async fn fire_due_pages_and_claim(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        decide: FiringDecider,
+        claim: &DeliveryClaim,
+    ) -> Result<(Vec<Fired>, Vec<Delivery>), StoreError>;
 
     /// The earliest instant a delivery needs work: a pending one's due time
     /// or a lapsed lease.

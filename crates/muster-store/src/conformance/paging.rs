@@ -21,8 +21,8 @@ use muster_core::{
 
 use super::{at, incident, new_id, user};
 use crate::{
-    AttemptRecord, EngineClaim, FiringDecider, FiringWrite, PageFilter, PageInsert, Store,
-    StoreError, StoredOverride,
+    AttemptRecord, DeliveryClaim, EngineClaim, FiringDecider, FiringWrite, PageFilter, PageInsert,
+    Store, StoreError, StoredOverride,
 };
 
 fn policy() -> EscalationPolicy {
@@ -310,6 +310,81 @@ pub async fn due_steps_fire_exactly_once_however_many_race(store: Arc<dyn Store>
         fired
             .iter()
             .all(|f| f.due_at == at(301) && f.deliveries == 2)
+    );
+}
+
+/// The engine's fast path: the transaction that fires a step also leases
+/// the deliveries due now to the firing node, under the same lease rules as
+/// a claim.
+pub async fn a_firing_leases_what_is_due_to_the_firing_node(store: Arc<dyn Store>) {
+    for n in 0..3 {
+        insert(&store, &format!("page {n}"), at(0)).await;
+    }
+    let claim = DeliveryClaim {
+        node: "node-a".into(),
+        lease: SignedDuration::from_secs(60),
+        limit: 2,
+    };
+    let (fired, leased) = store
+        .fire_due_pages_and_claim(at(1), 10, decider(), &claim)
+        .await
+        .unwrap();
+    assert_eq!(fired.len(), 3);
+    assert_eq!(leased.len(), 2, "at most the claim's limit");
+    assert!(
+        leased
+            .iter()
+            .all(|d| d.status == DeliveryStatus::Sending && d.due_at <= at(1)),
+        "{leased:?}"
+    );
+    // The third page's due delivery is left for any claimer; those leased
+    // to node-a are not, until the lease lapses; the later ones wait.
+    let lease = SignedDuration::from_secs(60);
+    let rest = store
+        .claim_deliveries("node-b", at(1), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert!(leased.iter().all(|d| d.id != rest[0].id));
+    assert!(
+        store
+            .claim_deliveries("node-b", at(30), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut lapsed: Vec<DeliveryId> = store
+        .claim_deliveries("node-b", at(62), lease, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    // node-b's own lease of the third lapsed too.
+    let mut expected: Vec<DeliveryId> = leased.iter().chain(&rest).map(|d| d.id).collect();
+    lapsed.sort();
+    expected.sort();
+    assert_eq!(lapsed, expected, "a lapsed lease is anyone's");
+    // Node-a's attempt under its lost lease is not recorded.
+    let record = AttemptRecord {
+        delivery: leased[0].id,
+        node: "node-a".into(),
+        attempt: 1,
+        at: at(63),
+        outcome: AttemptOutcome::Sent,
+        decision: DeliveryDecision::Sent,
+        event: None,
+    };
+    assert!(!store.record_attempt(&record).await.unwrap());
+
+    // Nothing due: nothing fired, and a firing with no limit leases nothing.
+    let (fired, leased) = store
+        .fire_due_pages_and_claim(at(64), 10, decider(), &DeliveryClaim { limit: 0, ..claim })
+        .await
+        .unwrap();
+    assert!(
+        fired.is_empty() && leased.is_empty(),
+        "{fired:?} {leased:?}"
     );
 }
 
