@@ -344,32 +344,54 @@ impl App {
         outcome: AttemptOutcome,
         jitter: f64,
     ) -> Result<Option<DeliveryDecision>, AppError> {
+        let mut answers = self
+            .record_attempts(node, vec![(delivery.clone(), outcome, jitter)])
+            .await?;
+        Ok(answers.pop().flatten())
+    }
+
+    /// [`Self::record_attempt`] for a batch of sends, written in one
+    /// transaction; each answer is that attempt's decision, `None` where
+    /// the lease was lost.
+    pub async fn record_attempts(
+        &self,
+        node: &str,
+        attempts: Vec<(Delivery, AttemptOutcome, f64)>,
+    ) -> Result<Vec<Option<DeliveryDecision>>, AppError> {
         let now = self.now();
-        let attempt = delivery.attempts + 1;
-        let decision = self.settings.retry.decide(attempt, &outcome, now, jitter);
-        let event = delivery
-            .page_id
-            .map(|_| attempt_event(delivery, attempt, &outcome, decision, now));
-        let recorded = self
-            .store
-            .record_attempt(&AttemptRecord {
+        let mut decisions = Vec::with_capacity(attempts.len());
+        let mut records = Vec::with_capacity(attempts.len());
+        for (delivery, outcome, jitter) in &attempts {
+            let attempt = delivery.attempts + 1;
+            let decision = self.settings.retry.decide(attempt, outcome, now, *jitter);
+            decisions.push(decision);
+            records.push(AttemptRecord {
                 delivery: delivery.id,
                 node: node.to_owned(),
                 attempt,
                 at: now,
-                outcome,
+                outcome: outcome.clone(),
                 decision,
-                event,
-            })
-            .await?;
-        if !recorded {
-            tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another node redoes it");
-            return Ok(None);
+                event: delivery
+                    .page_id
+                    .map(|_| attempt_event(delivery, attempt, outcome, decision, now)),
+            });
         }
-        if decision == DeliveryDecision::Dead {
-            self.follow_up_dead(delivery, now).await?;
+        let recorded = self.store.record_attempts(records).await?;
+        let mut answers = Vec::with_capacity(attempts.len());
+        for (((delivery, _, _), decision), recorded) in attempts.iter().zip(decisions).zip(recorded)
+        {
+            if !recorded {
+                tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another node redoes it");
+                answers.push(None);
+                continue;
+            }
+            if decision == DeliveryDecision::Dead {
+                self.follow_up_dead(delivery, now).await?;
+            }
+            answers.push(Some(decision));
         }
-        Ok(Some(decision))
+        Ok(answers)
     }
 
     async fn follow_up_dead(&self, delivery: &Delivery, now: Timestamp) -> Result<(), AppError> {

@@ -42,8 +42,11 @@ fn jitter() -> f64 {
     }
 }
 
+/// Batches of attempts one sender records at the same time.
+const RECORDS_IN_FLIGHT: usize = 4;
+
 impl Engine {
-    async fn send_one(&self, delivery: Delivery) -> Result<Option<DeliveryDecision>, EngineError> {
+    async fn send_one(&self, delivery: Delivery) -> (Delivery, AttemptOutcome, f64) {
         let envelope = Envelope {
             delivery_id: delivery.id,
             recipient: &delivery.recipient,
@@ -52,10 +55,7 @@ impl Engine {
         };
         let outcome: AttemptOutcome = muster_sinks::outcome(self.sinks.send(&envelope).await);
         metrics::attempt(delivery.destination.sink, &outcome);
-        Ok(self
-            .app
-            .record_attempt(&self.config.node, &delivery, outcome, jitter())
-            .await?)
+        (delivery, outcome, jitter())
     }
 
     /// Claims one batch of due deliveries and sends them concurrently.
@@ -69,26 +69,42 @@ impl Engine {
         Ok(self.send_claimed(claimed).await)
     }
 
-    /// Sends deliveries leased to this node concurrently and records each
-    /// attempt.
+    /// Sends deliveries leased to this node concurrently and records the
+    /// attempts that finished together in one transaction, so a fast sink
+    /// is recorded at once and a slow one does not hold the others. Sends
+    /// go on while earlier attempts are being recorded.
     pub(crate) async fn send_claimed(&self, claimed: Vec<Delivery>) -> Sent {
-        let mut sent = Sent::default();
-        let results: Vec<_> = futures::stream::iter(claimed)
+        let concurrency = self.config.send_concurrency.max(1);
+        let recorded: Vec<_> = futures::stream::iter(claimed)
             .map(|delivery| self.send_one(delivery))
-            .buffer_unordered(self.config.send_concurrency.max(1))
+            .buffer_unordered(concurrency)
+            .ready_chunks(concurrency)
+            .map(|attempts| async move {
+                let count = attempts.len();
+                let decisions = self.app.record_attempts(&self.config.node, attempts).await;
+                (count, decisions)
+            })
+            .buffer_unordered(RECORDS_IN_FLIGHT)
             .collect()
             .await;
-        for result in results {
-            match result {
-                Ok(Some(DeliveryDecision::Sent)) => sent.delivered += 1,
-                Ok(Some(DeliveryDecision::RetryAt(_))) => sent.retrying += 1,
-                Ok(Some(DeliveryDecision::Dead)) => sent.dead += 1,
-                Ok(None) => sent.lost += 1,
-                // The attempt could not be recorded (the database is down):
-                // its lease lapses and the delivery is sent again later.
+        let mut sent = Sent::default();
+        for (count, decisions) in recorded {
+            match decisions {
+                Ok(decisions) => {
+                    for decision in decisions {
+                        match decision {
+                            Some(DeliveryDecision::Sent) => sent.delivered += 1,
+                            Some(DeliveryDecision::RetryAt(_)) => sent.retrying += 1,
+                            Some(DeliveryDecision::Dead) => sent.dead += 1,
+                            None => sent.lost += 1,
+                        }
+                    }
+                }
+                // The attempts could not be recorded (the database is down):
+                // their leases lapse and the deliveries are sent again later.
                 Err(error) => {
-                    tracing::warn!(%error, "could not record a send attempt");
-                    sent.lost += 1;
+                    tracing::warn!(%error, "could not record send attempts");
+                    sent.lost += count;
                 }
             }
         }

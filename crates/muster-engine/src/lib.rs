@@ -317,6 +317,9 @@ impl Engine {
                 }
             };
             if busy {
+                // A full batch: there may be more, so call on another worker
+                // and go on.
+                self.outbox.notify_one();
                 continue;
             }
             let pause = self.pause().await;

@@ -27,8 +27,11 @@ impl Engine {
             total.pages += report.pages;
             total.incidents += report.incidents;
             total.messages += report.messages;
-            if report.messages > 0 || report.pages > 0 {
-                self.wake_outbox();
+            // A page's deliveries come with its first firing (the app wakes
+            // the escalation loop for it); only messages are outbox work
+            // now, and one worker calls on the next when its batch is full.
+            if report.messages > 0 {
+                self.outbox.notify_one();
             }
             if report.routed < BATCH as usize {
                 break;

@@ -439,6 +439,16 @@ impl PagingStore for PostgresStore {
         Ok(recorded)
     }
 
+    async fn record_attempts(&self, records: Vec<AttemptRecord>) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut recorded = Vec::with_capacity(records.len());
+        for record in &records {
+            recorded.push(outbox::record_attempt(&mut tx, record).await?);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(recorded)
+    }
+
     async fn delivery_siblings(
         &self,
         delivery: &Delivery,

@@ -420,6 +420,20 @@ impl PagingStore for SqliteStore {
             .await
     }
 
+    async fn record_attempts(&self, records: Vec<AttemptRecord>) -> Result<Vec<bool>, StoreError> {
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let mut recorded = Vec::with_capacity(records.len());
+                    for record in &records {
+                        recorded.push(outbox::record_attempt(c, record).await?);
+                    }
+                    Ok(recorded)
+                })
+            })
+            .await
+    }
+
     async fn delivery_siblings(
         &self,
         delivery: &Delivery,

@@ -67,7 +67,7 @@ macro_rules! conformance_suite {
             pages_round_trip_with_numbers_steps_and_history,
             an_incident_and_its_pages_commit_together,
             due_steps_fire_exactly_once_however_many_race,
-            a_firing_leases_what_is_due_to_the_firing_node,
+            a_firing_leases_what_is_due_and_attempts_record_in_batches,
             acknowledging_cancels_pending_deliveries_once,
             deliveries_are_leased_retried_and_reclaimed,
             overrides_rules_keys_and_engine_leases,

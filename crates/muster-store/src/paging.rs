@@ -202,6 +202,9 @@ pub trait PagingStore: Send + Sync {
     /// new state, the attempt and the page history entry. `false` (nothing
     /// written) when the lease was lost to another node meanwhile.
     async fn record_attempt(&self, record: &AttemptRecord) -> Result<bool, StoreError>;
+    /// [`Self::record_attempt`] for each record, in one transaction: what
+    /// one batch's sends came to, finished together.
+    async fn record_attempts(&self, records: Vec<AttemptRecord>) -> Result<Vec<bool>, StoreError>;
     /// The other deliveries of the same page, firing and recipient: `(id,
     /// status, due_at)`.
     async fn delivery_siblings(

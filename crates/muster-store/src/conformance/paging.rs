@@ -316,7 +316,7 @@ pub async fn due_steps_fire_exactly_once_however_many_race(store: Arc<dyn Store>
 /// The engine's fast path: the transaction that fires a step also leases
 /// the deliveries due now to the firing node, under the same lease rules as
 /// a claim.
-pub async fn a_firing_leases_what_is_due_to_the_firing_node(store: Arc<dyn Store>) {
+pub async fn a_firing_leases_what_is_due_and_attempts_record_in_batches(store: Arc<dyn Store>) {
     for n in 0..3 {
         insert(&store, &format!("page {n}"), at(0)).await;
     }
@@ -365,17 +365,46 @@ pub async fn a_firing_leases_what_is_due_to_the_firing_node(store: Arc<dyn Store
     lapsed.sort();
     expected.sort();
     assert_eq!(lapsed, expected, "a lapsed lease is anyone's");
-    // Node-a's attempt under its lost lease is not recorded.
-    let record = AttemptRecord {
-        delivery: leased[0].id,
-        node: "node-a".into(),
+    // One batch of attempts: node-b's are recorded, node-a's under its lost
+    // lease is not, and the batch is not refused for it.
+    let record = |delivery: DeliveryId, node: &str| AttemptRecord {
+        delivery,
+        node: node.into(),
         attempt: 1,
         at: at(63),
         outcome: AttemptOutcome::Sent,
         decision: DeliveryDecision::Sent,
-        event: None,
+        event: Some(PageEvent::new(
+            at(63),
+            PageEventKind::Delivered,
+            "attempt 1",
+        )),
     };
-    assert!(!store.record_attempt(&record).await.unwrap());
+    let recorded = store
+        .record_attempts(vec![
+            record(expected[0], "node-b"),
+            record(expected[1], "node-a"),
+            record(expected[2], "node-b"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(recorded, [true, false, true]);
+    let mut sent = 0;
+    let pages = PageFilter {
+        limit: 100,
+        ..PageFilter::default()
+    };
+    for page in store.list_pages(&pages).await.unwrap() {
+        for d in store.page_deliveries(page.id).await.unwrap() {
+            if d.status == DeliveryStatus::Sent {
+                sent += 1;
+                assert!([expected[0], expected[2]].contains(&d.id));
+                assert_eq!(d.attempts, 1);
+            }
+        }
+    }
+    assert_eq!(sent, 2);
+    assert!(store.record_attempts(Vec::new()).await.unwrap().is_empty());
 
     // Nothing due: nothing fired, and a firing with no limit leases nothing.
     let (fired, leased) = store
