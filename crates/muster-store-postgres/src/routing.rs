@@ -109,55 +109,77 @@ async fn load_pending(
     Ok(out)
 }
 
-async fn view(c: &mut PgConnection, group: AlertGroup) -> Result<GroupView, StoreError> {
-    let open: i64 = sqlx::query_scalar(statements::OPEN_IN_GROUP)
-        .bind(group.id.as_uuid())
-        .fetch_one(&mut *c)
-        .await
-        .map_err(backend)?;
+/// Each group's columns and how many of its alerts are open.
+const GROUP_VIEW: &str = "g.group_id, g.integration_id, g.group_key, g.opened_at, \
+    g.last_alert_at, g.effect, g.page_id, g.incident_id, g.mitigate_on_resolve, g.follow_up_due, \
+    g.version, (SELECT COUNT(*) FROM alerts a WHERE a.group_id = g.group_id \
+    AND a.status <> 'resolved') AS open_alerts";
+
+fn decode_view(row: &sqlx::postgres::PgRow) -> Result<GroupView, StoreError> {
     Ok(GroupView {
-        group,
-        open_alerts: count(open),
+        group: decode_group(&Row(row))?,
+        open_alerts: count(get(row, "open_alerts")?),
     })
 }
 
+/// The batch's groups in three statements whatever its size: the groups
+/// its alerts already belong to, one advisory lock per new key (in the
+/// keys' sorted order, as every node takes them), and the latest group
+/// under each key — each with its open alerts counted.
 async fn load_groups(
     c: &mut PgConnection,
     batch: &[PendingAlert],
     router: &dyn AlertRouter,
 ) -> Result<Vec<GroupView>, StoreError> {
     let mut groups = Vec::new();
-    for id in own_groups(batch) {
-        let row = sqlx::query(statements::GROUP_BY_ID)
-            .bind(id.as_uuid())
-            .fetch_optional(&mut *c)
+    let own: Vec<uuid::Uuid> = own_groups(batch).iter().map(|g| g.as_uuid()).collect();
+    if !own.is_empty() {
+        let sql = format!(
+            "SELECT {GROUP_VIEW} FROM alert_groups g WHERE g.group_id = ANY($1) ORDER BY g.group_id"
+        );
+        for row in sqlx::query(AssertSqlSafe(sql))
+            .bind(&own)
+            .fetch_all(&mut *c)
             .await
-            .map_err(backend)?;
-        if let Some(row) = row {
-            let group = decode_group(&Row(&row))?;
-            groups.push(view(c, group).await?);
+            .map_err(backend)?
+        {
+            groups.push(decode_view(&row)?);
         }
     }
     let keys = keys_to_load(batch, router);
-    for (integration, key) in &keys {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
-            .bind(format!("{integration}:{key}"))
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?;
+    if keys.is_empty() {
+        return Ok(groups);
     }
-    for (integration, key) in keys {
-        let row = sqlx::query(statements::LATEST_GROUP)
-            .bind(integration.as_uuid())
-            .bind(&key)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(backend)?;
-        if let Some(row) = row {
-            let group = decode_group(&Row(&row))?;
-            if !groups.iter().any(|g: &GroupView| g.group.id == group.id) {
-                groups.push(view(c, group).await?);
-            }
+    let locks: Vec<String> = keys
+        .iter()
+        .map(|(integration, key)| format!("{integration}:{key}"))
+        .collect();
+    // unnest yields the array in order, and each row's lock is taken as
+    // the row is produced: sorted, like every other node's.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 1)) FROM unnest($1::text[]) AS k",
+    )
+    .bind(&locks)
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
+    let integrations: Vec<uuid::Uuid> = keys.iter().map(|(i, _)| i.as_uuid()).collect();
+    let group_keys: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+    let sql = format!(
+        "SELECT {GROUP_VIEW} FROM unnest($1::uuid[], $2::text[]) AS k(integration_id, group_key) \
+         CROSS JOIN LATERAL (SELECT * FROM alert_groups l WHERE l.integration_id = k.integration_id \
+         AND l.group_key = k.group_key ORDER BY l.opened_at DESC, l.group_id DESC LIMIT 1) g"
+    );
+    for row in sqlx::query(AssertSqlSafe(sql))
+        .bind(&integrations)
+        .bind(&group_keys)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(backend)?
+    {
+        let view = decode_view(&row)?;
+        if !groups.iter().any(|g| g.group.id == view.group.id) {
+            groups.push(view);
         }
     }
     Ok(groups)
