@@ -85,48 +85,118 @@ pub(crate) async fn insert_page_rows(
     page: &Page,
     events: &[PageEvent],
 ) -> Result<PageNumber, StoreError> {
-    let number: i64 = sqlx::query_scalar(statements::NEXT_PAGE_NUMBER_SEQUENCE)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(backend)?;
-    sqlx::query(statements::INSERT_PAGE)
-        .bind(page.id.as_uuid())
-        .bind(number)
-        .bind(page.target.kind())
-        .bind(page.target.name())
-        .bind(&page.summary)
-        .bind(&page.details)
-        .bind(page.incident.as_ref().map(|i| i.id.as_uuid()))
-        .bind(page.drill)
-        .bind(page.team.as_ref().map(|t| t.as_str().to_owned()))
-        .bind(&page.policy_name)
-        .bind(i64::from(page.policy.repeat()))
-        .bind(page.status.as_str())
-        .bind(page.triggered_at.as_millisecond())
-        .bind(page.triggered_by.map(|u| u.as_uuid()))
-        .bind(i64::from(page.fired))
-        .bind(page.next_due_at.map(|t| t.as_millisecond()))
-        .bind(page.version as i64)
-        .execute(&mut *c)
-        .await
-        .map_err(|e| match unique(e, "id", "") {
-            StoreError::Missing { .. } => StoreError::Missing {
-                entity: "incident or user",
-            },
-            other => other,
-        })?;
-    for (step, delay, targets) in policy_rows(&page.policy) {
-        sqlx::query(statements::INSERT_STEP)
-            .bind(page.id.as_uuid())
-            .bind(step)
-            .bind(delay)
-            .bind(targets)
-            .execute(&mut *c)
+    let numbers = insert_pages(c, &[(page, events)]).await?;
+    numbers
+        .first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("the page number sequence gave no number".into()))
+}
+
+/// Inserts many pages with their policy snapshots and first history
+/// entries in four statements, whatever their number (routing a storm
+/// raises hundreds), numbered in the order given.
+pub(crate) async fn insert_pages(
+    c: &mut PgConnection,
+    pages: &[(&Page, &[PageEvent])],
+) -> Result<Vec<PageNumber>, StoreError> {
+    if pages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(pages.len()).unwrap_or(i64::MAX);
+    let mut numbers: Vec<i64> =
+        sqlx::query_scalar("SELECT nextval('page_numbers') FROM generate_series(1, $1)")
+            .bind(count)
+            .fetch_all(&mut *c)
             .await
             .map_err(backend)?;
+    numbers.sort_unstable();
+    if numbers.len() != pages.len() {
+        return Err(StoreError::Corrupt(
+            "the page number sequence gave too few numbers".into(),
+        ));
     }
-    insert_events(c, page.id, events).await?;
-    Ok(PageNumber(u64::try_from(number).unwrap_or_default()))
+    let column = |f: &dyn Fn(&Page) -> Option<String>| -> Vec<Option<String>> {
+        pages.iter().map(|(p, _)| f(p)).collect()
+    };
+    let ids: Vec<Uuid> = pages.iter().map(|(p, _)| p.id.as_uuid()).collect();
+    let incidents: Vec<Option<Uuid>> = pages
+        .iter()
+        .map(|(p, _)| p.incident.as_ref().map(|i| i.id.as_uuid()))
+        .collect();
+    let triggered_by: Vec<Option<Uuid>> = pages
+        .iter()
+        .map(|(p, _)| p.triggered_by.map(|u| u.as_uuid()))
+        .collect();
+    let number = |f: &dyn Fn(&Page) -> Option<i64>| -> Vec<Option<i64>> {
+        pages.iter().map(|(p, _)| f(p)).collect()
+    };
+    sqlx::query(
+        "INSERT INTO pages (page_id, number, target_kind, target_name, summary, details, \
+         incident_id, drill, team, policy_name, policy_repeat, status, triggered_at, triggered_by, \
+         fired, next_due_at, version) SELECT * FROM UNNEST($1::UUID[], $2::BIGINT[], $3::TEXT[], \
+         $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::UUID[], $8::BOOLEAN[], $9::TEXT[], $10::TEXT[], \
+         $11::BIGINT[], $12::TEXT[], $13::BIGINT[], $14::UUID[], $15::BIGINT[], $16::BIGINT[], \
+         $17::BIGINT[])",
+    )
+    .bind(&ids)
+    .bind(&numbers)
+    .bind(column(&|p| Some(p.target.kind().to_owned())))
+    .bind(column(&|p| Some(p.target.name().to_owned())))
+    .bind(column(&|p| Some(p.summary.clone())))
+    .bind(column(&|p| Some(p.details.clone())))
+    .bind(&incidents)
+    .bind(pages.iter().map(|(p, _)| p.drill).collect::<Vec<bool>>())
+    .bind(column(&|p| p.team.as_ref().map(|t| t.as_str().to_owned())))
+    .bind(column(&|p| p.policy_name.clone()))
+    .bind(number(&|p| Some(i64::from(p.policy.repeat()))))
+    .bind(column(&|p| Some(p.status.as_str().to_owned())))
+    .bind(number(&|p| Some(p.triggered_at.as_millisecond())))
+    .bind(&triggered_by)
+    .bind(number(&|p| Some(i64::from(p.fired))))
+    .bind(number(&|p| p.next_due_at.map(|t| t.as_millisecond())))
+    .bind(number(&|p| {
+        Some(i64::try_from(p.version).unwrap_or(i64::MAX))
+    }))
+    .execute(&mut *c)
+    .await
+    .map_err(|e| match unique(e, "id", "") {
+        StoreError::Missing { .. } => StoreError::Missing {
+            entity: "incident or user",
+        },
+        other => other,
+    })?;
+    let (mut step_page, mut step, mut delay, mut targets) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (page, _) in pages {
+        for (index, delay_ms, encoded) in policy_rows(&page.policy) {
+            step_page.push(page.id.as_uuid());
+            step.push(index);
+            delay.push(delay_ms);
+            targets.push(encoded);
+        }
+    }
+    if !step_page.is_empty() {
+        sqlx::query(
+            "INSERT INTO page_steps (page_id, step, delay_ms, targets) \
+             SELECT * FROM UNNEST($1::UUID[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[])",
+        )
+        .bind(&step_page)
+        .bind(&step)
+        .bind(&delay)
+        .bind(&targets)
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    }
+    let entries: Vec<(PageId, &PageEvent)> = pages
+        .iter()
+        .flat_map(|(page, events)| events.iter().map(|e| (page.id, e)))
+        .collect();
+    insert_page_events(c, &entries).await?;
+    Ok(numbers
+        .into_iter()
+        .map(|n| PageNumber(u64::try_from(n).unwrap_or_default()))
+        .collect())
 }
 
 /// Decodes page rows with their steps (rows of `page_steps` for the same pages).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use muster_core::alert::Alert;
 use muster_core::alert::routing::{AlertGroup, GroupView, OtherGroups, PendingAlert};
-use muster_core::paging::Delivery;
+use muster_core::paging::{Delivery, Page, PageEvent};
 use muster_core::{AlertGroupId, AlertId, IncidentNumber, NewTimelineEntry, Timestamp};
 use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
@@ -26,7 +26,7 @@ use crate::PostgresStore;
 use crate::codec::{Row, backend, get};
 use crate::incidents::{insert_incident_rows, insert_timeline};
 use crate::outbox::insert_deliveries;
-use crate::paging::insert_page_rows;
+use crate::paging::insert_pages;
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
@@ -185,6 +185,40 @@ async fn load_groups(
     Ok(groups)
 }
 
+/// Inserts a batch's new groups in one statement: a storm of distinct
+/// alerts opens one group each.
+async fn insert_groups(c: &mut PgConnection, groups: &[AlertGroup]) -> Result<(), StoreError> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let uuids = |f: &dyn Fn(&AlertGroup) -> Option<uuid::Uuid>| -> Vec<Option<uuid::Uuid>> {
+        groups.iter().map(f).collect()
+    };
+    let numbers = |f: &dyn Fn(&AlertGroup) -> i64| -> Vec<i64> { groups.iter().map(f).collect() };
+    let flags = |f: &dyn Fn(&AlertGroup) -> bool| -> Vec<bool> { groups.iter().map(f).collect() };
+    sqlx::query(
+        "INSERT INTO alert_groups (group_id, integration_id, group_key, opened_at, last_alert_at, \
+         effect, page_id, incident_id, mitigate_on_resolve, follow_up_due, version) \
+         SELECT * FROM UNNEST($1::UUID[], $2::UUID[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
+         $6::TEXT[], $7::UUID[], $8::UUID[], $9::BOOLEAN[], $10::BOOLEAN[], $11::BIGINT[])",
+    )
+    .bind(uuids(&|g| Some(g.id.as_uuid())))
+    .bind(uuids(&|g| Some(g.integration.as_uuid())))
+    .bind(groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>())
+    .bind(numbers(&|g| g.opened_at.as_millisecond()))
+    .bind(numbers(&|g| g.last_alert_at.as_millisecond()))
+    .bind(groups.iter().map(|g| g.effect.as_str()).collect::<Vec<_>>())
+    .bind(uuids(&|g| g.page.map(|p| p.as_uuid())))
+    .bind(uuids(&|g| g.incident.map(|i| i.as_uuid())))
+    .bind(flags(&|g| g.mitigate_on_resolve))
+    .bind(flags(&|g| g.follow_up_due))
+    .bind(numbers(&|g| seq(g.version)))
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 pub(crate) async fn write_group(
     c: &mut PgConnection,
     group: &AlertGroup,
@@ -234,12 +268,13 @@ async fn write(c: &mut PgConnection, w: &RoutingWrite) -> Result<(), StoreError>
     for insert in &w.incidents {
         insert_incident_rows(c, &insert.incident, &insert.timeline, &insert.pages).await?;
     }
-    for insert in &w.pages {
-        insert_page_rows(c, &insert.page, &insert.events).await?;
-    }
-    for group in &w.new_groups {
-        write_group(c, group, true).await?;
-    }
+    let pages: Vec<(&Page, &[PageEvent])> = w
+        .pages
+        .iter()
+        .map(|insert| (&insert.page, insert.events.as_slice()))
+        .collect();
+    insert_pages(c, &pages).await?;
+    insert_groups(c, &w.new_groups).await?;
     for group in &w.changed_groups {
         write_group(c, group, false).await?;
     }
