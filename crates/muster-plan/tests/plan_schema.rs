@@ -223,6 +223,54 @@ fn cases() -> Vec<Case> {
             "step delays as durations and minutes",
             "kind: EscalationPolicy\nname: x-ep\n{review}description: Platform first.\nrepeat: 1\nsteps:\n  - {targets: [{team: platform}], delay: 90s}\n  - {targets: [{team: platform}], delay: 1h 30m}\n  - {targets: [{team: platform}], delay_minutes: 15, delay: }\n",
         ),
+        good(
+            "integration bound to a service",
+            "kind: Integration\nname: x-int\nsource: alertmanager\nservice: checkout-api\ndescription:\n",
+        ),
+        good(
+            "signed grafana integration and a heartbeat",
+            "kind: Integration\nname: x-int\nsource: grafana\nteam: storefront\nsigning_secret_env: X_GRAFANA_SECRET\ntimestamp_header: X-Grafana-Alerting-Timestamp\n---\nkind: Integration\nname: x-beat\nsource: heartbeat\nteam: platform\ninterval: 1h 30m\ngrace:\n",
+        ),
+        good(
+            "generic integration with a mapping",
+            "kind: Integration\nname: x-int\nsource: generic\nservice: shop-web\nmapping: {summary: /title, dedup_key_optional: true, resolved_values: [up]}\n",
+        ),
+        bad(
+            "integration with an unknown source",
+            "kind: Integration\nname: x-int\nsource: nagios\nservice: checkout-api\n",
+        ),
+        bad(
+            "integration with its secret written inline",
+            "kind: Integration\nname: x-int\nsource: grafana\nteam: storefront\nsigning_secret: hunter2\n",
+        ),
+        bad(
+            "integration with a misspelt key",
+            "kind: Integration\nname: x-int\nsource: grafana\nteam: storefront\nsigning_secret_envv: X_GRAFANA_SECRET\n",
+        ),
+        bad(
+            "integration bound to a service and a team",
+            "kind: Integration\nname: x-int\nsource: alertmanager\nservice: checkout-api\nteam: storefront\n",
+        ),
+        bad(
+            "heartbeat without an interval",
+            "kind: Integration\nname: x-beat\nsource: heartbeat\nteam: platform\n",
+        ),
+        bad(
+            "mapping for an alertmanager integration",
+            "kind: Integration\nname: x-int\nsource: alertmanager\nservice: checkout-api\nmapping: {summary: /title}\n",
+        ),
+        bad(
+            "mapping without a summary",
+            "kind: Integration\nname: x-int\nsource: generic\nservice: shop-web\nmapping: {status: /state}\n",
+        ),
+        bad(
+            "timestamp header without a signing secret",
+            "kind: Integration\nname: x-int\nsource: grafana\nteam: storefront\ntimestamp_header: X-Ts\n",
+        ),
+        bad(
+            "integration name in capitals",
+            "kind: Integration\nname: X-Int\nsource: alertmanager\nservice: checkout-api\n",
+        ),
         // What the validator lets through, the schema must too.
         good(
             "experimental service without owner",

@@ -10,6 +10,10 @@ use muster_plan::plan::{self, Finding, Kind, rules};
 #[path = "plan_validate/alerting.rs"]
 mod alerting;
 
+/// Integrations and the secrets they name.
+#[path = "plan_validate/integrations.rs"]
+mod integrations;
+
 /// Schedules, escalation policies and their gaps.
 #[path = "plan_validate/oncall.rs"]
 mod oncall;
@@ -360,6 +364,9 @@ fn the_example_plan_is_sound() {
     assert!(catalog.validate().is_empty(), "{:?}", catalog.validate());
     assert_eq!(plan.of_kind(Kind::Scenario).count(), 3);
     assert_eq!(plan.of_kind(Kind::StakeholderGroup).count(), 3);
+    assert_eq!(plan.of_kind(Kind::Integration).count(), 6);
+    // The example names no secret: it applies anywhere as it is.
+    assert!(plan::secret_references(&plan).is_empty());
 }
 
 #[test]

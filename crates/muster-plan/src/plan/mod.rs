@@ -19,7 +19,7 @@ mod gaps;
 pub(crate) mod locate;
 pub mod schema;
 
-pub use check::validate;
+pub use check::{SecretReference, secret_references, validate};
 pub use export::{CorruptDocument, export};
 pub use gaps::{MAX_GAPS_LISTED, schedule_gaps};
 pub use schema::schema;
@@ -58,6 +58,12 @@ pub mod rules {
     pub const SHADOWED_ROTATION: &str = "shadowed_rotation";
     /// Nobody on call for a while ([`super::schedule_gaps`]; a warning).
     pub const SCHEDULE_GAP: &str = "schedule_gap";
+    /// A secret written in the plan itself (a signing secret, a key): plan
+    /// files are reviewed, copied and kept in version control.
+    pub const INLINE_SECRET: &str = "inline_secret";
+    /// A secret the plan names by environment variable, and the variable is
+    /// not set where the plan is applied.
+    pub const MISSING_SECRET: &str = "missing_secret";
 }
 
 /// A problem at a place in a file. `line` and `column` are 1-based;
@@ -116,10 +122,11 @@ pub enum Kind {
     StatusPageComponent,
     RetrospectiveTemplate,
     AlertRoutes,
+    Integration,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Self::Severity,
         Self::SeverityMatrix,
         Self::Role,
@@ -135,6 +142,7 @@ impl Kind {
         Self::StatusPageComponent,
         Self::RetrospectiveTemplate,
         Self::AlertRoutes,
+        Self::Integration,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -154,14 +162,19 @@ impl Kind {
             Self::StatusPageComponent => "StatusPageComponent",
             Self::RetrospectiveTemplate => "RetrospectiveTemplate",
             Self::AlertRoutes => "AlertRoutes",
+            Self::Integration => "Integration",
         }
     }
 
     /// Teams, services and functionalities are owned through their own
-    /// fields; every other document needs `owner`, `review_every` and
-    /// `last_reviewed`.
+    /// fields, and an integration by the service or team it is bound to (it
+    /// is wiring, not a process to review); every other document needs
+    /// `owner`, `review_every` and `last_reviewed`.
     pub fn requires_review(self) -> bool {
-        !matches!(self, Self::Team | Self::Service | Self::Functionality)
+        !matches!(
+            self,
+            Self::Team | Self::Service | Self::Functionality | Self::Integration
+        )
     }
 
     /// Catalog names are slugs, compared in lowercase; other names as written.

@@ -3,13 +3,15 @@
 //! Split by responsibility: [`fields`] checks each document's own fields
 //! ([`oncall`] those of schedules and escalation policies, through the
 //! reader the server uses), [`references`] unknown references, duplicate
-//! names and dependency cycles,
+//! names and dependency cycles, [`integrations`] the sources alerts come
+//! through,
 //! [`catalog`] builds the teams, services and functionalities, and
 //! [`soundness`] applies the soundness rules across the whole plan.
 
 mod alerting;
 mod catalog;
 pub(crate) mod fields;
+mod integrations;
 mod oncall;
 mod references;
 mod soundness;
@@ -19,6 +21,7 @@ use crate::backstage::fields::{self as field, Problem};
 use crate::backstage::yaml::{self, Node};
 
 pub(crate) use catalog::build_catalog;
+pub use integrations::{SecretReference, secret_references};
 
 /// Roles every incident has, usable without a `Role` document.
 pub const BUILTIN_ROLES: [&str; 4] = ["commander", "communications", "scribe", "operations"];
@@ -214,6 +217,7 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
             Kind::EscalationPolicy => oncall::escalation(&mut d),
             Kind::Schedule => oncall::schedule(&mut d),
             Kind::AlertRoutes => alerting::routes(&mut d),
+            Kind::Integration => integrations::integration(&mut d),
             Kind::Runbook => fields::runbook(&mut d),
             Kind::Scenario => fields::scenario(&mut d),
             Kind::StatusPageComponent => {

@@ -166,6 +166,7 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
             json!({}),
         ),
         Kind::AlertRoutes => alert_routes(),
+        Kind::Integration => super::integrations::integration(),
         Kind::RetrospectiveTemplate => (
             vec![req(
                 "sections",

@@ -7,7 +7,9 @@
 //! come from the validator's own constants, so the two cannot drift.
 //!
 //! Two habits of the validator shape the schema:
-//! - unknown keys are ignored, so no object sets `additionalProperties`;
+//! - unknown keys are ignored, so no object sets `additionalProperties`
+//!   (except in `Integration` documents, whose unknown keys the validator
+//!   refuses: see [`integrations`]);
 //! - an optional key written without a value (`key:`, YAML null) counts as
 //!   absent, so every optional property also accepts null, while a required
 //!   one does not.
@@ -17,6 +19,7 @@
 //! few rarer ISO 8601 spellings (`0900`, `T09:00`) that the schema flags.
 
 mod build;
+mod integrations;
 mod kinds;
 mod procedures;
 
@@ -151,6 +154,9 @@ fn about(kind: Kind) -> &'static str {
         Kind::RetrospectiveTemplate => "The sections a retrospective document starts with.",
         Kind::AlertRoutes => {
             "A team's rules for its alerts: what pages, what only notifies, what opens an incident."
+        }
+        Kind::Integration => {
+            "A source monitoring sends alerts through, bound to a service or team; its key is made by muster and printed once by apply."
         }
     }
 }
