@@ -12,7 +12,9 @@ use muster_core::{Actor, AlertId, Incident, IntegrationId, Permission, Slug};
 use muster_ingest::alertmanager::{self, Flavour};
 use muster_ingest::signature::{self, SignatureError};
 use muster_ingest::{ParseError, pagerduty};
-use muster_store::alerts::{AlertCursor, AlertDecider, AlertFilter, Integration, MAX_ALERT_LIST};
+use muster_store::alerts::{
+    AlertCursor, AlertDecider, AlertFilter, Integration, IntegrationOrigin, MAX_ALERT_LIST,
+};
 use muster_store::silences::StoredSilence;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -207,6 +209,8 @@ impl App {
             config: config.encode(),
             created_at: self.now(),
             created_by: actor.user_id,
+            origin: IntegrationOrigin::Hand,
+            retired_at: None,
         };
         self.store.insert_integration(&integration).await?;
         self.forget_routing_context();

@@ -111,6 +111,7 @@ impl App {
                     now: self.now(),
                 },
                 documents: &outcome.documents,
+                integrations: &[],
                 applied_by: actor.user_id,
                 summary: &summary,
                 files: &apply.files,

@@ -9,9 +9,10 @@ use muster_core::alert::{Alert, Received, Signal};
 use muster_core::{AlertId, IntegrationId};
 use muster_store::StoreError;
 use muster_store::alerts::{
-    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, ReceiveCall, decide_calls,
-    decode_alert, decode_integration, duplicate_name, encode_links, encode_map, insert_rows,
-    keys_by_integration, latest_by_key, select_under_keys, statements,
+    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, IntegrationSettings,
+    IntegrationWrite, ReceiveCall, decide_calls, decode_alert, decode_integration, duplicate_name,
+    encode_links, encode_map, insert_rows, integration_changed, keys_by_integration, latest_by_key,
+    select_under_keys, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::postgres::PgRow;
@@ -23,6 +24,91 @@ use crate::codec::{Row, backend, get, unique};
 fn integration(row: &PgRow) -> Result<Integration, StoreError> {
     let digest: Vec<u8> = get(row, "key_digest")?;
     decode_integration(&Row(row), digest)
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Kind, service, team and config, in the order the plan's statements bind them.
+fn bind_settings<'q>(query: PgQuery<'q>, settings: &'q IntegrationSettings) -> PgQuery<'q> {
+    query
+        .bind(&settings.kind)
+        .bind(settings.service.as_ref().map(|s| s.as_str().to_owned()))
+        .bind(settings.team.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(&settings.config)
+}
+
+/// A plan apply's integration writes, inside its transaction; each must
+/// find its row as the apply saw it.
+pub(crate) async fn write_planned(
+    c: &mut PgConnection,
+    writes: &[IntegrationWrite],
+) -> Result<(), StoreError> {
+    for write in writes {
+        let touched = match write {
+            IntegrationWrite::Insert(i) => sqlx::query(statements::INSERT_INTEGRATION)
+                .bind(i.id.as_uuid())
+                .bind(&i.name)
+                .bind(&i.kind)
+                .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
+                .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(i.key_digest.to_vec())
+                .bind(&i.config)
+                .bind(i.created_at.as_millisecond())
+                .bind(i.created_by.as_uuid())
+                .bind(i.origin.as_str())
+                .bind(i.retired_at.map(|t| t.as_millisecond()))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| match unique(e, "name", &i.name) {
+                    StoreError::Duplicate { .. } => duplicate_name(&i.name),
+                    other => other,
+                })?,
+            IntegrationWrite::Update { id, settings } => bind_settings(
+                sqlx::query(statements::UPDATE_PLANNED_INTEGRATION),
+                settings,
+            )
+            .bind(id.as_uuid())
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?,
+            IntegrationWrite::Revive {
+                id,
+                settings,
+                key_digest,
+                at,
+                by,
+            } => {
+                sqlx::query(statements::FORGET_BEATS)
+                    .bind(id.as_uuid())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(backend)?;
+                bind_settings(
+                    sqlx::query(statements::REVIVE_PLANNED_INTEGRATION),
+                    settings,
+                )
+                .bind(key_digest.to_vec())
+                .bind(at.as_millisecond())
+                .bind(by.as_uuid())
+                .bind(id.as_uuid())
+                .execute(&mut *c)
+                .await
+                .map_err(backend)?
+            }
+            IntegrationWrite::Retire { id, at } => {
+                sqlx::query(statements::RETIRE_PLANNED_INTEGRATION)
+                    .bind(at.as_millisecond())
+                    .bind(id.as_uuid())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(backend)?
+            }
+        };
+        if touched.rows_affected() != 1 {
+            return Err(integration_changed());
+        }
+    }
+    Ok(())
 }
 
 /// Inserts `alerts` in one statement.
@@ -188,6 +274,8 @@ impl AlertStore for PostgresStore {
             .bind(&i.config)
             .bind(i.created_at.as_millisecond())
             .bind(i.created_by.as_uuid())
+            .bind(i.origin.as_str())
+            .bind(i.retired_at.map(|t| t.as_millisecond()))
             .execute(&self.pool)
             .await
             .map_err(|e| match unique(e, "name", &i.name) {
@@ -213,16 +301,28 @@ impl AlertStore for PostgresStore {
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<Integration>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM integrations WHERE key_digest = $1",
-            statements::INTEGRATION_COLUMNS
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = sqlx::query(statements::INTEGRATION_BY_DIGEST)
             .bind(digest.to_vec())
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
         row.as_ref().map(integration).transpose()
+    }
+
+    async fn rotate_integration_key(
+        &self,
+        id: IntegrationId,
+        old: &[u8; 32],
+        new: &[u8; 32],
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(statements::ROTATE_KEY)
+            .bind(new.to_vec())
+            .bind(id.as_uuid())
+            .bind(old.to_vec())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn receive_signals(

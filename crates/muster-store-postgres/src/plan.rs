@@ -127,6 +127,7 @@ impl PlanStore for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         write_catalog(&mut tx, &write.catalog).await?;
         write_documents(&mut tx, write.documents, now).await?;
+        crate::alerts::write_planned(&mut tx, write.integrations).await?;
         let revision = write_revision(
             &mut tx,
             write.applied_by.as_uuid(),

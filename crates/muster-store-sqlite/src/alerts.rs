@@ -7,9 +7,10 @@ use muster_core::alert::{Alert, Received, Signal};
 use muster_core::{AlertId, IntegrationId};
 use muster_store::StoreError;
 use muster_store::alerts::{
-    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, ReceiveCall, decide_calls,
-    decode_alert, decode_integration, duplicate_name, encode_links, encode_map, insert_rows,
-    keys_by_integration, latest_by_key, select_under_keys, statements,
+    AlertDecider, AlertFilter, AlertStore, CHUNK, Integration, IntegrationSettings,
+    IntegrationWrite, ReceiveCall, decide_calls, decode_alert, decode_integration, duplicate_name,
+    encode_links, encode_map, insert_rows, integration_changed, keys_by_integration, latest_by_key,
+    select_under_keys, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::sqlite::SqliteRow;
@@ -21,6 +22,89 @@ use crate::codec::{Row, backend, get, unique};
 fn integration(row: &SqliteRow) -> Result<Integration, StoreError> {
     let digest: Vec<u8> = get(row, "key_digest")?;
     decode_integration(&Row(row), digest)
+}
+
+/// A plan apply's integration writes, inside its transaction; each must
+/// find its row as the apply saw it.
+pub(crate) async fn write_planned(
+    c: &mut SqliteConnection,
+    writes: &[IntegrationWrite],
+) -> Result<(), StoreError> {
+    for write in writes {
+        let touched = match write {
+            IntegrationWrite::Insert(i) => sqlx::query(statements::INSERT_INTEGRATION)
+                .bind(i.id.to_string())
+                .bind(&i.name)
+                .bind(&i.kind)
+                .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
+                .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(i.key_digest.to_vec())
+                .bind(&i.config)
+                .bind(i.created_at.as_millisecond())
+                .bind(i.created_by.to_string())
+                .bind(i.origin.as_str())
+                .bind(i.retired_at.map(|t| t.as_millisecond()))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| match unique(e, "name", &i.name) {
+                    StoreError::Duplicate { .. } => duplicate_name(&i.name),
+                    other => other,
+                })?,
+            IntegrationWrite::Update { id, settings } => bind_settings(
+                sqlx::query(statements::UPDATE_PLANNED_INTEGRATION),
+                settings,
+            )
+            .bind(id.to_string())
+            .execute(&mut *c)
+            .await
+            .map_err(backend)?,
+            IntegrationWrite::Revive {
+                id,
+                settings,
+                key_digest,
+                at,
+                by,
+            } => {
+                sqlx::query(statements::FORGET_BEATS)
+                    .bind(id.to_string())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(backend)?;
+                bind_settings(
+                    sqlx::query(statements::REVIVE_PLANNED_INTEGRATION),
+                    settings,
+                )
+                .bind(key_digest.to_vec())
+                .bind(at.as_millisecond())
+                .bind(by.to_string())
+                .bind(id.to_string())
+                .execute(&mut *c)
+                .await
+                .map_err(backend)?
+            }
+            IntegrationWrite::Retire { id, at } => {
+                sqlx::query(statements::RETIRE_PLANNED_INTEGRATION)
+                    .bind(at.as_millisecond())
+                    .bind(id.to_string())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(backend)?
+            }
+        };
+        if touched.rows_affected() != 1 {
+            return Err(integration_changed());
+        }
+    }
+    Ok(())
+}
+
+/// Kind, service, team and config, in the order the plan's statements bind them.
+fn bind_settings<'q>(query: AlertQuery<'q>, settings: &'q IntegrationSettings) -> AlertQuery<'q> {
+    query
+        .bind(&settings.kind)
+        .bind(settings.service.as_ref().map(|s| s.as_str().to_owned()))
+        .bind(settings.team.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(&settings.config)
 }
 
 type AlertQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
@@ -170,6 +254,8 @@ impl AlertStore for SqliteStore {
                         .bind(&i.config)
                         .bind(i.created_at.as_millisecond())
                         .bind(i.created_by.to_string())
+                        .bind(i.origin.as_str())
+                        .bind(i.retired_at.map(|t| t.as_millisecond()))
                         .execute(&mut *c)
                         .await
                         .map_err(|e| match unique(e, "name", &i.name) {
@@ -198,16 +284,35 @@ impl AlertStore for SqliteStore {
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<Integration>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM integrations WHERE key_digest = $1",
-            statements::INTEGRATION_COLUMNS
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = sqlx::query(statements::INTEGRATION_BY_DIGEST)
             .bind(digest.to_vec())
             .fetch_optional(&self.readers)
             .await
             .map_err(backend)?;
         row.as_ref().map(integration).transpose()
+    }
+
+    async fn rotate_integration_key(
+        &self,
+        id: IntegrationId,
+        old: &[u8; 32],
+        new: &[u8; 32],
+    ) -> Result<bool, StoreError> {
+        let (old, new) = (old.to_vec(), new.to_vec());
+        self.writer
+            .write_statement(move |c| {
+                Box::pin(async move {
+                    let done = sqlx::query(statements::ROTATE_KEY)
+                        .bind(new)
+                        .bind(id.to_string())
+                        .bind(old)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(backend)?;
+                    Ok(done.rows_affected() == 1)
+                })
+            })
+            .await
     }
 
     async fn receive_signals(

@@ -128,6 +128,7 @@ impl PlanStore for SqliteStore {
     async fn apply_plan(&self, write: &PlanWrite<'_>) -> Result<i64, StoreError> {
         let catalog = OwnedCatalogWrite::of(&write.catalog);
         let documents = write.documents.to_vec();
+        let integrations = write.integrations.to_vec();
         let applied_by = write.applied_by.to_string();
         let summary = write.summary.to_owned();
         let files = write.files.to_vec();
@@ -138,6 +139,7 @@ impl PlanStore for SqliteStore {
                 Box::pin(async move {
                     catalog.write(c).await?;
                     write_documents(c, &documents, now).await?;
+                    crate::alerts::write_planned(c, &integrations).await?;
                     write_revision(c, applied_by, &summary, &files, expected, now).await
                 })
             })

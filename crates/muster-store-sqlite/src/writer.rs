@@ -364,6 +364,8 @@ mod tests {
             config: "{}".into(),
             created_at: now,
             created_by: user.id,
+            origin: muster_store::alerts::IntegrationOrigin::Hand,
+            retired_at: None,
         };
         store
             .insert_integration(&integration)

@@ -17,6 +17,37 @@ use crate::StoreError;
 use crate::row::StoredRow;
 use crate::sql::Placeholders;
 
+/// Who made an integration, and so who may change it: a plan apply touches
+/// only the integrations a plan made, never those made by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntegrationOrigin {
+    /// Through the API, the CLI or the console.
+    Hand,
+    /// By a plan apply, from an `Integration` document.
+    Plan,
+}
+
+impl IntegrationOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hand => "hand",
+            Self::Plan => "plan",
+        }
+    }
+}
+
+impl std::str::FromStr for IntegrationOrigin {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "hand" => Ok(Self::Hand),
+            "plan" => Ok(Self::Plan),
+            other => Err(format!("unknown integration origin {other:?}")),
+        }
+    }
+}
+
 /// A configured source of alerts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Integration {
@@ -31,8 +62,57 @@ pub struct Integration {
     /// Kind-specific settings as JSON (a generic mapping, a heartbeat
     /// interval, a Grafana signing secret).
     pub config: String,
+    /// When it was made, or declared again by a plan after being retired.
     pub created_at: Timestamp,
     pub created_by: UserId,
+    pub origin: IntegrationOrigin,
+    /// When a plan apply took it out of service: its key is refused from
+    /// then on, and its alerts are kept.
+    pub retired_at: Option<Timestamp>,
+}
+
+/// What an integration is bound to and does: the part a plan may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationSettings {
+    pub kind: String,
+    pub service: Option<Slug>,
+    pub team: Option<Slug>,
+    pub config: String,
+}
+
+/// What a plan apply writes for one integration it owns, in the apply's
+/// transaction. Each write but the insert applies only to an integration of
+/// origin plan in the state it names; finding it otherwise fails the apply
+/// with [`StoreError::VersionConflict`], so a stale diff writes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrationWrite {
+    /// A new integration (its origin is [`IntegrationOrigin::Plan`]).
+    Insert(Integration),
+    /// New settings for one in service; its key and alerts stay.
+    Update {
+        id: IntegrationId,
+        settings: IntegrationSettings,
+    },
+    /// A retired one declared again: new settings and a new key, and counted
+    /// as made at `at` by `by` (a heartbeat's silence starts again).
+    Revive {
+        id: IntegrationId,
+        settings: IntegrationSettings,
+        key_digest: [u8; 32],
+        at: Timestamp,
+        by: UserId,
+    },
+    /// Out of service from `at`: its key is refused; its alerts stay.
+    Retire { id: IntegrationId, at: Timestamp },
+}
+
+/// The failure of a plan's integration write that found the row changed.
+pub fn integration_changed() -> StoreError {
+    StoreError::VersionConflict {
+        entity: "integration",
+        expected: 0,
+        actual: 0,
+    }
 }
 
 /// What the core decides for one signal given the latest stored alert
@@ -101,11 +181,21 @@ pub trait AlertStore: Send + Sync {
     async fn insert_integration(&self, integration: &Integration) -> Result<(), StoreError>;
     /// Every integration, by name.
     async fn integrations(&self) -> Result<Vec<Integration>, StoreError>;
-    /// The integration whose key hashes to `digest`.
+    /// The integration in service whose key hashes to `digest` (a retired
+    /// one's key finds nothing).
     async fn integration_by_digest(
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<Integration>, StoreError>;
+    /// Replaces the key of the integration in service `id` whose key hashes
+    /// to `old`; false (nothing written) when it is retired or its key was
+    /// replaced since, so two rotations racing never both hand out a key.
+    async fn rotate_integration_key(
+        &self,
+        id: IntegrationId,
+        old: &[u8; 32],
+        new: &[u8; 32],
+    ) -> Result<bool, StoreError>;
     /// Applies `signals` in order, in one transaction (see the module docs),
     /// and says what each did.
     async fn receive_signals(
@@ -165,6 +255,8 @@ pub fn decode_integration(row: &dyn StoredRow, digest: Vec<u8>) -> Result<Integr
         config: row.text("config")?,
         created_at: row.instant("created_at")?,
         created_by: UserId(row.id("created_by")?),
+        origin: row.text("origin")?.parse().map_err(StoreError::Corrupt)?,
+        retired_at: row.optional_instant("retired_at")?,
     })
 }
 
@@ -193,6 +285,10 @@ pub fn decode_alert(row: &dyn StoredRow) -> Result<Alert, StoreError> {
 }
 
 /// The SQL both backends run verbatim (`$n` placeholders).
+///
+/// Each statement numbers its parameters in the order they first appear:
+/// SQLite numbers named parameters that way, so the same text binds
+/// positionally on both backends.
 pub mod statements {
     use super::{AlertFilter, MAX_ALERT_LIST};
 
@@ -223,13 +319,33 @@ pub mod statements {
         sql
     }
 
-    pub const INTEGRATION_COLUMNS: &str =
-        "integration_id, name, kind, service, team, key_digest, config, created_at, created_by";
+    pub const INTEGRATION_COLUMNS: &str = "integration_id, name, kind, service, team, key_digest, \
+        config, created_at, created_by, origin, retired_at";
     pub const ALERT_COLUMNS: &str = "alert_id, integration_id, dedup_key, status, summary, severity, \
         source, labels, annotations, links, group_key, started_at, first_seen, last_seen, occurrences, \
         acknowledged_at, resolved_at, version";
     pub const INSERT_INTEGRATION: &str = "INSERT INTO integrations (integration_id, name, kind, \
-        service, team, key_digest, config, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        service, team, key_digest, config, created_at, created_by, origin, retired_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    pub const INTEGRATION_BY_DIGEST: &str = "SELECT integration_id, name, kind, service, team, \
+        key_digest, config, created_at, created_by, origin, retired_at FROM integrations \
+        WHERE key_digest = $1 AND retired_at IS NULL";
+    /// Binds kind, service, team, config, id.
+    pub const UPDATE_PLANNED_INTEGRATION: &str = "UPDATE integrations SET kind = $1, service = $2, \
+        team = $3, config = $4 WHERE integration_id = $5 AND origin = 'plan' AND retired_at IS NULL";
+    /// Binds kind, service, team, config, key digest, created at, created by, id.
+    pub const REVIVE_PLANNED_INTEGRATION: &str = "UPDATE integrations SET kind = $1, service = $2, \
+        team = $3, config = $4, key_digest = $5, created_at = $6, created_by = $7, retired_at = NULL \
+        WHERE integration_id = $8 AND origin = 'plan' AND retired_at IS NOT NULL";
+    /// A revived heartbeat counts its silence from its return, not from a
+    /// beat before it was retired.
+    pub const FORGET_BEATS: &str = "DELETE FROM heartbeats WHERE integration_id = $1";
+    /// Binds retired at, id.
+    pub const RETIRE_PLANNED_INTEGRATION: &str = "UPDATE integrations SET retired_at = $1 \
+        WHERE integration_id = $2 AND origin = 'plan' AND retired_at IS NULL";
+    /// Binds the new digest, id, the old digest.
+    pub const ROTATE_KEY: &str = "UPDATE integrations SET key_digest = $1 \
+        WHERE integration_id = $2 AND key_digest = $3 AND retired_at IS NULL";
     pub const INSERT_ALERT: &str = "INSERT INTO alerts (alert_id, integration_id, dedup_key, status, \
         summary, severity, source, labels, annotations, links, group_key, started_at, first_seen, \
         last_seen, occurrences, acknowledged_at, resolved_at, version) VALUES ($1, $2, $3, $4, $5, $6, \

@@ -26,6 +26,8 @@ mod paging;
 pub use paging::*;
 mod plan;
 pub use plan::*;
+mod plan_integrations;
+pub use plan_integrations::*;
 mod routing;
 pub use routing::*;
 
@@ -83,6 +85,8 @@ macro_rules! conformance_suite {
             a_follow_up_counts_the_other_groups_of_its_incident,
             changes_are_kept_per_service_newest_first,
             heartbeats_keep_the_latest_beat_and_count_them,
+            plan_applies_create_update_retire_and_revive_integrations,
+            integration_keys_rotate_once_and_never_when_retired,
         );
     };
 }

@@ -5,15 +5,18 @@ use async_trait::async_trait;
 use muster_core::UserId;
 use muster_core::plan::{DocumentChange, PlanDocument, PlanFile, PlanRevision, ReviewReminder};
 
+use crate::alerts::IntegrationWrite;
 use crate::row::StoredRow;
 use crate::{CatalogWrite, StoreError};
 
-/// One plan apply: its catalog changes, its document changes and the
-/// revision that records it, committed together or not at all.
+/// One plan apply: its catalog changes, its document changes, the
+/// integrations it creates, updates and retires, and the revision that
+/// records it, committed together or not at all.
 #[derive(Debug, Clone)]
 pub struct PlanWrite<'a> {
     pub catalog: CatalogWrite<'a>,
     pub documents: &'a [DocumentChange],
+    pub integrations: &'a [IntegrationWrite],
     pub applied_by: UserId,
     pub summary: &'a str,
     pub files: &'a [PlanFile],

@@ -25,6 +25,8 @@ pub(super) fn integration(created_by: muster_core::UserId, name: &str, digest: u
         config: "{}".to_owned(),
         created_at: at(0),
         created_by,
+        origin: crate::alerts::IntegrationOrigin::Hand,
+        retired_at: None,
     }
 }
 

@@ -62,6 +62,7 @@ async fn apply_at(
                 now: at(5),
             },
             documents,
+            integrations: &[],
             applied_by,
             summary: "2 created",
             files,
