@@ -114,9 +114,29 @@ pub struct Integration {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_beat_at: Option<Timestamp>,
+    /// Who made it: `hand` (the API, the CLI, the console) or `plan` (a
+    /// plan apply, which alone changes and retires it).
+    #[serde(default)]
+    #[schema(example = "plan")]
+    pub origin: String,
+    /// When its plan stopped declaring it: its key is refused since; its
+    /// alerts are kept.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub retired_at: Option<Timestamp>,
 }
 
-/// The answer to a create: the integration and its key, shown this once.
+/// Where an integration of `kind` is sent to, `{key}` standing for its key
+/// (PagerDuty's events carry it in the body instead).
+pub fn endpoint(kind: &str) -> String {
+    match kind {
+        "pagerduty_events" => "/v2/enqueue".to_owned(),
+        kind => format!("/ingest/{kind}/{{key}}"),
+    }
+}
+
+/// The answer to a create or a key rotation: the integration and its key,
+/// shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatedIntegration {
     #[serde(flatten)]

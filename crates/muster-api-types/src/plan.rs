@@ -1,6 +1,8 @@
 //! The incident plan over the wire: upload a plan folder's files to diff or
 //! apply them, read the running plan, export it, list overdue reviews.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -19,12 +21,58 @@ pub struct PlanFile {
 }
 
 /// A plan folder to check against the server (`dry_run`) or apply.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct PlanUpload {
     pub files: Vec<PlanFile>,
     /// Compute the changes without writing (what `muster plan diff` sends).
     #[serde(default)]
     pub dry_run: bool,
+    /// The secrets the plan's integrations name by environment variable
+    /// (`signing_secret_env`), by variable, as read where the plan is
+    /// applied: `muster plan apply` sends those of its environment. An apply
+    /// without one the plan names is refused (`missing_secret`); a dry run
+    /// without it compares it as unchanged. Never stored with the plan.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for PlanUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secrets' names only: a logged upload must not leak them.
+        f.debug_struct("PlanUpload")
+            .field("files", &self.files)
+            .field("dry_run", &self.dry_run)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// One integration a plan declares or made, and what the apply does to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlannedIntegration {
+    pub name: String,
+    /// `create`, `update`, `unchanged` or `retire` (out of service: its key
+    /// is refused, its alerts kept).
+    #[schema(example = "create")]
+    pub action: String,
+    /// `alertmanager`, `grafana`, `pagerduty_events`, `generic`, `heartbeat`.
+    pub kind: String,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    /// What an update changes (`kind`, `service`, `team`, `mapping`,
+    /// `signing_secret`, …), never a secret's value.
+    #[serde(default)]
+    pub changed: Vec<String>,
+    /// A create that brings back a retired integration of this name: its
+    /// alerts are kept, its key is new.
+    #[serde(default)]
+    pub revived: bool,
+    /// Where the source sends (`/ingest/alertmanager/{key}`, `/v2/enqueue`).
+    pub endpoint: String,
+    /// A created integration's key, on a real apply only: shown this once,
+    /// stored only as a digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// What an apply changed, or a dry run would change.
@@ -38,6 +86,10 @@ pub struct PlanApplyResult {
     /// Catalog entries: `entry` is `team`, `service` or `functionality`;
     /// other documents: `entry` is their kind (`Runbook`, `Severity`, …).
     pub changes: Vec<PlannedChange>,
+    /// The integrations the plan declares or made, by name, with the keys
+    /// of those created.
+    #[serde(default)]
+    pub integrations: Vec<PlannedIntegration>,
 }
 
 /// Who applied a revision.
@@ -193,6 +245,7 @@ mod convert {
         pub fn of(
             catalog: &muster_core::catalog::changes::CatalogChanges,
             documents: &[core::DocumentChange],
+            integrations: Vec<PlannedIntegration>,
             revision: Option<i64>,
             changed: bool,
             dry_run: bool,
@@ -208,6 +261,7 @@ mod convert {
                 changed,
                 revision,
                 changes,
+                integrations,
             }
         }
     }

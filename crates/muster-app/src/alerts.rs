@@ -126,7 +126,7 @@ pub struct Ingested {
 
 /// A fresh key: 32 lowercase hex characters (128 bits), the length PagerDuty
 /// clients check a routing key for.
-fn new_key() -> Result<String, AppError> {
+pub(crate) fn new_key() -> Result<String, AppError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))
@@ -218,6 +218,7 @@ impl App {
         Ok((integration, key))
     }
 
+    /// Every integration, by name, retired ones too (their alerts name them).
     pub async fn integrations(&self, actor: &Actor) -> Result<Vec<Integration>, AppError> {
         require(actor, Permission::ReadIncidents)?;
         Ok(self.store.integrations().await?)
@@ -442,13 +443,15 @@ impl App {
         let found = match self.known_integrations.get(&digest) {
             Some(known) => Some(known),
             None => {
+                let generation = self.known_integrations.generation();
                 let stored = self
                     .store
                     .integration_by_digest(&digest)
                     .await
                     .map_err(AppError::from)?;
                 if let Some(integration) = &stored {
-                    self.known_integrations.put(digest, integration.clone());
+                    self.known_integrations
+                        .put(digest, integration.clone(), generation);
                 }
                 stored
             }

@@ -81,7 +81,8 @@ impl App {
             .integrations()
             .await?
             .into_iter()
-            .filter(|i| i.kind == "heartbeat")
+            // A retired heartbeat is silent by design: nothing is raised.
+            .filter(|i| i.kind == "heartbeat" && i.retired_at.is_none())
             .collect();
         let mut report = HeartbeatReport::default();
         if integrations.is_empty() {

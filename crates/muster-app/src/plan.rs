@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use muster_core::catalog::Catalog;
-use muster_core::catalog::changes::{CatalogChanges, Prune, diff};
+use muster_core::catalog::changes::{CatalogChanges, ChangeKind, Prune, diff};
 use muster_core::plan::{
     DocumentChange, PlanDocument, PlanFile, PlanRevision, ReviewReminder, diff_documents,
     documents_change, reminders_due, summarize,
@@ -13,6 +13,7 @@ use muster_core::{Actor, Permission, Timestamp};
 use muster_store::{CatalogWrite, PlanWrite};
 
 use crate::accounts::require;
+use crate::plan_integrations::{self, IntegrationAction, IntegrationChange, PlanSecrets};
 use crate::{App, AppError};
 
 /// The catalog source a plan's entries are recorded under, so an apply
@@ -27,6 +28,10 @@ pub struct PlanApply {
     pub documents: Vec<PlanDocument>,
     /// The source files, kept with the revision for the console.
     pub files: Vec<PlanFile>,
+    /// The secrets the plan's integrations name by environment variable,
+    /// as the applier read them; each kept only in the settings of the
+    /// integration that needs it, never with the revision.
+    pub secrets: PlanSecrets,
     /// Compute the changes without writing.
     pub dry_run: bool,
 }
@@ -36,6 +41,9 @@ pub struct PlanApply {
 pub struct PlanOutcome {
     pub catalog: CatalogChanges,
     pub documents: Vec<DocumentChange>,
+    /// The integrations the plan declares or made, by name; created ones
+    /// carry their key on a real apply.
+    pub integrations: Vec<IntegrationChange>,
     pub changed: bool,
     /// The revision recorded (none when dry or when nothing changed).
     pub revision: Option<i64>,
@@ -64,8 +72,9 @@ impl App {
     }
 
     /// Makes the server's plan match `apply`: catalog entries the plan made
-    /// before and no longer names are deleted, and every stored document the
-    /// plan no longer names goes. One transaction, one revision.
+    /// before and no longer names are deleted, every stored document the
+    /// plan no longer names goes, and so do (retired) the integrations it
+    /// made and no longer names. One transaction, one revision.
     pub async fn apply_plan(
         &self,
         actor: &Actor,
@@ -80,25 +89,53 @@ impl App {
         let current = self.store.load_catalog().await?;
         let ours = self.store.catalog_source_entries(PLAN_SOURCE).await?;
         let catalog = diff(&current, &apply.catalog, &Prune::Only(ours));
-        let errors = catalog.apply_to(&current).validate();
+        let after = catalog.apply_to(&current);
+        let errors = after.validate();
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
         let stored = self.store.load_plan_documents().await?;
         let documents = diff_documents(&stored, &apply.documents);
-        let changed = !catalog.is_empty() || documents_change(&documents);
+        let wanted =
+            plan_integrations::desired(&apply.documents, &apply.secrets, !apply.dry_run, &after)?;
+        let mut integrations =
+            plan_integrations::changes(&self.store.integrations().await?, wanted)?;
+        let integrations_change = integrations
+            .iter()
+            .any(|c| c.action != IntegrationAction::Unchanged);
+        let changed = !catalog.is_empty() || documents_change(&documents) || integrations_change;
+        if apply.dry_run || !changed {
+            return Ok(PlanOutcome {
+                catalog,
+                documents,
+                integrations,
+                changed,
+                revision: None,
+            });
+        }
+        let writes = plan_integrations::writes(&mut integrations, self.now(), actor.user_id)?;
         let mut outcome = PlanOutcome {
             catalog,
             documents,
+            integrations,
             changed,
             revision: None,
         };
-        if apply.dry_run || !changed {
-            return Ok(outcome);
-        }
         let mut counts = outcome.catalog.counts();
         for change in &outcome.documents {
             *counts.entry(change.kind).or_insert(0) += 1;
+        }
+        // An integration changes with its document, counted there, except
+        // when only a secret it names changed.
+        for change in &outcome.integrations {
+            let with_document = outcome.documents.iter().any(|d| {
+                d.document_kind == "Integration"
+                    && d.name == change.name
+                    && d.kind != ChangeKind::Unchanged
+            });
+            if change.action != IntegrationAction::Unchanged && !with_document {
+                *counts.entry(ChangeKind::Update).or_insert(0) += 1;
+            }
         }
         let summary = summarize(&counts);
         let revision = self
@@ -111,7 +148,7 @@ impl App {
                     now: self.now(),
                 },
                 documents: &outcome.documents,
-                integrations: &[],
+                integrations: &writes,
                 applied_by: actor.user_id,
                 summary: &summary,
                 files: &apply.files,
@@ -120,7 +157,11 @@ impl App {
             .await?;
         outcome.revision = Some(revision);
         self.forget_on_call_book();
-        self.forget_routing_context();
+        if integrations_change {
+            self.forget_integrations();
+        } else {
+            self.forget_routing_context();
+        }
         Ok(outcome)
     }
 

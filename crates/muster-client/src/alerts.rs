@@ -2,7 +2,7 @@
 
 use muster_api_types::alerts::{
     AlertDetail, AlertList, AlertQuery, AttachAlert, AttachedAlert, CreatedIntegration,
-    IntegrationList, NewIntegration, OpenIncident,
+    Integration, IntegrationList, NewIntegration, OpenIncident,
 };
 use reqwest::Method;
 
@@ -22,6 +22,22 @@ impl Client {
     pub async fn list_integrations(&self) -> Result<IntegrationList, ClientError> {
         let url = self.url(&["api", "v1", "integrations"])?;
         self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// One integration by name (retired ones too); 404 when none has it.
+    pub async fn get_integration(&self, name: &str) -> Result<Integration, ClientError> {
+        let url = self.url(&["api", "v1", "integrations", name])?;
+        self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// A new key for the integration; the old one is refused from now on.
+    /// The answer carries the new key, shown this once.
+    pub async fn rotate_integration_key(
+        &self,
+        name: &str,
+    ) -> Result<CreatedIntegration, ClientError> {
+        let url = self.url(&["api", "v1", "integrations", name, "rotate-key"])?;
+        self.call(Method::POST, url, None::<&()>).await
     }
 
     /// Alerts, newest first.

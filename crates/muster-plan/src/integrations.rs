@@ -63,7 +63,7 @@ pub(crate) const SECRET_KEYS: [(&str, &str); 4] = [
     ),
 ];
 /// A generic mapping's JSON pointers; only `summary` is required.
-pub(crate) const MAPPING_POINTERS: [&str; 8] = [
+pub const MAPPING_POINTERS: [&str; 8] = [
     "summary",
     "dedup_key",
     "status",
@@ -74,9 +74,9 @@ pub(crate) const MAPPING_POINTERS: [&str; 8] = [
     "started_at",
 ];
 /// A generic mapping's lists of status words.
-pub(crate) const MAPPING_LISTS: [&str; 2] = ["resolved_values", "acknowledged_values"];
+pub const MAPPING_LISTS: [&str; 2] = ["resolved_values", "acknowledged_values"];
 /// A generic mapping's flags.
-pub(crate) const MAPPING_FLAGS: [&str; 1] = ["dedup_key_optional"];
+pub const MAPPING_FLAGS: [&str; 1] = ["dedup_key_optional"];
 /// The longest environment variable name taken.
 pub(crate) const MAX_ENV_NAME: usize = 128;
 

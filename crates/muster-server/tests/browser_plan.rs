@@ -38,6 +38,7 @@ fn example_plan() -> PlanApply {
         catalog: plan.catalog(),
         documents: plan.stored_documents(),
         files: plan.files(),
+        secrets: Default::default(),
         dry_run: false,
     }
 }

@@ -42,6 +42,7 @@ async fn the_plan_pages_show_the_running_plan_and_overdue_reviews() {
                 catalog: plan.catalog(),
                 documents: plan.stored_documents(),
                 files: plan.files(),
+                secrets: Default::default(),
                 dry_run: false,
             },
         )

@@ -632,6 +632,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/pages/{page}/resolve", vec!["post"]),
         ("/api/v1/notifications/health", vec!["get"]),
         ("/api/v1/integrations", vec!["get", "post"]),
+        ("/api/v1/integrations/{name}", vec!["get"]),
+        ("/api/v1/integrations/{name}/rotate-key", vec!["post"]),
         ("/api/v1/alerts", vec!["get"]),
         ("/api/v1/alerts/{id}", vec!["get"]),
         ("/api/v1/alerts/{id}/acknowledge", vec!["post"]),

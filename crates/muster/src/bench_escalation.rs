@@ -162,6 +162,7 @@ async fn set_up(app: &App, args: &EscalationBenchArgs, receiver: &str) -> anyhow
             catalog: plan.catalog(),
             documents: plan.stored_documents(),
             files: plan.files(),
+            secrets: Default::default(),
             dry_run: false,
         },
     )

@@ -174,6 +174,7 @@ async fn app_with_plan(
             catalog: plan.catalog(),
             documents: plan.stored_documents(),
             files: plan.files(),
+            secrets: Default::default(),
             dry_run: false,
         },
     )

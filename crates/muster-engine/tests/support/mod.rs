@@ -254,6 +254,7 @@ pub async fn apply(app: &App, admin: &Actor, text: &str) {
             catalog: plan.catalog(),
             documents: plan.stored_documents(),
             files: plan.files(),
+            secrets: Default::default(),
             dry_run: false,
         },
     )

@@ -7,6 +7,7 @@ use muster_api_types::ErrorBody;
 use muster_api_types::alerts::{
     Alert, AlertDetail, AlertLink, AlertList, AlertQuery, AttachAlert, AttachedAlert,
     CreatedIntegration, GenericMapping, Integration, IntegrationList, NewIntegration, OpenIncident,
+    endpoint,
 };
 use muster_app::integration_config::IntegrationConfig;
 use muster_core::alert::AlertStatus;
@@ -56,10 +57,7 @@ fn integration(
     i: &muster_store::alerts::Integration,
     last_beat_at: Option<Timestamp>,
 ) -> Result<Integration, ApiError> {
-    let endpoint = match i.kind.as_str() {
-        "pagerduty_events" => "/v2/enqueue".to_owned(),
-        kind => format!("/ingest/{kind}/{{key}}"),
-    };
+    let endpoint = endpoint(&i.kind);
     let config = IntegrationConfig::of(i)?;
     Ok(Integration {
         id: i.id.as_uuid(),
@@ -75,6 +73,8 @@ fn integration(
         interval_seconds: config.interval_seconds,
         grace_seconds: config.grace_seconds,
         last_beat_at,
+        origin: i.origin.as_str().to_owned(),
+        retired_at: i.retired_at,
     })
 }
 
@@ -163,8 +163,47 @@ pub async fn create(
     ))
 }
 
+/// One integration by name, retired or not, with its settings (never its
+/// key or secret) and, for a heartbeat, its latest beat.
+#[utoipa::path(get, path = "/integrations/{name}", tag = "alerts", params(("name" = String, Path, description = "The integration's name")),
+    responses((status = 200, body = Integration), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(name): Path<String>,
+) -> Result<Json<Integration>, ApiError> {
+    let found = state.app.integration(&caller.actor, &name).await?;
+    let beats = state.app.heartbeats(&caller.actor).await?;
+    Ok(Json(integration(
+        &found,
+        beats.get(&found.id).map(|b| b.last_beat_at),
+    )?))
+}
+
+/// A new key for the integration: it keeps its settings and alerts, the old
+/// key is refused from now on, and the new one is in this answer only. A
+/// retired integration is 409 `integration_retired`.
+#[utoipa::path(post, path = "/integrations/{name}/rotate-key", tag = "alerts", params(("name" = String, Path, description = "The integration's name")),
+    responses((status = 200, body = CreatedIntegration), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(name): Path<String>,
+) -> Result<Json<CreatedIntegration>, ApiError> {
+    let (rotated, key) = state
+        .app
+        .rotate_integration_key(&caller.actor, &name)
+        .await?;
+    let beats = state.app.heartbeats(&caller.actor).await?;
+    Ok(Json(CreatedIntegration {
+        integration: integration(&rotated, beats.get(&rotated.id).map(|b| b.last_beat_at))?,
+        key,
+    }))
+}
+
 /// Every integration with its settings (never their keys or secrets) and,
-/// for heartbeats, the latest beat.
+/// for heartbeats, the latest beat; retired ones too, with `retired_at`.
 #[utoipa::path(get, path = "/integrations", tag = "alerts",
     responses((status = 200, body = IntegrationList), (status = 401, body = ErrorBody)))]
 pub async fn list(

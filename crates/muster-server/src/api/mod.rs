@@ -94,6 +94,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(paging::rules, paging::set_rules))
         .routes(routes!(paging::sink_health))
         .routes(routes!(alerts::list, alerts::create))
+        .routes(routes!(alerts::show))
+        .routes(routes!(alerts::rotate_key))
         .routes(routes!(alerts::list_alerts))
         .routes(routes!(silences::routing))
         .routes(routes!(changes::list))

@@ -9,12 +9,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use muster_api_types::ErrorBody;
+use muster_api_types::alerts::endpoint;
 use muster_api_types::plan::{
     PlanApplyResult, PlanDocument, PlanFile, PlanFiles, PlanOverview, PlanRevision, PlanUpload,
-    StaleDocument, StaleDocuments, check_path,
+    PlannedIntegration, StaleDocument, StaleDocuments, check_path,
 };
 use muster_app::AppError;
 use muster_app::plan::PlanApply;
+use muster_app::plan_integrations::IntegrationChange;
 use muster_core::Permission;
 use muster_plan::plan::{self as reader, Finding};
 
@@ -87,19 +89,57 @@ fn read(upload: PlanUpload) -> Result<PlanApply, ApiError> {
     if !findings.is_empty() {
         return Err(findings_error(&findings));
     }
+    // Only the secrets the plan names are kept; an apply needs all of them.
+    let mut secrets = BTreeMap::new();
+    let mut missing = Vec::new();
+    for reference in reader::secret_references(&plan) {
+        match upload.secrets.get(&reference.variable) {
+            Some(secret) => {
+                secrets.insert(reference.variable.clone(), secret.clone());
+            }
+            None if !upload.dry_run => missing.push(reference.unset(
+                "was not sent with the plan (`secrets`); `muster plan apply` reads it from its environment",
+            )),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(findings_error(&missing));
+    }
     Ok(PlanApply {
         catalog: plan.catalog(),
         documents: plan.stored_documents(),
         files: plan.files(),
+        secrets,
         dry_run: upload.dry_run,
     })
 }
 
+/// The integration changes as the API shows them.
+fn planned(changes: &[IntegrationChange]) -> Vec<PlannedIntegration> {
+    changes
+        .iter()
+        .map(|c| PlannedIntegration {
+            name: c.name.clone(),
+            action: c.action.as_str().to_owned(),
+            kind: c.kind.clone(),
+            service: c.service.as_ref().map(|s| s.as_str().to_owned()),
+            team: c.team.as_ref().map(|t| t.as_str().to_owned()),
+            changed: c.changed.iter().map(|f| (*f).to_owned()).collect(),
+            revived: c.revived,
+            endpoint: endpoint(&c.kind),
+            key: c.key.clone(),
+        })
+        .collect()
+}
+
 /// Check a plan folder against the server (`dry_run`) or apply it: the
-/// catalog entries and every other document, in one transaction.
+/// catalog entries, every other document and the integrations the plan
+/// declares, in one transaction. Created integrations' keys are in this
+/// answer only.
 #[utoipa::path(post, path = "/plan/apply", tag = "plan", request_body = PlanUpload,
     responses((status = 200, body = PlanApplyResult), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -118,6 +158,7 @@ pub async fn apply(
     Ok(Json(PlanApplyResult::of(
         &outcome.catalog,
         &outcome.documents,
+        planned(&outcome.integrations),
         outcome.revision,
         outcome.changed,
         dry_run,

@@ -122,6 +122,7 @@ pub async fn apply(test: &TestApp, admin: &Actor, text: &str) {
                 catalog: plan.catalog(),
                 documents: plan.stored_documents(),
                 files: plan.files(),
+                secrets: Default::default(),
                 dry_run: false,
             },
         )

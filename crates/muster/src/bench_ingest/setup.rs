@@ -121,6 +121,7 @@ pub async fn prepare(url: &str, receiver: &str) -> anyhow::Result<Prepared> {
             catalog: plan.catalog(),
             documents: plan.stored_documents(),
             files: plan.files(),
+            secrets: Default::default(),
             dry_run: false,
         },
     )

@@ -3,9 +3,10 @@
 //! (the server validates them again and applies every document in one
 //! transaction); `export` writes the server's state back as files.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use muster_api_types::plan::{PlanFile, PlanUpload, check_path};
+use muster_api_types::plan::{PlanApplyResult, PlanFile, PlanUpload, check_path};
 use muster_plan::plan::{self, Finding, Plan};
 
 use super::{EXIT_REJECTED, Failure, OutputFormat, RemoteOptions, connect, output};
@@ -24,7 +25,11 @@ pub enum PlanCommand {
     Stale { dir: Option<PathBuf> },
     /// What applying would change on the server; exit 0 when nothing, 2 when something.
     Diff { dir: PathBuf },
-    /// Make the server's plan (catalog and every other document) match DIR, in one transaction.
+    /// Make the server's plan (catalog, every other document, the
+    /// integrations it declares) match DIR, in one transaction. Prints each
+    /// new integration's key once. A Grafana signing secret the plan names
+    /// (signing_secret_env: VAR) is read from this environment and sent with
+    /// the plan; unset, the apply is refused.
     Apply { dir: PathBuf },
     /// Write the server's plan into DIR as YAML files; applying them changes nothing.
     Export {
@@ -174,10 +179,75 @@ fn stale(dir: &Path, opts: &RemoteOptions) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The plan's files with paths relative to `dir`, as the server wants them.
-fn upload(dir: &Path, loaded: &Plan, dry_run: bool) -> PlanUpload {
+/// The plan's files with paths relative to `dir`, as the server wants them,
+/// and the secrets its integrations name, read from this process's
+/// environment: they never go in the files. An apply refuses to start
+/// without every one (missing_secret, at the line naming it); a diff sends
+/// those set and the server compares the others as unchanged.
+fn upload(dir: &Path, loaded: &Plan, dry_run: bool) -> Result<PlanUpload, Failure> {
     let files = loaded.files_under(dir).iter().map(PlanFile::from).collect();
-    PlanUpload { files, dry_run }
+    let mut secrets = BTreeMap::new();
+    let mut missing = Vec::new();
+    for reference in plan::secret_references(loaded) {
+        match std::env::var(&reference.variable) {
+            Ok(secret) if !secret.is_empty() => {
+                secrets.insert(reference.variable.clone(), secret);
+            }
+            _ if dry_run => {}
+            Ok(_) => missing.push(reference.unset("is empty in this environment")),
+            Err(_) => missing.push(reference.unset(
+                "is not set in this environment; `muster plan apply` reads the secret from it",
+            )),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(findings_failure(&missing));
+    }
+    Ok(PlanUpload {
+        files,
+        dry_run,
+        secrets,
+    })
+}
+
+/// One line per integration change, and each created one's key (shown once).
+fn integration_lines(result: &PlanApplyResult, base: &str) -> String {
+    let mut text = String::new();
+    for i in result
+        .integrations
+        .iter()
+        .filter(|i| i.action != "unchanged")
+    {
+        let bound = i
+            .service
+            .as_deref()
+            .map(|s| format!("service {s}"))
+            .or_else(|| i.team.as_deref().map(|t| format!("team {t}")))
+            .unwrap_or_default();
+        let mut line = format!(
+            "{:<13} {:<22} {} ({}, {bound})",
+            i.action, "integration", i.name, i.kind
+        );
+        if !i.changed.is_empty() {
+            line.push_str(&format!(": {}", i.changed.join(", ")));
+        }
+        if i.revived {
+            line.push_str(": back from retirement, its alerts kept, a new key");
+        }
+        text.push_str(&line);
+        text.push('\n');
+        if let Some(key) = &i.key {
+            text.push_str(&format!(
+                "  key (shown once): {key}\n  send to: {}{}\n",
+                base.trim_end_matches('/'),
+                i.endpoint.replace("{key}", key)
+            ));
+            if i.kind == "pagerduty_events" {
+                text.push_str("  use the key as the routing_key\n");
+            }
+        }
+    }
+    text
 }
 
 async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Failure> {
@@ -187,14 +257,16 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
         ..opts.clone()
     };
     let loaded = validate(dir, &quiet)?;
-    let body = upload(dir, &loaded, dry_run);
-    let result = connect(opts)?.apply_plan(&body).await?;
+    let body = upload(dir, &loaded, dry_run)?;
+    let client = connect(opts)?;
+    let result = client.apply_plan(&body).await?;
     if opts.output == OutputFormat::Json {
         output::print_json(&result)?;
     } else {
         for change in result.changes.iter().filter(|c| c.action != "unchanged") {
             println!("{:<13} {:<22} {}", change.action, change.entry, change.slug);
         }
+        print!("{}", integration_lines(&result, client.base_url()));
         let verb = match (dry_run, result.changed, result.revision) {
             (true, true, _) => "applying would change the plan".to_owned(),
             (false, true, Some(n)) => format!("applied in one transaction as revision {n}"),
