@@ -59,16 +59,21 @@ fn an_integration_is_created_fed_and_its_alerts_listed() {
     assert!(text.contains("/v2/enqueue"), "{text}");
 
     let listed = cli.json(&["integration", "list"]);
-    let names: Vec<&str> = listed["integrations"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|i| i["name"].as_str())
-        .collect();
+    let made = |origin: &str| -> Vec<&str> {
+        listed["integrations"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|i| i["origin"] == origin)
+            .filter_map(|i| i["name"].as_str())
+            .collect()
+    };
     assert_eq!(
-        names,
+        made("hand"),
         ["alertmanager-checkout-api", "pagerduty_events-storefront"]
     );
+    // The example plan's own, beside them.
+    assert_eq!(made("plan").len(), 6, "{listed}");
     assert!(
         listed.to_string().find(&key).is_none(),
         "keys are never listed"

@@ -1,5 +1,6 @@
-//! `muster integration create|list`: the sources monitoring sends alerts
-//! through, with their kind's settings.
+//! `muster integration create|list|show|rotate-key`: the sources monitoring
+//! sends alerts through, with their kind's settings; a key is printed once,
+//! at creation or rotation.
 
 use std::path::PathBuf;
 
@@ -59,8 +60,21 @@ pub enum IntegrationCommand {
         #[arg(long, value_name = "DURATION", value_parser = parse_span)]
         grace: Option<i64>,
     },
-    /// Every integration with its settings (never their keys or secrets).
+    /// Every integration with its settings (never their keys or secrets),
+    /// who made it (by hand or the plan) and whether it is retired.
     List,
+    /// One integration: its settings, where it sends, who made it.
+    Show {
+        /// The integration's name.
+        name: String,
+    },
+    /// Give the integration a new key and print it (shown this once). The
+    /// old key is refused from now on; the integration, its settings and
+    /// its alerts stay. Update the sender with the new key.
+    RotateKey {
+        /// The integration's name.
+        name: String,
+    },
 }
 
 /// Reads `--mapping`: a file, or standard input for `-`.
@@ -102,6 +116,49 @@ fn settings(i: &Integration) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// Who made it, and whether it still takes alerts.
+fn origin(i: &Integration) -> String {
+    let made = if i.origin == "plan" {
+        "plan"
+    } else {
+        "by hand"
+    };
+    match i.retired_at {
+        Some(at) => format!("{made}, retired {}", short_time(at)),
+        None => made.to_owned(),
+    }
+}
+
+/// Where to send, with the key in place when it is known.
+fn send_to(base: &str, i: &Integration, key: &str) -> String {
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        i.endpoint.replace("{key}", key)
+    )
+}
+
+/// The answer to a create or a rotation: the key, shown this once.
+fn keyed(verb: &str, i: &Integration, key: &str, base: &str) -> String {
+    let mut text = format!(
+        "{verb} integration {} ({}) for {}.\nKey (shown once): {key}\nSend to: {}\n",
+        i.name,
+        i.kind,
+        bound(i),
+        send_to(base, i, key),
+    );
+    match i.kind.as_str() {
+        "pagerduty_events" => {
+            text.push_str("Use the key as the routing_key (integration key).\n");
+        }
+        "grafana" | "generic" | "heartbeat" => {
+            text.push_str(&format!("Settings: {}\n", settings(i)));
+        }
+        _ => {}
+    }
+    text
 }
 
 fn bound(i: &Integration) -> String {
@@ -151,26 +208,12 @@ pub(super) async fn run_integration(
             if opts.output == OutputFormat::Json {
                 return print_json(&created);
             }
-            let i = &created.integration;
-            let endpoint = i.endpoint.replace("{key}", &created.key);
-            let mut text = format!(
-                "Created integration {} ({}) for {}.\nKey (shown once): {}\nSend to: {}{}\n",
-                i.name,
-                i.kind,
-                bound(i),
-                created.key,
-                client.base_url().trim_end_matches('/'),
-                endpoint,
+            let text = keyed(
+                "Created",
+                &created.integration,
+                &created.key,
+                client.base_url(),
             );
-            match i.kind.as_str() {
-                "pagerduty_events" => {
-                    text.push_str("Use the key as the routing_key (integration key).\n");
-                }
-                "grafana" | "generic" | "heartbeat" => {
-                    text.push_str(&format!("Settings: {}\n", settings(i)));
-                }
-                _ => {}
-            }
             print_text(&text)
         }
         IntegrationCommand::List => {
@@ -179,7 +222,7 @@ pub(super) async fn run_integration(
             if opts.output == OutputFormat::Json {
                 return print_json(&list);
             }
-            let mut table = new_table(&["NAME", "KIND", "FOR", "ENDPOINT", "SETTINGS"]);
+            let mut table = new_table(&["NAME", "KIND", "FOR", "ENDPOINT", "SETTINGS", "MADE"]);
             for i in &list.integrations {
                 table.add_row(vec![
                     i.name.clone(),
@@ -187,9 +230,61 @@ pub(super) async fn run_integration(
                     bound(i),
                     i.endpoint.clone(),
                     settings(i),
+                    origin(i),
                 ]);
             }
             print_text(&finish(&table))
+        }
+        IntegrationCommand::Show { name } => {
+            let client = connect(opts)?;
+            let i = client.get_integration(&name).await?;
+            if opts.output == OutputFormat::Json {
+                return print_json(&i);
+            }
+            let mut text = format!(
+                "{} ({}) for {}\nMade: {}, {}\nSend to: {}\n",
+                i.name,
+                i.kind,
+                bound(&i),
+                origin(&i),
+                short_time(i.created_at),
+                send_to(client.base_url(), &i, "KEY"),
+            );
+            if i.kind == "pagerduty_events" {
+                text.push_str("The key goes in each event as its routing_key.\n");
+            }
+            let shown = settings(&i);
+            if !shown.is_empty() {
+                text.push_str(&format!("Settings: {shown}\n"));
+            }
+            if let Some(mapping) = &i.mapping {
+                let pretty = serde_json::to_string_pretty(mapping).map_err(|e| {
+                    Failure::new(
+                        super::EXIT_REJECTED,
+                        format!("the mapping does not print: {e}"),
+                    )
+                })?;
+                text.push_str(&format!("Mapping: {pretty}\n"));
+            }
+            if i.retired_at.is_some() {
+                text.push_str("Retired: its key is refused; its alerts are kept.\n");
+            }
+            print_text(&text)
+        }
+        IntegrationCommand::RotateKey { name } => {
+            let client = connect(opts)?;
+            let rotated = client.rotate_integration_key(&name).await?;
+            if opts.output == OutputFormat::Json {
+                return print_json(&rotated);
+            }
+            let mut text = keyed(
+                "Rotated the key of",
+                &rotated.integration,
+                &rotated.key,
+                client.base_url(),
+            );
+            text.push_str("The old key is refused from now on.\n");
+            print_text(&text)
         }
     }
 }

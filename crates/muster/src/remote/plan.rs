@@ -263,7 +263,19 @@ async fn sync(dir: &Path, opts: &RemoteOptions, dry_run: bool) -> Result<(), Fai
     if opts.output == OutputFormat::Json {
         output::print_json(&result)?;
     } else {
-        for change in result.changes.iter().filter(|c| c.action != "unchanged") {
+        // An Integration document's line is said by its integration's, with more.
+        let said_below = |entry: &str, name: &str| {
+            entry == "Integration"
+                && result
+                    .integrations
+                    .iter()
+                    .any(|i| i.name == name && i.action != "unchanged")
+        };
+        for change in result
+            .changes
+            .iter()
+            .filter(|c| c.action != "unchanged" && !said_below(&c.entry, &c.slug))
+        {
             println!("{:<13} {:<22} {}", change.action, change.entry, change.slug);
         }
         print!("{}", integration_lines(&result, client.base_url()));
