@@ -105,9 +105,16 @@ fn plan_integrations_are_applied_shown_rotated_and_retired_from_the_cli() {
     signed_example(&plan_dir);
     let plan = plan_dir.display().to_string();
 
-    // Validate needs no secret; apply refuses without it, at its line.
-    let (code, stderr) = cli.code(&["plan", "validate", &plan]);
-    assert_eq!(code, 0, "{stderr}");
+    // Validate needs no secret, and warns it is unset; apply refuses without it, at its line.
+    let validated = muster(&cli, &["plan", "validate", &plan], None);
+    let (_, stderr) = text(&validated);
+    assert_eq!(validated.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("[missing_secret]"),
+        "{stderr}"
+    );
+    let validated = muster(&cli, &["plan", "validate", &plan], Some(SECRET));
+    assert!(!text(&validated).1.contains("missing_secret"));
     let refused = muster(&cli, &["plan", "apply", &plan], None);
     let (_, stderr) = text(&refused);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");

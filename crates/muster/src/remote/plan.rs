@@ -82,6 +82,19 @@ fn gap_warnings(loaded: &Plan) -> Vec<Finding> {
     plan::schedule_gaps(loaded, now, until)
 }
 
+/// The secrets the plan names whose variables are unset here: warnings,
+/// since a plan is validated where it is written (CI, a laptop) and applied
+/// where the secrets are.
+fn secret_warnings(loaded: &Plan) -> Vec<Finding> {
+    plan::secret_references(loaded)
+        .into_iter()
+        .filter(|reference| std::env::var_os(&reference.variable).is_none_or(|v| v.is_empty()))
+        .map(|reference| {
+            reference.unset("is not set here; `muster plan apply` will need it in its environment")
+        })
+        .collect()
+}
+
 fn warning_lines(warnings: &[Finding]) -> String {
     warnings
         .iter()
@@ -101,7 +114,8 @@ fn validate(dir: &Path, opts: &RemoteOptions) -> Result<Plan, Failure> {
     let (findings, warnings) = match plan::load(dir) {
         Ok(loaded) => {
             let findings = plan::validate(&loaded);
-            let warnings = gap_warnings(&loaded);
+            let mut warnings = gap_warnings(&loaded);
+            warnings.extend(secret_warnings(&loaded));
             if findings.is_empty() {
                 if opts.output == OutputFormat::Json {
                     output::print_json(&serde_json::json!({
