@@ -183,7 +183,7 @@ impl Engine {
         metrics::fired(&fired, self.app.now());
         let fired_deliveries: usize = fired.iter().map(|f| f.deliveries).sum();
         if fired_deliveries > claimed.len() {
-            // More than one handoff holds: the rest wait in the outbox.
+            // More fired than one handoff takes: the rest wait for a worker.
             self.outbox.notify_one();
         }
         if !claimed.is_empty() {
