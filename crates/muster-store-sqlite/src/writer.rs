@@ -382,22 +382,22 @@ mod tests {
             (ghost, "ghost"),
             (integration.id, "api-down"),
         ];
-        let answers: Vec<_> = calls
-            .into_iter()
-            .map(|(id, key)| {
-                let writer = store.writer.clone();
-                tokio::spawn(async move {
-                    writer
-                        .receive(ReceiveCall {
-                            integration: id,
-                            signals: vec![trigger(key)],
-                            decide: decider(id),
-                        })
-                        .await
-                })
-            })
-            .collect();
-        queued(&store.writer, calls.len()).await;
+        // Each caller is queued before the next is spawned, so the batch
+        // holds them in this order (spawned together, they race).
+        let mut answers = Vec::new();
+        for (n, (id, key)) in calls.into_iter().enumerate() {
+            let writer = store.writer.clone();
+            answers.push(tokio::spawn(async move {
+                writer
+                    .receive(ReceiveCall {
+                        integration: id,
+                        signals: vec![trigger(key)],
+                        decide: decider(id),
+                    })
+                    .await
+            }));
+            queued(&store.writer, n + 1).await;
+        }
         let _ = release.send(());
         let mut outcomes = Vec::new();
         for answer in answers {
