@@ -37,6 +37,31 @@ fn bind_settings<'q>(query: PgQuery<'q>, settings: &'q IntegrationSettings) -> P
         .bind(&settings.config)
 }
 
+/// Inserts one integration; its name is unique.
+async fn insert_integration_row(
+    c: impl sqlx::PgExecutor<'_>,
+    i: &Integration,
+) -> Result<sqlx::postgres::PgQueryResult, StoreError> {
+    sqlx::query(statements::INSERT_INTEGRATION)
+        .bind(i.id.as_uuid())
+        .bind(&i.name)
+        .bind(&i.kind)
+        .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
+        .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(i.key_digest.to_vec())
+        .bind(&i.config)
+        .bind(i.created_at.as_millisecond())
+        .bind(i.created_by.as_uuid())
+        .bind(i.origin.as_str())
+        .bind(i.retired_at.map(|t| t.as_millisecond()))
+        .execute(c)
+        .await
+        .map_err(|e| match unique(e, "name", &i.name) {
+            StoreError::Duplicate { .. } => duplicate_name(&i.name),
+            other => other,
+        })
+}
+
 /// A plan apply's integration writes, inside its transaction; each must
 /// find its row as the apply saw it.
 pub(crate) async fn write_planned(
@@ -45,24 +70,7 @@ pub(crate) async fn write_planned(
 ) -> Result<(), StoreError> {
     for write in writes {
         let touched = match write {
-            IntegrationWrite::Insert(i) => sqlx::query(statements::INSERT_INTEGRATION)
-                .bind(i.id.as_uuid())
-                .bind(&i.name)
-                .bind(&i.kind)
-                .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
-                .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
-                .bind(i.key_digest.to_vec())
-                .bind(&i.config)
-                .bind(i.created_at.as_millisecond())
-                .bind(i.created_by.as_uuid())
-                .bind(i.origin.as_str())
-                .bind(i.retired_at.map(|t| t.as_millisecond()))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| match unique(e, "name", &i.name) {
-                    StoreError::Duplicate { .. } => duplicate_name(&i.name),
-                    other => other,
-                })?,
+            IntegrationWrite::Insert(i) => insert_integration_row(&mut *c, i).await?,
             IntegrationWrite::Update { id, settings } => bind_settings(
                 sqlx::query(statements::UPDATE_PLANNED_INTEGRATION),
                 settings,
@@ -264,24 +272,7 @@ pub(crate) async fn receive_calls(
 #[async_trait]
 impl AlertStore for PostgresStore {
     async fn insert_integration(&self, i: &Integration) -> Result<(), StoreError> {
-        sqlx::query(statements::INSERT_INTEGRATION)
-            .bind(i.id.as_uuid())
-            .bind(&i.name)
-            .bind(&i.kind)
-            .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
-            .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
-            .bind(i.key_digest.to_vec())
-            .bind(&i.config)
-            .bind(i.created_at.as_millisecond())
-            .bind(i.created_by.as_uuid())
-            .bind(i.origin.as_str())
-            .bind(i.retired_at.map(|t| t.as_millisecond()))
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match unique(e, "name", &i.name) {
-                StoreError::Duplicate { .. } => duplicate_name(&i.name),
-                other => other,
-            })?;
+        insert_integration_row(&self.pool, i).await?;
         Ok(())
     }
 

@@ -8,12 +8,12 @@
 
 use muster_core::{AlertGroupId, IncidentId, IncidentNumber};
 use muster_store::StoreError;
-use muster_store::routing::{AlertAttachment, AttachTo, statements};
+use muster_store::routing::{AlertAttachment, AttachTo, group_race_lost, statements};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::codec::{backend, get};
 use crate::incidents::{insert_incident_rows, insert_timeline};
-use crate::routing::write_group;
+use crate::routing::insert_groups;
 
 fn seq(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -72,7 +72,7 @@ async fn incident_at(
 async fn write_attached_group(c: &mut PgConnection, a: &AlertAttachment) -> Result<(), StoreError> {
     let group = &a.group;
     if a.new_group {
-        write_group(c, group, true).await?;
+        insert_groups(c, std::slice::from_ref(group)).await?;
         sqlx::query(statements::JOIN_NEW_GROUP)
             .bind(group.id.as_uuid())
             .bind(a.alert.as_uuid())
@@ -92,11 +92,7 @@ async fn write_attached_group(c: &mut PgConnection, a: &AlertAttachment) -> Resu
         .map_err(backend)?
         .rows_affected();
     if linked == 0 {
-        return Err(StoreError::VersionConflict {
-            entity: "alert group",
-            expected: group.version.saturating_sub(1),
-            actual: 0,
-        });
+        return Err(group_race_lost(group));
     }
     Ok(())
 }

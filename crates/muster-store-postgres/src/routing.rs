@@ -16,8 +16,8 @@ use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
     AlertAttachment, AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore,
-    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing, keys_to_load,
-    own_groups, pending, statements,
+    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing,
+    group_race_lost, keys_to_load, own_groups, pending, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, PgConnection};
@@ -187,7 +187,10 @@ async fn load_groups(
 
 /// Inserts a batch's new groups in one statement: a storm of distinct
 /// alerts opens one group each.
-async fn insert_groups(c: &mut PgConnection, groups: &[AlertGroup]) -> Result<(), StoreError> {
+pub(crate) async fn insert_groups(
+    c: &mut PgConnection,
+    groups: &[AlertGroup],
+) -> Result<(), StoreError> {
     if groups.is_empty() {
         return Ok(());
     }
@@ -219,29 +222,9 @@ async fn insert_groups(c: &mut PgConnection, groups: &[AlertGroup]) -> Result<()
     Ok(())
 }
 
-pub(crate) async fn write_group(
-    c: &mut PgConnection,
-    group: &AlertGroup,
-    insert: bool,
-) -> Result<(), StoreError> {
-    if insert {
-        sqlx::query(statements::INSERT_GROUP)
-            .bind(group.id.as_uuid())
-            .bind(group.integration.as_uuid())
-            .bind(&group.key)
-            .bind(group.opened_at.as_millisecond())
-            .bind(group.last_alert_at.as_millisecond())
-            .bind(&group.effect)
-            .bind(group.page.map(|p| p.as_uuid()))
-            .bind(group.incident.map(|i| i.as_uuid()))
-            .bind(group.mitigate_on_resolve)
-            .bind(group.follow_up_due)
-            .bind(seq(group.version))
-            .execute(&mut *c)
-            .await
-            .map_err(backend)?;
-        return Ok(());
-    }
+/// Writes a routed group's change if it is still at the version routing
+/// read.
+async fn update_group(c: &mut PgConnection, group: &AlertGroup) -> Result<(), StoreError> {
     let updated = sqlx::query(statements::UPDATE_GROUP)
         .bind(group.last_alert_at.as_millisecond())
         .bind(group.page.map(|p| p.as_uuid()))
@@ -255,11 +238,7 @@ pub(crate) async fn write_group(
         .map_err(backend)?
         .rows_affected();
     if updated == 0 {
-        return Err(StoreError::VersionConflict {
-            entity: "alert group",
-            expected: group.version.saturating_sub(1),
-            actual: 0,
-        });
+        return Err(group_race_lost(group));
     }
     Ok(())
 }
@@ -276,7 +255,7 @@ async fn write(c: &mut PgConnection, w: &RoutingWrite) -> Result<(), StoreError>
     insert_pages(c, &pages).await?;
     insert_groups(c, &w.new_groups).await?;
     for group in &w.changed_groups {
-        write_group(c, group, false).await?;
+        update_group(c, group).await?;
     }
     insert_timeline(c, &w.timeline).await?;
     insert_deliveries(c, &w.deliveries).await?;

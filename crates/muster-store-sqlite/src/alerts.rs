@@ -24,6 +24,31 @@ fn integration(row: &SqliteRow) -> Result<Integration, StoreError> {
     decode_integration(&Row(row), digest)
 }
 
+/// Inserts one integration; its name is unique.
+async fn insert_integration_row(
+    c: &mut SqliteConnection,
+    i: &Integration,
+) -> Result<sqlx::sqlite::SqliteQueryResult, StoreError> {
+    sqlx::query(statements::INSERT_INTEGRATION)
+        .bind(i.id.to_string())
+        .bind(&i.name)
+        .bind(&i.kind)
+        .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
+        .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(i.key_digest.to_vec())
+        .bind(&i.config)
+        .bind(i.created_at.as_millisecond())
+        .bind(i.created_by.to_string())
+        .bind(i.origin.as_str())
+        .bind(i.retired_at.map(|t| t.as_millisecond()))
+        .execute(&mut *c)
+        .await
+        .map_err(|e| match unique(e, "name", &i.name) {
+            StoreError::Duplicate { .. } => duplicate_name(&i.name),
+            other => other,
+        })
+}
+
 /// A plan apply's integration writes, inside its transaction; each must
 /// find its row as the apply saw it.
 pub(crate) async fn write_planned(
@@ -32,24 +57,7 @@ pub(crate) async fn write_planned(
 ) -> Result<(), StoreError> {
     for write in writes {
         let touched = match write {
-            IntegrationWrite::Insert(i) => sqlx::query(statements::INSERT_INTEGRATION)
-                .bind(i.id.to_string())
-                .bind(&i.name)
-                .bind(&i.kind)
-                .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
-                .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
-                .bind(i.key_digest.to_vec())
-                .bind(&i.config)
-                .bind(i.created_at.as_millisecond())
-                .bind(i.created_by.to_string())
-                .bind(i.origin.as_str())
-                .bind(i.retired_at.map(|t| t.as_millisecond()))
-                .execute(&mut *c)
-                .await
-                .map_err(|e| match unique(e, "name", &i.name) {
-                    StoreError::Duplicate { .. } => duplicate_name(&i.name),
-                    other => other,
-                })?,
+            IntegrationWrite::Insert(i) => insert_integration_row(c, i).await?,
             IntegrationWrite::Update { id, settings } => bind_settings(
                 sqlx::query(statements::UPDATE_PLANNED_INTEGRATION),
                 settings,
@@ -244,24 +252,7 @@ impl AlertStore for SqliteStore {
         self.writer
             .write_statement(move |c| {
                 Box::pin(async move {
-                    sqlx::query(statements::INSERT_INTEGRATION)
-                        .bind(i.id.to_string())
-                        .bind(&i.name)
-                        .bind(&i.kind)
-                        .bind(i.service.as_ref().map(|s| s.as_str().to_owned()))
-                        .bind(i.team.as_ref().map(|t| t.as_str().to_owned()))
-                        .bind(i.key_digest.to_vec())
-                        .bind(&i.config)
-                        .bind(i.created_at.as_millisecond())
-                        .bind(i.created_by.to_string())
-                        .bind(i.origin.as_str())
-                        .bind(i.retired_at.map(|t| t.as_millisecond()))
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match unique(e, "name", &i.name) {
-                            StoreError::Duplicate { .. } => duplicate_name(&i.name),
-                            other => other,
-                        })?;
+                    insert_integration_row(c, &i).await?;
                     Ok(())
                 })
             })

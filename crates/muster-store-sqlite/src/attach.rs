@@ -4,7 +4,7 @@
 
 use muster_core::{AlertGroupId, IncidentId, IncidentNumber};
 use muster_store::StoreError;
-use muster_store::routing::{AlertAttachment, AttachTo, statements};
+use muster_store::routing::{AlertAttachment, AttachTo, group_race_lost, statements};
 use sqlx::SqliteConnection;
 
 use crate::codec::{backend, get, optional_id};
@@ -88,11 +88,7 @@ async fn write_attached_group(
         .map_err(backend)?
         .rows_affected();
     if linked == 0 {
-        return Err(StoreError::VersionConflict {
-            entity: "alert group",
-            expected: group.version.saturating_sub(1),
-            actual: 0,
-        });
+        return Err(group_race_lost(group));
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use muster_store::StoreError;
 use muster_store::alerts::{self, CHUNK, decode_alert};
 use muster_store::routing::{
     AlertAttachment, AlertRouteWrite, AlertRouter, AlertRouting, FollowUpDue, RoutingStore,
-    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing, keys_to_load,
-    own_groups, pending, statements,
+    RoutingWrite, decode_group, decode_other_groups, decode_pending, decode_routing,
+    group_race_lost, keys_to_load, own_groups, pending, statements,
 };
 use muster_store::sql::Placeholders;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -187,11 +187,7 @@ pub(crate) async fn write_group(
         .map_err(backend)?
         .rows_affected();
     if updated == 0 {
-        return Err(StoreError::VersionConflict {
-            entity: "alert group",
-            expected: group.version.saturating_sub(1),
-            actual: 0,
-        });
+        return Err(group_race_lost(group));
     }
     Ok(())
 }

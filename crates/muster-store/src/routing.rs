@@ -234,6 +234,16 @@ pub mod pending {
     }
 }
 
+/// A group write that found the row past the version it expected: another
+/// router or attach changed it first (the version it now has is unknown).
+pub fn group_race_lost(group: &AlertGroup) -> StoreError {
+    StoreError::VersionConflict {
+        entity: "alert group",
+        expected: group.version.saturating_sub(1),
+        actual: 0,
+    }
+}
+
 /// Reads one row of [`statements::GROUP_COLUMNS`].
 pub fn decode_group(row: &dyn StoredRow) -> Result<AlertGroup, StoreError> {
     Ok(AlertGroup {
