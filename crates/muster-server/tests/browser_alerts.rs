@@ -2,7 +2,7 @@
 //! open the alert list, see an alert arrive without reloading, open it,
 //! read "Why did this page?", and acknowledge it; attach it to an open
 //! incident from its page; then "silence similar" fills the silence form,
-//! and the routes page previews the rules.
+//! the routes page previews the rules, and a new integration shows its key.
 //!
 //! Skipped when Chromium or chromedriver is missing, unless
 //! `MUSTER_TEST_REQUIRE_ALL=1`. With `MUSTER_SCREENSHOTS=<dir>` it also saves
@@ -150,6 +150,38 @@ async fn an_alert_arrives_says_why_it_paged_and_is_acknowledged() {
     wait_for_text(&browser, "routes-identity", "auth-down").await;
     wait_for_text(&browser, "preview-table", "Auth is down on auth-1").await;
     screenshots(&browser, "alert-routes").await;
+
+    // A new integration from the console: its key is shown once, in the URL.
+    browser.goto(format!("{base}/alerts")).await.unwrap();
+    click(&browser, "alerts-integrations").await;
+    wait_for_url(&browser, "/integrations").await;
+    wait_for_text(&browser, "integration-prometheus", "Alertmanager").await;
+    type_into(&browser, "integration-name", "deploy-bot").await;
+    let generic = browser
+        .find(By::Css("#integration-kind option[value='generic']"))
+        .await
+        .unwrap();
+    click_element(generic).await;
+    let auth = browser
+        .find(By::Css("#integration-bound option[value='service:auth']"))
+        .await
+        .unwrap();
+    click_element(auth).await;
+    screenshots(&browser, "integrations").await;
+    click(&browser, "integration-submit").await;
+    let url = wait_for_text(&browser, "issued-key-url", "/ingest/generic/").await;
+    let key = browser
+        .find(By::Id("issued-key-value"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(key.len(), 32, "{key}");
+    assert!(url.ends_with(&key), "{url}");
+    screenshots(&browser, "integration-key").await;
+    click(&browser, "issued-key-back").await;
+    wait_for_text(&browser, "integration-deploy-bot", "Generic JSON").await;
 
     browser.quit().await.unwrap();
     drop(chromedriver);

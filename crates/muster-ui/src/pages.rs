@@ -99,7 +99,8 @@ field_errors!(
     FunctionalityFormPage,
     UserPage,
     SilencesPage,
-    AlertRoutesPage
+    AlertRoutesPage,
+    IntegrationsPage
 );
 
 /// `/incidents/{key}`.

@@ -3,10 +3,12 @@
 //! templates hold no logic beyond loops and conditionals.
 
 mod alerts;
+mod integrations;
 mod oncall;
 mod paging;
 
 pub use alerts::*;
+pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
 

@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod catalog;
 mod incidents;
+mod integrations;
 mod links;
 mod oncall;
 mod paging;
@@ -86,6 +87,14 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/alerts/{id}/incident", post(alerts::open_incident))
         .route("/alerts/{id}/attach", post(alerts::attach))
+        .route(
+            "/integrations",
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            "/integrations/{name}/rotate-key",
+            post(integrations::rotate_key),
+        )
         .route("/silences", get(silences::list).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
         .route("/pages", get(paging::list))
@@ -409,15 +418,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ConsoleQuery<T
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass).
 pub(crate) fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    muster_ui::present::percent_encode(value)
 }
 
 #[cfg(test)]

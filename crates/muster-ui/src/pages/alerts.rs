@@ -4,8 +4,9 @@
 use askama::Template;
 
 use crate::view::{
-    AlertDetailView, AlertFilters, AlertListView, Chrome, FieldMessage, Flash, OptionView,
-    PreviewView, SilenceForm, SilenceRow, TeamRoutes,
+    AlertDetailView, AlertFilters, AlertListView, Chrome, FieldMessage, Flash, IntegrationChoices,
+    IntegrationForm, IntegrationRow, IssuedKeyView, OptionView, PreviewView, SilenceForm,
+    SilenceRow, TeamRoutes,
 };
 
 /// `/alerts`: alerts, newest first, refreshing themselves.
@@ -61,4 +62,24 @@ pub struct AlertRoutesPage {
     pub rules: Vec<OptionView>,
     pub preview: Option<PreviewView>,
     pub errors: Vec<FieldMessage>,
+}
+
+/// `/integrations`: every source of alerts, and the form that adds one.
+#[derive(Debug, Template)]
+#[template(path = "integrations.html")]
+pub struct IntegrationsPage {
+    pub chrome: Chrome,
+    pub flash: Option<Flash>,
+    pub rows: Vec<IntegrationRow>,
+    pub form: IntegrationForm,
+    pub choices: IntegrationChoices,
+    pub errors: Vec<FieldMessage>,
+}
+
+/// A new integration's key, or a rotated one: shown once.
+#[derive(Debug, Template)]
+#[template(path = "integration_key.html")]
+pub struct IssuedKeyPage {
+    pub chrome: Chrome,
+    pub issued: IssuedKeyView,
 }

@@ -12,6 +12,7 @@ use muster_core::{
 mod alert_page;
 mod alerts;
 mod catalog;
+mod integrations;
 mod oncall;
 mod paging;
 mod people;
@@ -22,6 +23,7 @@ pub mod zoned;
 pub use alert_page::*;
 pub use alerts::*;
 pub use catalog::*;
+pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
 pub use people::*;
