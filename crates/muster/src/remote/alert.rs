@@ -1,8 +1,6 @@
 //! `muster alert list|show|ack|resolve|open-incident|attach`: what
 //! monitoring sent, and acting on it by hand.
 
-use std::collections::HashSet;
-
 use clap::Subcommand;
 use jiff::Timestamp;
 use muster_api_types::alerts::{
@@ -10,6 +8,7 @@ use muster_api_types::alerts::{
 };
 use muster_client::Client;
 
+use super::cursor::{self, Paged};
 use super::output::{finish, hint, new_table, print_json, print_text};
 use super::{Failure, OutputFormat, RemoteOptions, connect};
 
@@ -170,9 +169,6 @@ fn time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// Stops following cursors of a server that never says "last page".
-const MAX_PAGES: usize = 10_000;
-
 async fn list(
     client: &Client,
     mut query: AlertQuery,
@@ -181,16 +177,12 @@ async fn list(
 ) -> Result<(), Failure> {
     let mut list: AlertList = client.list_alerts(&query).await?;
     if all {
-        let mut seen = HashSet::new();
-        while let Some(cursor) = list.next_cursor.take() {
-            if !seen.insert(cursor.clone()) || seen.len() > MAX_PAGES {
-                return Err(anyhow::anyhow!("the server keeps sending more pages; stopped").into());
-            }
+        list = cursor::follow(list, |cursor| {
             query.cursor = Some(cursor);
-            let next = client.list_alerts(&query).await?;
-            list.alerts.extend(next.alerts);
-            list.next_cursor = next.next_cursor;
-        }
+            let query = query.clone();
+            async move { Ok(client.list_alerts(&query).await?) }
+        })
+        .await?;
     }
     if json {
         return print_json(&list);
@@ -286,4 +278,14 @@ pub(crate) fn alert_detail(detail: &AlertDetail) -> String {
         text.push_str(&finish(&entries));
     }
     text
+}
+
+impl Paged for AlertList {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, next: Self) {
+        self.alerts.extend(next.alerts);
+        self.next_cursor = next.next_cursor;
+    }
 }

@@ -1,21 +1,17 @@
 //! `muster incident ...`.
 
-use std::collections::HashSet;
-
 use jiff::Timestamp;
 use muster_api_types::{
     DeclareIncident, Incident, IncidentList, IncidentQuery, MilestoneAction, NewTask, Task,
-    TaskList, TimelineEntry, UpdateIncident, UpdateTask,
+    TaskList, TimelineEntry, TimelinePage, UpdateIncident, UpdateTask,
 };
 use muster_client::Client;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::cursor::{self, Paged};
 use super::output::{self, Names, print_json, print_text};
 use super::{Failure, IncidentCommand, OutputFormat, RemoteOptions, TaskCommand, connect};
-
-/// Stops following cursors of a server that never says "last page".
-const MAX_PAGES: usize = 10_000;
 
 pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<(), Failure> {
     let client = connect(opts)?;
@@ -171,16 +167,12 @@ async fn list(
 ) -> Result<(), Failure> {
     let mut page: IncidentList = client.list_incidents(&query).await?;
     if all {
-        let mut seen = HashSet::new();
-        while let Some(cursor) = page.next_cursor.take() {
-            if !seen.insert(cursor.clone()) || seen.len() > MAX_PAGES {
-                return Err(anyhow::anyhow!("the server keeps sending more pages; stopped").into());
-            }
+        page = cursor::follow(page, |cursor| {
             query.cursor = Some(cursor);
-            let next = client.list_incidents(&query).await?;
-            page.incidents.extend(next.incidents);
-            page.next_cursor = next.next_cursor;
-        }
+            let query = query.clone();
+            async move { Ok(client.list_incidents(&query).await?) }
+        })
+        .await?;
     }
     if json {
         return print_json(&page);
@@ -234,25 +226,12 @@ async fn show(client: &Client, key: &str, json: bool) -> Result<(), Failure> {
 }
 
 async fn full_timeline(client: &Client, key: &str) -> Result<Vec<TimelineEntry>, Failure> {
-    let mut entries = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut seen = HashSet::new();
-    loop {
-        let page = client.timeline(key, cursor.as_deref(), None).await?;
-        entries.extend(page.entries);
-        match page.next_cursor {
-            None => return Ok(entries),
-            Some(next) => {
-                if !seen.insert(next.clone()) || seen.len() > MAX_PAGES {
-                    return Err(anyhow::anyhow!(
-                        "the server keeps sending more timeline pages; stopped"
-                    )
-                    .into());
-                }
-                cursor = Some(next);
-            }
-        }
-    }
+    let first = client.timeline(key, None, None).await?;
+    let all = cursor::follow(first, |cursor| async move {
+        Ok(client.timeline(key, Some(&cursor), None).await?)
+    })
+    .await?;
+    Ok(all.entries)
 }
 
 /// `changes.version` is ignored: the version sent is the one just read, so a change made by
@@ -417,6 +396,26 @@ fn resolve_task<'a>(tasks: &'a [Task], incident: &str, given: &str) -> Result<&'
         (Some(_), Some(_)) => Err(Failure::usage(format!(
             "{given} matches several tasks of {incident}: give more of the id"
         ))),
+    }
+}
+
+impl Paged for IncidentList {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, next: Self) {
+        self.incidents.extend(next.incidents);
+        self.next_cursor = next.next_cursor;
+    }
+}
+
+impl Paged for TimelinePage {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, next: Self) {
+        self.entries.extend(next.entries);
+        self.next_cursor = next.next_cursor;
     }
 }
 

@@ -23,6 +23,7 @@
 
 mod alert;
 mod catalog;
+mod cursor;
 pub(crate) mod import;
 mod incident;
 mod integration;
