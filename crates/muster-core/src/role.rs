@@ -85,15 +85,21 @@ impl RoleCatalog {
         let mut validation = Validation::new();
         for (index, role) in custom.into_iter().enumerate() {
             let code = role.code.as_str();
+            // '-' too: the plan names its Role documents as slugs
+            // (`customer-liaison`), and its runbooks assign them by that name.
             if code.is_empty()
                 || code.len() > 32
+                || code.starts_with(['-', '_'])
+                || code.ends_with(['-', '_'])
                 || !code
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
             {
                 validation.push(
                     format!("roles[{index}].code"),
-                    format!("expected lowercase letters, digits or '_' (1-32 chars), got {code:?}"),
+                    format!(
+                        "expected lowercase letters and digits, joined by '-' or '_' (1-32 chars), got {code:?}"
+                    ),
                 );
             } else if roles.iter().any(|r| r.code == role.code) {
                 validation.push(
@@ -157,5 +163,23 @@ mod tests {
             description: String::new(),
         };
         assert!(RoleCatalog::with_custom(vec![shadow]).is_err());
+    }
+
+    #[test]
+    fn codes_are_written_as_the_config_or_the_plan_writes_them() {
+        let role = |code: &str| RoleDefinition {
+            code: RoleCode::new(code),
+            name: code.into(),
+            description: String::new(),
+        };
+        let catalog =
+            RoleCatalog::with_custom(vec![role("customer-liaison"), role("legal_counsel")]);
+        assert!(catalog.is_ok_and(|c| c.resolve("role", "customer-liaison").is_ok()));
+        for bad in ["", "-lead", "lead_", "Lead", "two words", &"x".repeat(33)] {
+            assert!(
+                RoleCatalog::with_custom(vec![role(bad)]).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 }

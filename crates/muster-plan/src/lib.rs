@@ -1,11 +1,12 @@
 //! Reading the documents that describe a company: Backstage catalogs and the
 //! incident plan as code into the core's model, with every problem reported
 //! at its `file:line`; and the plan's stored documents back into schedules
-//! and escalation policies ([`oncall`]), alert routes ([`alerting`]) and
-//! integrations ([`integrations`]).
+//! and escalation policies ([`oncall`]), alert routes ([`alerting`]),
+//! integrations ([`integrations`]) and runbooks ([`runbooks`]).
 
 pub mod alerting;
 pub mod backstage;
 pub mod integrations;
 pub mod oncall;
 pub mod plan;
+pub mod runbooks;

@@ -377,3 +377,33 @@ fn notification_policies_are_checked() {
     let finding = only(&extra, rules::INVALID_FIELD, 13);
     assert!(finding.message.contains("sometime"), "{finding}");
 }
+
+#[test]
+fn runbook_timetables_and_actions_are_refused_at_their_line() {
+    // The first step repeats too often to mean anything (its repeat is on line 9).
+    let finding = only(
+        &format!(
+            "kind: Runbook\nname: nag\n{REVIEW}steps:\n  - name: Remind\n    action: manual\n    repeat: {{every: 10s, until: mitigated}}\n"
+        ),
+        rules::INVALID_FIELD,
+        9,
+    );
+    assert!(finding.message.contains("repeat.every"), "{finding}");
+    // A step that waits for a step that comes later.
+    let finding = only(
+        &format!(
+            "kind: Runbook\nname: order\n{REVIEW}steps:\n  - {{name: A, action: manual, after_step: B}}\n  - {{name: B, action: manual}}\n"
+        ),
+        rules::INVALID_FIELD,
+        7,
+    );
+    assert!(finding.message.contains("after_step"), "{finding}");
+    // A role the plan does not define, given to whoever a schedule has on call.
+    only(
+        &format!(
+            "kind: Runbook\nname: roles\n{REVIEW}steps:\n  - {{name: A, action: assign_role, role: janitor}}\n"
+        ),
+        rules::UNKNOWN_REFERENCE,
+        7,
+    );
+}

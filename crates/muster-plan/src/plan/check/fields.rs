@@ -1,8 +1,6 @@
 //! Each document's own fields, by kind, and the review fields every kind has.
 
-use muster_core::catalog::Link;
-
-use super::{BUILTIN_ROLES, Doc};
+use super::Doc;
 use crate::backstage::fields;
 use crate::backstage::yaml::Node;
 use crate::plan::{Kind, Period, PeriodUnit, rules};
@@ -23,15 +21,6 @@ pub(crate) const FUNCTIONS: [&str; 6] = [
 ];
 /// How a stakeholder group is reached.
 pub(crate) const CHANNELS: [&str; 5] = ["email", "webhook", "slack", "teams", "matrix"];
-/// What a runbook step does: the core's step actions, one list for both.
-pub(crate) const ACTIONS: [&str; 9] = muster_core::runbook::STEP_ACTIONS;
-/// The key each runbook action cannot do without (action, key).
-pub(crate) const ACTION_NEEDS: [(&str, &str); 4] = [
-    ("assign_role", "role"),
-    ("page_team", "team"),
-    ("notify_stakeholders", "group"),
-    ("webhook", "url"),
-];
 /// The words a stakeholder policy's `when` may be (besides `{after_minutes: N}`).
 pub(crate) const WHEN_WORDS: [&str; 2] = ["immediately", NEXT_BUSINESS_MORNING];
 /// The `when` that needs the group's `time_zone`.
@@ -260,97 +249,6 @@ pub(super) fn stakeholders(d: &mut Doc<'_>) {
                 "next_business_morning needs the group's time_zone".into(),
             );
         }
-    }
-}
-
-pub(super) fn runbook(d: &mut Doc<'_>) {
-    let node = d.doc.node.clone();
-    let at = ["conditions"];
-    if let Err(problem) = fields::node_at(&node, &["conditions", "x"]) {
-        d.problem(problem);
-    }
-    d.refer(
-        Kind::Severity,
-        &node,
-        &["conditions", "severity_at_least"],
-        &["conditions", "severity_at_least"],
-    );
-    d.refer(
-        Kind::Functionality,
-        &node,
-        &["conditions", "functionality"],
-        &["conditions", "functionality"],
-    );
-    d.refer(
-        Kind::Service,
-        &node,
-        &["conditions", "service"],
-        &["conditions", "service"],
-    );
-    d.refer(
-        Kind::Team,
-        &node,
-        &["conditions", "team"],
-        &["conditions", "team"],
-    );
-    d.str_at(&node, &["conditions", "tag"], &at);
-    if let Ok(Some(drill)) = fields::node_at(&node, &["conditions", "drill"])
-        && !matches!(drill, Node::Bool(_))
-    {
-        d.push(
-            &["conditions", "drill"],
-            None,
-            rules::INVALID_FIELD,
-            "drill: expected true or false".into(),
-        );
-    }
-    let at = ["steps"];
-    let steps = d.maps(&node, &at);
-    if steps.is_empty() {
-        d.push(
-            &at,
-            None,
-            rules::INVALID_FIELD,
-            "steps: list at least one step".into(),
-        );
-    }
-    for step in steps {
-        d.required(step, &["name"], &at);
-        let Some(action) = d.required(step, &["action"], &at) else {
-            continue;
-        };
-        if !d.one_of(&action, &ACTIONS, "action", &at) {
-            continue;
-        }
-        let needs = ACTION_NEEDS
-            .iter()
-            .filter(|(needer, _)| *needer == action)
-            .map(|(_, key)| *key);
-        for key in needs {
-            if fields::node_at(step, &[key]).ok().flatten().is_none() {
-                d.push(
-                    &at,
-                    Some(&action),
-                    rules::INVALID_FIELD,
-                    format!("a {action} step needs {key}"),
-                );
-            }
-        }
-        if let Some(role) = d.str_at(step, &["role"], &at)
-            && !BUILTIN_ROLES.contains(&role)
-        {
-            d.reference(Kind::Role, role, &at, rules::UNKNOWN_REFERENCE);
-        }
-        d.refer(Kind::Team, step, &["team"], &at);
-        d.refer(Kind::StakeholderGroup, step, &["group"], &at);
-        d.refer(Kind::TaskForce, step, &["task_force"], &at);
-        d.refer(Kind::StatusPageComponent, step, &["component"], &at);
-        if let Some(url) = d.str_at(step, &["url"], &at)
-            && let Err(error) = Link::new("url", "", url)
-        {
-            d.push(&at, Some(url), rules::INVALID_FIELD, error.message);
-        }
-        d.strings(step, &["tasks"], &at);
     }
 }
 

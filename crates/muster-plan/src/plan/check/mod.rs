@@ -14,6 +14,7 @@ pub(crate) mod fields;
 mod integrations;
 mod oncall;
 mod references;
+mod runbooks;
 mod soundness;
 
 use super::{Document, Finding, Kind, Plan, order, rules};
@@ -218,7 +219,7 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
             Kind::Schedule => oncall::schedule(&mut d),
             Kind::AlertRoutes => alerting::routes(&mut d),
             Kind::Integration => integrations::integration(&mut d),
-            Kind::Runbook => fields::runbook(&mut d),
+            Kind::Runbook => runbooks::runbook(&mut d),
             Kind::Scenario => fields::scenario(&mut d),
             Kind::StatusPageComponent => {
                 let node = doc_node(doc);

@@ -19,7 +19,7 @@ const OWN_SETTINGS: [(&str, &str); 5] = [
     ("grace", "heartbeat"),
 ];
 
-fn duration(description: &str) -> Value {
+pub(super) fn duration(description: &str) -> Value {
     json!({
         "description": description,
         "type": "string",

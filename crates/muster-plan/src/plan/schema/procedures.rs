@@ -8,11 +8,14 @@ use super::build::{
     def, given, integer, list, nonempty, object, opt, period_core, present, reference, req, text,
     with, words,
 };
+use super::integrations::duration;
 use crate::oncall::DEFAULT_START;
 use crate::oncall::week::DAYS;
 use crate::plan::Kind;
 use crate::plan::check::BUILTIN_ROLES;
-use crate::plan::check::fields::{ACTION_NEEDS, ACTIONS, DELAY_MINUTES, TIMELINE_UNITS};
+use crate::plan::check::fields::{DELAY_MINUTES, TIMELINE_UNITS};
+use crate::runbooks::ACTION_NEEDS;
+use muster_core::runbook::STEP_ACTIONS;
 
 /// One step of an escalation policy: exactly one kind of target each.
 pub(super) fn escalation_step() -> Value {
@@ -187,11 +190,24 @@ pub(super) fn runbook_conditions() -> Value {
             ),
             opt("tag", text("The incident carries this tag.")),
             opt(
+                "severity",
+                reference(Kind::Severity, "The incident has exactly this severity"),
+            ),
+            opt(
                 "drill",
                 json!({"description": "Whether the incident is a drill.", "type": "boolean"}),
             ),
+            opt(
+                "milestone_reached",
+                milestone("The incident has reached this milestone."),
+            ),
         ],
     )
+}
+
+fn milestone(description: &str) -> Value {
+    let milestones: Vec<&str> = Milestone::ALL.iter().map(|m| m.as_str()).collect();
+    words(description, &milestones)
 }
 
 /// One runbook step, with the keys its action needs.
@@ -205,8 +221,19 @@ pub(super) fn runbook_step() -> Value {
         "A step: a name, an action and what the action needs.",
         vec![
             req("name", text("What the step is called.")),
-            req("action", words("What the step does.", &ACTIONS)),
+            req("action", words("What the step does.", &STEP_ACTIONS)),
             opt("role", role),
+            opt(
+                "schedule",
+                reference(
+                    Kind::Schedule,
+                    "assign_role: whoever this schedule has on call takes the role (else whoever declared)",
+                ),
+            ),
+            opt(
+                "user",
+                def("email", "assign_role: this person takes the role."),
+            ),
             opt("team", reference(Kind::Team, "The team to page")),
             opt(
                 "group",
@@ -226,6 +253,35 @@ pub(super) fn runbook_step() -> Value {
             opt("url", def("url", "The webhook to call.")),
             opt("tasks", list("Tasks to create.", json!({"type": "string"}))),
             opt("instructions", text("What to do, for a manual step.")),
+            opt(
+                "template",
+                text("post_update: the update template (the severity's default when left out)."),
+            ),
+            opt(
+                "after",
+                duration("Run this long after the runbook attaches (at most 7d)."),
+            ),
+            opt(
+                "at_milestone",
+                milestone("Run when the incident reaches this milestone."),
+            ),
+            opt(
+                "after_step",
+                text("Run once this earlier step (by name) is done."),
+            ),
+            opt(
+                "repeat",
+                object(
+                    "Run again on an interval until a milestone, e.g. every 30m until mitigated.",
+                    vec![
+                        req("every", duration("How often, from 1m to 24h.")),
+                        req(
+                            "until",
+                            milestone("Stop once the incident reaches this milestone."),
+                        ),
+                    ],
+                ),
+            ),
         ],
     );
     // Each action that needs a key gets one if/then, from the validator's table.
