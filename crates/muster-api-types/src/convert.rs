@@ -68,6 +68,7 @@ impl From<&core::Incident> for Incident {
                     .map(ToString::to_string)
                     .collect(),
             },
+            runbooks: incident.runbooks.iter().map(ToString::to_string).collect(),
             version: incident.version,
             declared_at: incident.declared_at,
             updated_at: incident.updated_at,
@@ -210,6 +211,16 @@ fn flat(event: &core::TimelineEvent) -> Flat {
         },
         E::AlertsResolved { alerts } => Flat {
             subject: Some(alerts.to_string()),
+            ..Flat::default()
+        },
+        E::RunbookAttached {
+            runbook,
+            reason,
+            snapshot,
+        } => Flat {
+            subject: Some(runbook.clone()),
+            text: Some(reason.clone()),
+            new_value: Some(snapshot.clone()),
             ..Flat::default()
         },
     }

@@ -10,6 +10,7 @@ mod convert_paging;
 pub mod oncall;
 pub mod paging;
 pub mod plan;
+pub mod runbooks;
 pub mod silences;
 mod users;
 
@@ -89,6 +90,10 @@ pub struct Incident {
     pub participants: Vec<Participant>,
     #[serde(default)]
     pub affected: Affected,
+    /// The plan's runbooks attached to it, in the order their conditions
+    /// came true (each once; none is ever detached).
+    #[serde(default)]
+    pub runbooks: Vec<String>,
     /// Send it back on updates; a stale version gets 409.
     pub version: u64,
     #[schema(value_type = String, format = DateTime)]

@@ -4,16 +4,19 @@ use muster_core::catalog::Catalog;
 use muster_core::catalog::impact::assess;
 use muster_core::catalog::search::rank;
 use muster_core::paging::PageTarget;
+use muster_core::runbook::{PlannedRunbook, attach_due};
 use muster_core::{
     Actor, DomainError, Incident, IncidentChange, IncidentDecision, IncidentId, IncidentNumber,
     IncidentPatch, Milestone, NewIncident, NewTask, NewTimelineEntry, Permission, Task, TaskId,
     TaskPatch, TimelineEntry, TimelineEntryId, TimelineEvent, Timestamp, UserId,
 };
 use muster_core::{FieldError, Slug};
+use muster_plan::runbooks::RunbooksPlan;
 use muster_store::routing::IncidentInsert;
 use muster_store::{IncidentFilter, IncidentPage, StoreError};
 use uuid::Uuid;
 
+use crate::accounts::require;
 use crate::{App, AppError};
 
 /// How people and machines name an incident: `INC-42`, `42`, or its UUID.
@@ -232,13 +235,19 @@ impl App {
             catalog = Some(loaded);
         }
         let now = self.now();
-        let (incident, mut events) = Incident::declare(
+        let (mut incident, mut events) = Incident::declare(
             IncidentId(Uuid::now_v7()),
             input,
             actor,
             &self.settings.rules(),
             now,
         )?;
+        let runbooks = self.planned_runbooks().await?;
+        events.extend(attach_due(
+            &mut incident,
+            &runbooks,
+            &self.settings.severities,
+        ));
         let (pages, paging) = match &catalog {
             Some(catalog) => {
                 self.declaration_pages(&incident, catalog, targets, now)
@@ -254,6 +263,25 @@ impl App {
             timeline,
             pages,
         })
+    }
+
+    /// The plan's runbooks by name, and the stored documents that do not read.
+    pub async fn runbooks(&self, actor: &Actor) -> Result<RunbooksPlan, AppError> {
+        require(actor, Permission::ReadIncidents)?;
+        let documents = self.store.load_plan_documents().await?;
+        Ok(muster_plan::runbooks::runbooks(&documents))
+    }
+
+    /// The plan's runbooks, to attach by condition. A document that does not
+    /// read (an apply validates them, so only one stored before a reader
+    /// change) attaches to nothing, and says so in the log.
+    async fn planned_runbooks(&self) -> Result<Vec<PlannedRunbook>, AppError> {
+        let documents = self.store.load_plan_documents().await?;
+        let plan = muster_plan::runbooks::runbooks(&documents);
+        for problem in &plan.problems {
+            tracing::warn!(%problem, "a runbook of the plan does not read; it attaches to nothing");
+        }
+        Ok(plan.runbooks)
     }
 
     /// After a declaration committed (numbered): log it, and let the engine
@@ -310,10 +338,16 @@ impl App {
             let incident = self.get_incident(actor, key).await?;
             check_version(&incident, expected_version)?;
             let now = self.now();
-            let change: IncidentChange = match decide(&incident, now)? {
+            let mut change: IncidentChange = match decide(&incident, now)? {
                 IncidentDecision::Unchanged => return Ok(incident),
                 IncidentDecision::Changed(change) => *change,
             };
+            // Every change may make a runbook's condition true (SEV3 raised
+            // to SEV1, a milestone reached): it attaches in the same write,
+            // and a lost race decides it again on the winner's state.
+            let runbooks = self.planned_runbooks().await?;
+            let attached = attach_due(&mut change.incident, &runbooks, &self.settings.severities);
+            change.events.extend(attached);
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {
                 Ok(()) => return Ok(change.incident),

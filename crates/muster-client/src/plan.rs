@@ -3,6 +3,7 @@
 use muster_api_types::plan::{
     PlanApplyResult, PlanFiles, PlanOverview, PlanUpload, StaleDocuments,
 };
+use muster_api_types::runbooks::RunbookList;
 use reqwest::Method;
 
 use crate::{Client, ClientError};
@@ -33,6 +34,12 @@ impl Client {
 
     pub async fn stale_plan_documents(&self) -> Result<StaleDocuments, ClientError> {
         let url = self.url(&["api", "v1", "plan", "stale"])?;
+        self.call(Method::GET, url, None::<&()>).await
+    }
+
+    /// The running plan's runbooks, by name.
+    pub async fn runbooks(&self) -> Result<RunbookList, ClientError> {
+        let url = self.url(&["api", "v1", "runbooks"])?;
         self.call(Method::GET, url, None::<&()>).await
     }
 }

@@ -17,6 +17,7 @@ use crate::error::{DomainError, Validation};
 use crate::ids::{IncidentId, IncidentNumber, TaskId, UserId};
 use crate::milestone::{Milestone, Milestones};
 use crate::role::{RoleCatalog, RoleCode};
+use crate::runbook::RunbookName;
 use crate::severity::{SeverityCode, SeverityScale};
 use crate::task::{self, NewTask, Task, TaskPatch};
 use crate::text;
@@ -50,6 +51,9 @@ pub struct Incident {
     pub participants: Vec<Participant>,
     /// The services and functionalities it touches and the teams to involve.
     pub affected: IncidentImpact,
+    /// The runbooks attached to it, in the order they attached; never
+    /// detached (see [`crate::runbook::attach_due`]).
+    pub runbooks: Vec<RunbookName>,
     pub version: u64,
     pub declared_at: Timestamp,
     pub updated_at: Timestamp,
@@ -205,6 +209,7 @@ impl Incident {
                 joined_at: now,
             }],
             affected: input.affected,
+            runbooks: Vec::new(),
             version: 1,
             declared_at: now,
             updated_at: now,

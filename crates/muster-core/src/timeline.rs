@@ -109,6 +109,15 @@ pub enum TimelineEvent {
     AlertsResolved {
         alerts: u64,
     },
+    /// A runbook's condition came true, so it attached (once, for good).
+    RunbookAttached {
+        runbook: String,
+        /// Why its condition held, criterion by criterion.
+        reason: String,
+        /// The runbook as the plan wrote it then (its document's body): its
+        /// steps run as attached, whatever later plan edits say.
+        snapshot: String,
+    },
 }
 
 impl TimelineEvent {
@@ -137,6 +146,7 @@ impl TimelineEvent {
             Self::PagingFailed { .. } => "paging_failed",
             Self::AlertAttached { .. } => "alert_attached",
             Self::AlertsResolved { .. } => "alerts_resolved",
+            Self::RunbookAttached { .. } => "runbook_attached",
         }
     }
 }
@@ -243,6 +253,9 @@ impl TimelineEvent {
             Self::AlertsResolved { alerts } => format!(
                 "All {alerts} attached alerts resolved: confirm the problem is gone, then resolve"
             ),
+            Self::RunbookAttached {
+                runbook, reason, ..
+            } => format!("Runbook {runbook} attached: {reason}"),
         }
     }
 }

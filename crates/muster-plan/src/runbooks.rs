@@ -19,8 +19,8 @@
 use jiff::SignedDuration;
 use muster_core::plan::PlanDocument;
 use muster_core::runbook::{
-    Conditions, Criterion, RoleAssignee, Runbook, RunbookName, RunbookStep, StepAction, StepRef,
-    StepRepeat, StepStart, StepTiming,
+    Conditions, Criterion, PlannedRunbook, RoleAssignee, Runbook, RunbookName, RunbookStep,
+    StepAction, StepRef, StepRepeat, StepStart, StepTiming,
 };
 use muster_core::{Milestone, RoleCode, SeverityCode, Slug};
 use serde_json::{Map, Value};
@@ -453,11 +453,12 @@ pub(crate) fn read(doc: &PlanDocument) -> Reading {
     Reading { result, references }
 }
 
-/// Every runbook the plan declares, by name, and the documents that could
-/// not be read (left out; empty for a plan that validated).
+/// Every runbook the plan declares, by name, each with its document's body
+/// as the snapshot an incident keeps when it attaches, and the documents
+/// that could not be read (left out; empty for a plan that validated).
 #[derive(Debug, Clone, Default)]
 pub struct RunbooksPlan {
-    pub runbooks: Vec<Runbook>,
+    pub runbooks: Vec<PlannedRunbook>,
     pub problems: Vec<String>,
 }
 
@@ -469,7 +470,10 @@ pub fn runbooks(documents: &[PlanDocument]) -> RunbooksPlan {
         .filter(|d| d.kind == Kind::Runbook.as_str())
     {
         match read(doc).result {
-            Ok(runbook) => plan.runbooks.push(runbook),
+            Ok(runbook) => plan.runbooks.push(PlannedRunbook {
+                runbook,
+                snapshot: doc.body.clone(),
+            }),
             Err(issues) => {
                 let texts: Vec<String> = issues.iter().map(Issue::text).collect();
                 plan.problems
@@ -477,7 +481,8 @@ pub fn runbooks(documents: &[PlanDocument]) -> RunbooksPlan {
             }
         }
     }
-    plan.runbooks.sort_by(|a, b| a.name().cmp(b.name()));
+    plan.runbooks
+        .sort_by(|a, b| a.runbook.name().cmp(b.runbook.name()));
     plan
 }
 

@@ -92,6 +92,7 @@ async fn concurrent_declarations_get_distinct_gapless_numbers() {
                 roles: Default::default(),
                 participants: vec![],
                 affected: Default::default(),
+                runbooks: Vec::new(),
                 version: 1,
                 declared_at: at,
                 updated_at: at,

@@ -204,8 +204,8 @@ pub(crate) async fn insert_incident_rows(
     sqlx::query(
         "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
          drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
-         resolved_at, closed_at, version, declared_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         resolved_at, closed_at, version, declared_at, updated_at, runbooks) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )
     .bind(incident.id.to_string())
     .bind(number)
@@ -226,6 +226,7 @@ pub(crate) async fn insert_incident_rows(
     .bind(to_i64(incident.version))
     .bind(incident.declared_at.as_millisecond())
     .bind(incident.updated_at.as_millisecond())
+    .bind(sql::encode_runbooks(&incident.runbooks))
     .execute(&mut *c)
     .await
     .map_err(|e| match sql_error(e) {
@@ -272,8 +273,8 @@ impl IncidentStore for SqliteStore {
                     let done = sqlx::query(
                         "UPDATE incidents SET title = ?1, description = ?2, impact = ?3, severity = ?4, status = ?5, \
                          drill = ?6, private = ?7, started_at = ?8, detected_at = ?9, acknowledged_at = ?10, \
-                         mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15 \
-                         WHERE incident_id = ?16 AND version = ?17",
+                         mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15, \
+                         runbooks = ?18 WHERE incident_id = ?16 AND version = ?17",
                     )
                     .bind(&incident.title)
                     .bind(&incident.description)
@@ -292,6 +293,7 @@ impl IncidentStore for SqliteStore {
                     .bind(incident.updated_at.as_millisecond())
                     .bind(incident.id.to_string())
                     .bind(to_i64(change.expected_version))
+        .bind(sql::encode_runbooks(&incident.runbooks))
                     .execute(&mut *c)
                     .await
                     .map_err(backend)?;

@@ -60,6 +60,7 @@ async fn failures_in_a_batch_are_isolated() {
             joined_at: at(0),
         }],
         affected: Default::default(),
+        runbooks: Vec::new(),
         version: 1,
         declared_at: at(0),
         updated_at: at(0),

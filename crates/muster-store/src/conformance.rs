@@ -53,6 +53,7 @@ macro_rules! conformance_suite {
             sessions_expire,
             bootstrap_creates_the_first_admin_once,
             incident_numbers_are_sequential_and_aggregates_round_trip,
+            attached_runbooks_survive_changes_in_order,
             stale_versions_conflict_and_write_nothing,
             a_failed_change_leaves_no_trace,
             listing_filters_pages_and_hides_private_incidents,
@@ -156,6 +157,7 @@ fn incident(declared_by: UserId, title: &str) -> Incident {
             joined_at: at(10),
         }],
         affected: Default::default(),
+        runbooks: Vec::new(),
         version: 1,
         declared_at: at(10),
         updated_at: at(10),
@@ -361,6 +363,9 @@ pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Ar
     });
     second.private = true;
     second.drill = true;
+    second.runbooks = vec![muster_core::runbook::RunbookName::new(
+        "sev1 kickoff, \"quoted\"",
+    )];
     second.affected = muster_core::catalog::impact::IncidentImpact {
         services: vec![catalog_cases::slug("auth")],
         functionalities: vec![
@@ -405,6 +410,38 @@ pub async fn incident_numbers_are_sequential_and_aggregates_round_trip(store: Ar
             .unwrap()
             .is_none()
     );
+}
+
+pub async fn attached_runbooks_survive_changes_in_order(store: Arc<dyn Store>) {
+    let ada = user(&store, "ada@example.com", UserRole::Responder).await;
+    let declared = declare(&store, incident(ada.id, "Logins fail")).await;
+    assert!(declared.runbooks.is_empty());
+    let change = change_of(&declared, |i| {
+        i.severity = SeverityCode::new("SEV1");
+        i.runbooks = vec![
+            muster_core::runbook::RunbookName::new("login-failures"),
+            muster_core::runbook::RunbookName::new("sev1-kickoff"),
+        ];
+    });
+    let entry = entry(
+        &declared,
+        ada.id,
+        TimelineEvent::RunbookAttached {
+            runbook: "sev1-kickoff".into(),
+            reason: "severity SEV1 is at least SEV1".into(),
+            snapshot:
+                r#"{"steps":[{"name":"Take command","action":"assign_role","role":"commander"}]}"#
+                    .into(),
+        },
+    );
+    store
+        .apply_incident_change(&change, std::slice::from_ref(&entry))
+        .await
+        .unwrap();
+    let stored = store.find_incident(declared.id).await.unwrap().unwrap();
+    assert_eq!(stored, change.incident);
+    let timeline = store.list_timeline(declared.id, None, 10).await.unwrap();
+    assert_eq!(timeline.last().map(|e| &e.event), Some(&entry.event));
 }
 
 fn change_of(before: &Incident, edit: impl FnOnce(&mut Incident)) -> IncidentChange {

@@ -22,7 +22,7 @@ macro_rules! incident_select {
     () => {
         "SELECT i.incident_id, i.number, i.title, i.description, i.impact, \
 i.severity, i.drill, i.private, i.declared_by, i.started_at, i.detected_at, i.acknowledged_at, \
-i.mitigated_at, i.resolved_at, i.closed_at, i.version, i.declared_at, i.updated_at, \
+i.mitigated_at, i.resolved_at, i.closed_at, i.version, i.declared_at, i.updated_at, i.runbooks, \
 (SELECT string_agg(t.tag, ',') FROM incident_tags t WHERE t.incident_id = i.incident_id) AS tags, \
 (SELECT string_agg(r.role || '=' || CAST(r.user_id AS TEXT), ',') FROM incident_roles r \
 WHERE r.incident_id = i.incident_id) AS roles, \
@@ -331,6 +331,23 @@ pub fn page_list(filter: &crate::PageFilter, style: Placeholders) -> Statement {
     }
 }
 
+/// The `runbooks` column: the names attached, as a JSON list.
+pub fn encode_runbooks(runbooks: &[muster_core::runbook::RunbookName]) -> String {
+    let names: Vec<&str> = runbooks.iter().map(|r| r.as_str()).collect();
+    serde_json::to_string(&names).unwrap_or_else(|_| String::from("[]"))
+}
+
+fn decode_runbooks(raw: &str) -> Result<Vec<muster_core::runbook::RunbookName>, StoreError> {
+    serde_json::from_str::<Vec<String>>(raw)
+        .map(|names| {
+            names
+                .into_iter()
+                .map(muster_core::runbook::RunbookName::new)
+                .collect()
+        })
+        .map_err(|e| StoreError::Corrupt(format!("incident runbooks {raw:?}: {e}")))
+}
+
 /// Decodes a row of [`INCIDENT_SELECT`].
 pub fn decode_incident<R: crate::StoredRow>(row: &R) -> Result<muster_core::Incident, StoreError> {
     let members = unfold_members(
@@ -359,6 +376,7 @@ pub fn decode_incident<R: crate::StoredRow>(row: &R) -> Result<muster_core::Inci
         roles: members.roles,
         participants: members.participants,
         affected: members.affected,
+        runbooks: decode_runbooks(&row.text("runbooks")?)?,
         version: row.natural("version")?,
         declared_at: row.instant("declared_at")?,
         updated_at: row.instant("updated_at")?,

@@ -143,6 +143,16 @@ impl TimelineRecord {
                 subject: Some(alerts.to_string()),
                 ..base
             },
+            TimelineEvent::RunbookAttached {
+                runbook,
+                reason,
+                snapshot,
+            } => Self {
+                subject: Some(runbook.clone()),
+                text: Some(reason.clone()),
+                new_value: Some(snapshot.clone()),
+                ..base
+            },
         }
     }
 
@@ -251,6 +261,11 @@ impl TimelineRecord {
                 alerts: subject()?
                     .parse()
                     .map_err(|e| StoreError::Corrupt(format!("timeline alert count: {e}")))?,
+            },
+            "runbook_attached" => TimelineEvent::RunbookAttached {
+                runbook: subject()?,
+                reason: text()?,
+                snapshot: new()?,
             },
             other => {
                 return Err(StoreError::Corrupt(format!(
@@ -361,6 +376,11 @@ mod tests {
                 summary: "Checkout API is down".into(),
             },
             TimelineEvent::AlertsResolved { alerts: 3 },
+            TimelineEvent::RunbookAttached {
+                runbook: "login-failures".into(),
+                reason: "functionality login is affected".into(),
+                snapshot: r#"{"steps":[]}"#.into(),
+            },
         ];
         for event in events {
             assert_eq!(TimelineRecord::encode(&event).decode().unwrap(), event);

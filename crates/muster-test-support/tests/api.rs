@@ -617,6 +617,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/plan/source", vec!["get"]),
         ("/api/v1/plan/export", vec!["get"]),
         ("/api/v1/plan/stale", vec!["get"]),
+        ("/api/v1/runbooks", vec!["get"]),
         ("/api/v1/schedules", vec!["get"]),
         ("/api/v1/schedules/{name}", vec!["get"]),
         ("/api/v1/schedules/{name}/shifts.ics", vec!["get"]),

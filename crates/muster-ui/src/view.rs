@@ -217,6 +217,8 @@ pub struct IncidentView {
     pub impact: String,
     pub tags: Vec<String>,
     pub tags_text: String,
+    /// The runbooks attached, in the order they attached.
+    pub runbooks: Vec<String>,
     pub severity: SeverityBadge,
     pub status: StatusPill,
     pub drill: bool,

@@ -117,6 +117,9 @@ enum Command {
     /// Alert routes: try a payload against the plan's rules, without side effects.
     #[command(subcommand)]
     Route(remote::RouteCommand),
+    /// The plan's runbooks: when each attaches to an incident and what it does.
+    #[command(subcommand)]
+    Runbook(remote::RunbookCommand),
     /// List, show, acknowledge and resolve pages.
     #[command(subcommand)]
     Pages(remote::PagesCommand),
@@ -191,6 +194,7 @@ async fn main() -> ExitCode {
         Command::Policy(cmd) => return remote::run_policy(cmd, &cli.remote).await,
         Command::Page(args) => return remote::run_page(args, &cli.remote).await,
         Command::Route(cmd) => return remote::run_route(cmd, &cli.remote).await,
+        Command::Runbook(cmd) => return remote::run_runbook(cmd, &cli.remote).await,
         Command::Integration(cmd) => return remote::run_integration(cmd, &cli.remote).await,
         Command::Alert(cmd) => return remote::run_alert(cmd, &cli.remote).await,
         Command::Silence(cmd) => return remote::run_silence(cmd, &cli.remote).await,

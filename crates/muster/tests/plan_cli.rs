@@ -62,6 +62,29 @@ fn the_example_plan_validates_diffs_applies_and_then_matches() {
     let list: serde_json::Value = serde_json::from_slice(&services.stdout).expect("json");
     assert_eq!(list["services"].as_array().map(Vec::len), Some(12));
 
+    // Its runbooks, as the server will attach them.
+    let runbooks = run(&["runbook", "list"]);
+    let text = String::from_utf8_lossy(&runbooks.stdout);
+    assert!(
+        runbooks.status.success(),
+        "{}",
+        String::from_utf8_lossy(&runbooks.stderr)
+    );
+    assert!(
+        text.contains("attaches to: severity at least SEV1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("give commander to the on-call of identity-primary"),
+        "{text}"
+    );
+    assert!(text.contains("every 30m until mitigated"), "{text}");
+    let runbooks = run(&["runbook", "list", "--output", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&runbooks.stdout).expect("json");
+    assert_eq!(list["runbooks"].as_array().map(Vec::len), Some(5));
+    assert_eq!(list["runbooks"][0]["name"], "checkout-down");
+    assert_eq!(list["problems"].as_array().map(Vec::len), Some(0));
+
     // The running plan says who applied it, and holds every other document too.
     let shown = run(&["plan", "show", "--output", "json"]);
     let overview: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");

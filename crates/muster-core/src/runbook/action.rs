@@ -93,6 +93,39 @@ impl StepAction {
         }
     }
 
+    /// What the step does, in words, as lists show it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::AssignRole { role, to } => format!("give {role} to {}", to.describe()),
+            Self::PageTeam { team } => format!("page team {team}"),
+            Self::AssembleTaskForce { task_force: None } => "assemble the task force".into(),
+            Self::AssembleTaskForce {
+                task_force: Some(name),
+            } => format!("assemble task force {name}"),
+            Self::CreateTasks { team, tasks } => {
+                let count = match tasks.len() {
+                    1 => "1 task".to_owned(),
+                    n => format!("{n} tasks"),
+                };
+                match team {
+                    Some(team) => format!("{count} for team {team}"),
+                    None => count,
+                }
+            }
+            Self::NotifyStakeholders { group } => format!("notify {group}"),
+            Self::PostUpdate { template: None } => "post an update".into(),
+            Self::PostUpdate {
+                template: Some(template),
+            } => format!("post an update from {template}"),
+            Self::DraftStatusUpdate { component: None } => "draft a status-page update".into(),
+            Self::DraftStatusUpdate {
+                component: Some(component),
+            } => format!("draft a status-page update for {component}"),
+            Self::Webhook { url } => format!("call {url}"),
+            Self::Manual { .. } => "a person does it and ticks it off".into(),
+        }
+    }
+
     /// Whether a run of the step is done only when a person says so: the
     /// engine starts it and then waits.
     pub fn waits_for_a_person(&self) -> bool {
@@ -212,6 +245,16 @@ mod tests {
             },
             StepAction::Manual { instructions: None },
         ]
+    }
+
+    #[test]
+    fn each_action_reads_as_a_sentence() {
+        let said: Vec<String> = every_kind().iter().map(StepAction::describe).collect();
+        assert_eq!(said[0], "give commander to whoever declared");
+        assert_eq!(said[1], "page team identity");
+        assert_eq!(said[3], "1 task for team support");
+        assert_eq!(said[4], "notify legal");
+        assert!(said.iter().all(|s| !s.is_empty()));
     }
 
     #[test]

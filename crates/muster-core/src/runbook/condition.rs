@@ -51,6 +51,21 @@ impl Criterion {
         }
     }
 
+    /// The criterion in words, as lists show it: "severity at least SEV1".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::SeverityAtLeast(code) => format!("severity at least {code}"),
+            Self::SeverityExactly(code) => format!("severity {code}"),
+            Self::Functionality(slug) => format!("functionality {slug} affected"),
+            Self::Service(slug) => format!("service {slug} affected"),
+            Self::Team(slug) => format!("team {slug} involved"),
+            Self::Tag(tag) => format!("tagged {tag}"),
+            Self::Drill(true) => "a drill".to_owned(),
+            Self::Drill(false) => "not a drill".to_owned(),
+            Self::MilestoneReached(milestone) => format!("{milestone} reached"),
+        }
+    }
+
     fn check(&self, facts: &IncidentFacts, scale: &SeverityScale) -> CriterionCheck {
         let (held, reason) = match self {
             Self::SeverityAtLeast(threshold) | Self::SeverityExactly(threshold) => {
@@ -165,6 +180,19 @@ impl Conditions {
             }
         }
         validation.finish()
+    }
+
+    /// Every criterion in words, joined: "severity at least SEV1 and
+    /// functionality login affected"; "every incident" when there are none.
+    pub fn describe(&self) -> String {
+        if self.all.is_empty() {
+            return "every incident".to_owned();
+        }
+        self.all
+            .iter()
+            .map(Criterion::describe)
+            .collect::<Vec<_>>()
+            .join(" and ")
     }
 
     /// Checks every criterion against the incident, saying why each held or not.
@@ -326,6 +354,21 @@ mod tests {
     fn check(all: Vec<Criterion>, facts: &IncidentFacts) -> (bool, String) {
         let outcome = Conditions::new(all).evaluate(facts, &SeverityScale::standard());
         (outcome.matched(), outcome.reason())
+    }
+
+    #[test]
+    fn conditions_read_as_people_say_them() {
+        assert_eq!(Conditions::default().describe(), "every incident");
+        let all = Conditions::new(vec![
+            Criterion::SeverityAtLeast(sev("SEV1")),
+            Criterion::Functionality(slug("login")),
+            Criterion::Drill(false),
+            Criterion::MilestoneReached(Milestone::Mitigated),
+        ]);
+        assert_eq!(
+            all.describe(),
+            "severity at least SEV1 and functionality login affected and not a drill and mitigated reached"
+        );
     }
 
     #[test]

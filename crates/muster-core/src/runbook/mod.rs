@@ -7,6 +7,7 @@
 //! the steps of a running incident, so step indexes in run keys stay valid.
 
 mod action;
+mod attach;
 mod condition;
 mod run;
 mod schedule;
@@ -16,6 +17,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 pub use action::{RoleAssignee, STEP_ACTIONS, StepAction};
+pub use attach::{PlannedRunbook, attach_due};
 pub use condition::{
     Attachment, ConditionOutcome, Conditions, Criterion, CriterionCheck, IncidentFacts,
     newly_attached,

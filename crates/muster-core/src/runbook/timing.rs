@@ -58,6 +58,29 @@ pub struct StepTiming {
 }
 
 impl StepTiming {
+    /// When the step runs, in words; `names` are the runbook's step names,
+    /// in order: "after 10m, every 30m until mitigated".
+    pub fn describe(&self, names: &[&str]) -> String {
+        let start = match &self.start {
+            StepStart::Immediately => "at once".to_owned(),
+            StepStart::After(delay) => format!("after {}", human(*delay)),
+            StepStart::AtMilestone(milestone) => format!("when {milestone}"),
+            StepStart::AfterStep(StepRef::Index(index)) => match names.get(*index) {
+                Some(name) => format!("after {name:?}"),
+                None => format!("after step {}", index + 1),
+            },
+            StepStart::AfterStep(StepRef::Name(name)) => format!("after {name:?}"),
+        };
+        match &self.repeat {
+            Some(repeat) => format!(
+                "{start}, every {} until {}",
+                human(repeat.every),
+                repeat.until
+            ),
+            None => start,
+        }
+    }
+
     /// Every problem with the timetable of the step at `index` among
     /// `names` (every step's name, in order), each under `at.<field>`;
     /// on success the timing with its step reference resolved to an index.
@@ -216,6 +239,35 @@ mod tests {
                 .unwrap_err()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn timetables_read_as_people_say_them() {
+        let names = ["Page identity", "Tell support"];
+        let timing = |start, repeat| StepTiming { start, repeat };
+        assert_eq!(
+            timing(StepStart::Immediately, None).describe(&names),
+            "at once"
+        );
+        assert_eq!(
+            timing(StepStart::After(SignedDuration::from_mins(90)), None).describe(&names),
+            "after 1h 30m"
+        );
+        assert_eq!(
+            timing(
+                StepStart::AfterStep(StepRef::Index(0)),
+                Some(StepRepeat {
+                    every: SignedDuration::from_mins(30),
+                    until: Milestone::Mitigated,
+                }),
+            )
+            .describe(&names),
+            "after \"Page identity\", every 30m until mitigated"
+        );
+        assert_eq!(
+            timing(StepStart::AtMilestone(Milestone::Resolved), None).describe(&names),
+            "when resolved"
         );
     }
 

@@ -210,8 +210,17 @@ fn the_plan_lists_runbooks_by_name_and_the_documents_that_do_not_read() {
         ),
         doc("empty", json!({"steps": []})),
     ]);
-    let names: Vec<&str> = plan.runbooks.iter().map(|r| r.name().as_str()).collect();
+    let names: Vec<&str> = plan
+        .runbooks
+        .iter()
+        .map(|r| r.runbook.name().as_str())
+        .collect();
     assert_eq!(names, ["alpha", "zeta"]);
+    assert!(
+        plan.runbooks[0].snapshot.contains("\"B\""),
+        "{:?}",
+        plan.runbooks[0]
+    );
     assert_eq!(plan.problems.len(), 1);
     assert!(
         plan.problems[0].starts_with("Runbook empty: steps:"),

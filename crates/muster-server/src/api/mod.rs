@@ -12,6 +12,7 @@ mod meta;
 pub(crate) mod oncall;
 pub(crate) mod paging;
 mod plan;
+mod runbooks;
 mod silences;
 
 use axum::Router;
@@ -163,4 +164,5 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(plan::source))
         .routes(routes!(plan::export))
         .routes(routes!(plan::stale))
+        .routes(routes!(runbooks::list))
 }

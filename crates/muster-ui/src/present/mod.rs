@@ -416,6 +416,7 @@ pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
         impact: incident.impact.clone(),
         tags: incident.tags.clone(),
         tags_text: incident.tags.join(", "),
+        runbooks: incident.runbooks.iter().map(ToString::to_string).collect(),
         severity: severity_badge(severities, incident.severity.as_str()),
         status: status_pill(incident.status()),
         drill: incident.drill,

@@ -1,7 +1,7 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
 //! `team ...`, `service ...`, `functionality ...`, `user ...`, `oncall ...`, `schedule ...`,
 //! `policy ...`, `page`, `pages ...`, `notifications ...`, `integration ...`, `alert ...`,
-//! `silence ...`, `login` and `logout`.
+//! `silence ...`, `runbook list`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -34,6 +34,7 @@ mod plan;
 mod profile;
 mod route;
 mod rules;
+mod runbook;
 mod schedule;
 mod silence;
 mod token;
@@ -59,6 +60,7 @@ pub use paging::{PageArgs, PagesCommand};
 pub use plan::PlanCommand;
 pub use route::RouteCommand;
 pub use rules::NotificationsCommand;
+pub use runbook::RunbookCommand;
 pub use schedule::ScheduleCommand;
 pub use silence::SilenceCommand;
 pub use user::UserCommand;
@@ -349,6 +351,10 @@ pub async fn run_alert(cmd: AlertCommand, opts: &RemoteOptions) -> ExitCode {
 
 pub async fn run_silence(cmd: SilenceCommand, opts: &RemoteOptions) -> ExitCode {
     finish(silence::run(cmd, opts).await)
+}
+
+pub async fn run_runbook(cmd: RunbookCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(runbook::run(cmd, opts).await)
 }
 
 pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {

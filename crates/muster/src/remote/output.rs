@@ -139,6 +139,9 @@ pub(crate) fn incident_summary(incident: &Incident, names: &Names) -> String {
     if !incident.tags.is_empty() {
         row("Tags", incident.tags.join(", "));
     }
+    if !incident.runbooks.is_empty() {
+        row("Runbooks", incident.runbooks.join(", "));
+    }
     if incident.drill {
         row("Drill", "yes".to_owned());
     }
@@ -358,6 +361,7 @@ mod tests {
                 joined_at: at("2026-11-26T17:30:00Z"),
             }],
             affected: Default::default(),
+            runbooks: Vec::new(),
             version: 7,
             declared_at: at("2026-11-26T17:22:59Z"),
             updated_at: at("2026-11-26T17:30:00Z"),

@@ -1,0 +1,205 @@
+//! Runbooks attach by condition as incidents change: declared on Login, the
+//! login runbook attaches; raised from SEV3 to SEV1, the SEV1 runbook
+//! attaches; lowered again, nothing detaches; a milestone condition
+//! attaches when it is reached; each once, on the timeline with why and
+//! what it said then; and the API shows them.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use muster_app::incidents::IncidentKey;
+use muster_core::{IncidentPatch, Milestone, NewIncident, TimelineEvent};
+use support::client::Console;
+use support::oncall::{self, PLAN};
+
+const RUNBOOKS: &str = r##"
+---
+kind: Severity
+name: SEV1
+rank: 1
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+---
+kind: StakeholderGroup
+name: leadership
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+time_zone: Europe/Amsterdam
+members: [ceo@example.com]
+channels: [{kind: email, target: ceo@example.com}]
+policies: [{severities: [SEV1], when: immediately}]
+---
+kind: Runbook
+name: sev1-kickoff
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+conditions: {severity_at_least: SEV1}
+steps:
+  - {name: Take command, action: assign_role, role: commander}
+---
+kind: Runbook
+name: login-failures
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+conditions: {functionality: login}
+steps:
+  - {name: Page identity, action: page_team, team: identity}
+---
+kind: Runbook
+name: after-mitigation
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+conditions: {milestone_reached: mitigated, drill: false}
+steps:
+  - {name: Confirm with support, action: manual}
+"##;
+
+fn attached(events: &[TimelineEvent]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEvent::RunbookAttached {
+                runbook,
+                reason,
+                snapshot,
+            } => {
+                assert!(snapshot.contains("\"steps\""), "{snapshot}");
+                Some((runbook.clone(), reason.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbooks_attach_as_their_conditions_come_true_and_only_once() {
+    let (test, _clock) = oncall::app_at(oncall::start()).await;
+    let admin = oncall::seed(&test).await;
+    oncall::apply(&test, &admin, &format!("{PLAN}{RUNBOOKS}")).await;
+    let app = &test.app;
+
+    let declared = app
+        .declare_incident_on(
+            &admin,
+            NewIncident {
+                title: "Logins fail".into(),
+                severity: Some("SEV3".into()),
+                ..NewIncident::default()
+            },
+            &[],
+            &["login".into()],
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = declared.runbooks.iter().map(|r| r.as_str()).collect();
+    assert_eq!(names, ["login-failures"]);
+    let key = IncidentKey::Id(declared.id);
+
+    // SEV3 → SEV1 attaches the SEV1 runbook; back to SEV3 detaches nothing.
+    let raised = app
+        .update_incident(
+            &admin,
+            key,
+            None,
+            IncidentPatch {
+                severity: Some("SEV1".into()),
+                ..IncidentPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = raised.runbooks.iter().map(|r| r.as_str()).collect();
+    assert_eq!(names, ["login-failures", "sev1-kickoff"]);
+    let lowered = app
+        .update_incident(
+            &admin,
+            key,
+            None,
+            IncidentPatch {
+                severity: Some("SEV3".into()),
+                ..IncidentPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(lowered.runbooks, raised.runbooks);
+    // Raised again: already attached, so it does not attach twice.
+    app.update_incident(
+        &admin,
+        key,
+        None,
+        IncidentPatch {
+            severity: Some("SEV1".into()),
+            ..IncidentPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let mitigated = app
+        .reach_milestone(&admin, key, None, Milestone::Mitigated, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        mitigated.runbooks.last().map(|r| r.as_str()),
+        Some("after-mitigation")
+    );
+
+    let (_, timeline) = app.timeline(&admin, key, None, 100).await.unwrap();
+    let events: Vec<TimelineEvent> = timeline.iter().map(|e| e.event.clone()).collect();
+    let found = attached(&events);
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["login-failures", "sev1-kickoff", "after-mitigation"]
+    );
+    assert!(found[0].1.contains("login"), "{found:?}");
+    assert!(found[1].1.contains("SEV1"), "{found:?}");
+    // The stored incident says the same, and so do its page and the API.
+    let stored = app.get_incident(&admin, key).await.unwrap();
+    assert_eq!(stored.runbooks, mitigated.runbooks);
+    let mut console = Console::new(&test);
+    console.sign_in().await;
+    let page = console.get(&format!("/incidents/{}", stored.number)).await;
+    assert!(
+        page.body.contains(
+            "<strong>Runbooks:</strong> login-failures, sev1-kickoff, after-mitigation</p>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Runbook sev1-kickoff attached: "),
+        "the timeline says so"
+    );
+    let api = muster_api_types::Incident::from(&stored);
+    assert_eq!(
+        api.runbooks,
+        ["login-failures", "sev1-kickoff", "after-mitigation"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_runbooks_in_the_plan_nothing_attaches() {
+    let (test, _clock) = oncall::app_at(oncall::start()).await;
+    let admin = oncall::seed(&test).await;
+    let declared = test
+        .app
+        .declare_incident(
+            &admin,
+            NewIncident {
+                title: "Quiet".into(),
+                ..NewIncident::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(declared.runbooks.is_empty());
+}
