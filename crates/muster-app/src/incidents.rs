@@ -4,6 +4,7 @@ use muster_core::catalog::Catalog;
 use muster_core::catalog::impact::assess;
 use muster_core::catalog::search::rank;
 use muster_core::paging::PageTarget;
+use muster_core::plan::PlanDocument;
 use muster_core::runbook::{PlannedRunbook, attach_due};
 use muster_core::{
     Actor, DomainError, Incident, IncidentChange, IncidentDecision, IncidentId, IncidentNumber,
@@ -272,16 +273,9 @@ impl App {
         Ok(muster_plan::runbooks::runbooks(&documents))
     }
 
-    /// The plan's runbooks, to attach by condition. A document that does not
-    /// read (an apply validates them, so only one stored before a reader
-    /// change) attaches to nothing, and says so in the log.
+    /// The plan's runbooks, to attach by condition.
     async fn planned_runbooks(&self) -> Result<Vec<PlannedRunbook>, AppError> {
-        let documents = self.store.load_plan_documents().await?;
-        let plan = muster_plan::runbooks::runbooks(&documents);
-        for problem in &plan.problems {
-            tracing::warn!(%problem, "a runbook of the plan does not read; it attaches to nothing");
-        }
-        Ok(plan.runbooks)
+        Ok(runbooks_of(&self.store.load_plan_documents().await?))
     }
 
     /// After a declaration committed (numbered): log it, and let the engine
@@ -601,4 +595,15 @@ impl App {
         let tasks = self.store.list_tasks(incident.id).await?;
         Ok((incident, tasks))
     }
+}
+
+/// The runbooks among the plan's documents, to attach by condition. A
+/// document that does not read (an apply validates them, so only one stored
+/// before a reader change) attaches to nothing, and says so in the log.
+pub(crate) fn runbooks_of(documents: &[PlanDocument]) -> Vec<PlannedRunbook> {
+    let plan = muster_plan::runbooks::runbooks(documents);
+    for problem in &plan.problems {
+        tracing::warn!(%problem, "a runbook of the plan does not read; it attaches to nothing");
+    }
+    plan.runbooks
 }

@@ -21,6 +21,7 @@ use muster_core::catalog::impact::assess;
 use muster_core::paging::{
     Delivery, DeliveryStatus, NewPage, Notification, NotificationEvent, Page, PageTarget,
 };
+use muster_core::runbook::{PlannedRunbook, attach_due};
 use muster_core::{
     Actor, AlertGroupId, DeliveryId, Incident, IncidentId, NewIncident, NewTimelineEntry, PageId,
     TimelineEntryId, TimelineEvent, UserRole,
@@ -43,6 +44,8 @@ const CONTEXT_TTL: Duration = Duration::from_secs(1);
 /// What routing reads besides the alerts, cached for [`CONTEXT_TTL`].
 pub(crate) struct RoutingContext {
     routes: Vec<Route>,
+    /// The plan's runbooks, attached to the incidents routes open.
+    runbooks: Vec<PlannedRunbook>,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }
@@ -312,7 +315,7 @@ impl CycleRouter {
             detected_at: Some(started),
             affected: assess(catalog, &services, &functionalities),
         };
-        let (incident, mut events) = Incident::declare(
+        let (mut incident, mut events) = Incident::declare(
             IncidentId(Uuid::now_v7()),
             input,
             &actor,
@@ -320,6 +323,11 @@ impl CycleRouter {
             self.now,
         )
         .map_err(|e| e.to_string())?;
+        events.extend(attach_due(
+            &mut incident,
+            &self.context.runbooks,
+            &self.settings.severities,
+        ));
         let targets = match to {
             RouteTo::Team(t) => vec![PageTarget::Team(t.clone())],
             other => vec![page_target(other)],
@@ -444,6 +452,7 @@ impl App {
             .collect();
         let context = Arc::new(RoutingContext {
             routes: alerting.routes,
+            runbooks: crate::incidents::runbooks_of(&documents),
             sources,
             catalog: self.store.load_catalog().await?,
         });

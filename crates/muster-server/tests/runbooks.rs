@@ -2,15 +2,19 @@
 //! login runbook attaches; raised from SEV3 to SEV1, the SEV1 runbook
 //! attaches; lowered again, nothing detaches; a milestone condition
 //! attaches when it is reached; each once, on the timeline with why and
-//! what it said then; and the API shows them.
+//! what it said then; the page and the API show them; and an incident an
+//! alert route opens gets its runbooks too.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
+use muster_app::alerts::NewIntegration;
 use muster_app::incidents::IncidentKey;
 use muster_core::{IncidentPatch, Milestone, NewIncident, TimelineEvent};
+use muster_store::IncidentFilter;
+use support::alerts::{send, webhook};
 use support::client::Console;
 use support::oncall::{self, PLAN};
 
@@ -184,6 +188,82 @@ async fn runbooks_attach_as_their_conditions_come_true_and_only_once() {
         api.runbooks,
         ["login-failures", "sev1-kickoff", "after-mitigation"]
     );
+}
+
+/// A route that opens an incident on `auth` when it is down.
+const OPENS: &str = r##"
+---
+kind: AlertRoutes
+name: identity-alerts
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+rules:
+  - name: auth-down
+    match: ['alertname="AuthDown"']
+    route_to: {service: auth}
+    open_incident: SEV1
+---
+kind: Runbook
+name: auth-outage
+owner: identity
+review_every: 90d
+last_reviewed: 2026-11-01
+conditions: {service: auth}
+steps:
+  - {name: Page identity, action: page_team, team: identity}
+"##;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_an_alert_route_opens_gets_its_runbooks() {
+    let (test, _clock) = oncall::app_at(oncall::start()).await;
+    let admin = oncall::seed(&test).await;
+    oncall::apply(&test, &admin, &format!("{PLAN}{RUNBOOKS}{OPENS}")).await;
+    let (_, key) = test
+        .app
+        .create_integration(
+            &admin,
+            NewIntegration {
+                name: "prometheus".into(),
+                kind: "alertmanager".into(),
+                service: Some("auth".into()),
+                team: None,
+                config: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+    send(
+        &test,
+        &key,
+        &webhook("firing", &[("auth-1", "AuthDown", "Auth is down")]),
+    )
+    .await;
+    let page = test
+        .app
+        .list_incidents(
+            &admin,
+            IncidentFilter {
+                limit: 10,
+                ..IncidentFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let opened = page
+        .incidents
+        .first()
+        .expect("the route opened an incident");
+    let names: Vec<&str> = opened.runbooks.iter().map(|r| r.as_str()).collect();
+    // On auth, which Login runs on: the login runbook attaches too.
+    assert_eq!(names, ["auth-outage", "login-failures", "sev1-kickoff"]);
+    let (_, timeline) = test
+        .app
+        .timeline(&admin, IncidentKey::Id(opened.id), None, 100)
+        .await
+        .unwrap();
+    let events: Vec<TimelineEvent> = timeline.iter().map(|e| e.event.clone()).collect();
+    assert_eq!(attached(&events).len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
