@@ -69,22 +69,6 @@ pub(crate) struct Reading {
     pub references: Vec<(Path, Kind, String)>,
 }
 
-fn severity(
-    r: &mut Reader,
-    object: &Map<String, Value>,
-    at: &Path,
-    key: &str,
-) -> Option<AlertSeverity> {
-    let raw = r.str(object, at, key)?;
-    match raw.trim().parse::<AlertSeverity>() {
-        Ok(level) => Some(level),
-        Err(message) => {
-            r.report(&at.key(key), Some(raw), rules::INVALID_FIELD, message);
-            None
-        }
-    }
-}
-
 fn flag(r: &mut Reader, object: &Map<String, Value>, at: &Path, key: &str) -> Option<bool> {
     match object.get(key) {
         None | Some(Value::Null) => None,
@@ -221,7 +205,7 @@ fn rule(
             Err(error) => r.report(&path, Some(text), rules::INVALID_FIELD, error.message),
         }
     }
-    let min_severity = severity(r, object, at, "min_severity");
+    let min_severity = r.parsed::<AlertSeverity>(object, at, "min_severity");
     let mut sources = Vec::new();
     for (path, source) in r.strings(object, at, "sources").unwrap_or_default() {
         if SOURCES.contains(&source) {
@@ -237,7 +221,7 @@ fn rule(
     }
     let summary_contains = r.str(object, at, "summary_contains").map(str::to_owned);
     let target = target(r, object, at, references);
-    let set_severity = severity(r, object, at, "set_severity");
+    let set_severity = r.parsed::<AlertSeverity>(object, at, "set_severity");
     let effect = effect(r, object, at);
     if let Some(RouteEffect::OpenIncident { severity }) = &effect {
         references.push((
@@ -366,11 +350,7 @@ pub fn alerting(documents: &[PlanDocument]) -> AlertingPlan {
         let reading = read(doc);
         match reading.result {
             Ok(routes) => ordered.push((reading.order, doc.name.as_str(), routes)),
-            Err(issues) => {
-                let texts: Vec<String> = issues.iter().map(Issue::text).collect();
-                plan.problems
-                    .push(format!("{} {}: {}", doc.kind, doc.name, texts.join("; ")));
-            }
+            Err(issues) => plan.problems.push(read::summary(doc, &issues)),
         }
     }
     ordered.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));

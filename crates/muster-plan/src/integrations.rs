@@ -22,6 +22,7 @@ use muster_core::alert::heartbeat::HeartbeatRule;
 use muster_core::plan::PlanDocument;
 use serde_json::{Map, Value};
 
+pub use crate::oncall::read::seconds;
 use crate::oncall::read::{self, Issue, Path, Reader};
 use crate::plan::{Kind, rules};
 
@@ -129,47 +130,6 @@ pub(crate) fn env_name(raw: &str) -> bool {
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// `90s`, `5m`, `1h30m`, `1d`, `1w` in seconds; `None` for anything else.
-pub(crate) fn seconds(raw: &str) -> Option<i64> {
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut rest = compact.as_str();
-    let mut total: i64 = 0;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let number: i64 = rest.get(..digits)?.parse().ok()?;
-        rest = rest.get(digits..)?;
-        let unit: i64 = match rest.bytes().next()? {
-            b's' => 1,
-            b'm' => 60,
-            b'h' => 3_600,
-            b'd' => 86_400,
-            b'w' => 7 * 86_400,
-            _ => return None,
-        };
-        rest = rest.get(1..)?;
-        total = total.checked_add(number.checked_mul(unit)?)?;
-    }
-    Some(total)
-}
-
-fn duration(r: &mut Reader, object: &Map<String, Value>, key: &str) -> Option<i64> {
-    let top = Path::default();
-    let raw = r.str(object, &top, key)?;
-    let parsed = seconds(raw);
-    if parsed.is_none() {
-        r.report(
-            &top.key(key),
-            Some(raw),
-            rules::INVALID_DURATION,
-            format!("expected a duration such as 90s, 5m, 1h or 1d, got {raw:?}"),
-        );
-    }
-    parsed
 }
 
 fn mapping(r: &mut Reader, object: &Map<String, Value>) -> Option<Map<String, Value>> {
@@ -357,8 +317,8 @@ fn settings(
         }
         "heartbeat" => {
             let before = r.issues.len();
-            let interval = duration(r, object, "interval");
-            let grace = duration(r, object, "grace");
+            let interval = r.duration_seconds(object, &Path::default(), "interval");
+            let grace = r.duration_seconds(object, &Path::default(), "grace");
             if r.issues.len() > before {
                 return;
             }
@@ -495,11 +455,7 @@ pub fn integrations(documents: &[PlanDocument]) -> IntegrationsPlan {
     {
         match read(doc).result {
             Ok(integration) => plan.integrations.push(integration),
-            Err(issues) => {
-                let texts: Vec<String> = issues.iter().map(Issue::text).collect();
-                plan.problems
-                    .push(format!("{} {}: {}", doc.kind, doc.name, texts.join("; ")));
-            }
+            Err(issues) => plan.problems.push(read::summary(doc, &issues)),
         }
     }
     plan.integrations.sort_by(|a, b| a.name.cmp(&b.name));

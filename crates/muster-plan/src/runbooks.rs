@@ -25,7 +25,6 @@ use muster_core::runbook::{
 use muster_core::{Milestone, RoleCode, SeverityCode, Slug};
 use serde_json::{Map, Value};
 
-use crate::integrations::seconds;
 use crate::oncall::read::{self, Issue, Path, Reader};
 use crate::plan::{Kind, rules};
 
@@ -87,39 +86,14 @@ pub(crate) struct Reading {
     pub references: Vec<(Path, Kind, String)>,
 }
 
-fn milestone(
-    r: &mut Reader,
-    object: &Map<String, Value>,
-    at: &Path,
-    key: &str,
-) -> Option<Milestone> {
-    let raw = r.str(object, at, key)?;
-    match raw.trim().parse::<Milestone>() {
-        Ok(milestone) => Some(milestone),
-        Err(message) => {
-            r.report(&at.key(key), Some(raw), rules::INVALID_FIELD, message);
-            None
-        }
-    }
-}
-
 fn duration(
     r: &mut Reader,
     object: &Map<String, Value>,
     at: &Path,
     key: &str,
 ) -> Option<SignedDuration> {
-    let raw = r.str(object, at, key)?;
-    let parsed = seconds(raw).map(SignedDuration::from_secs);
-    if parsed.is_none() {
-        r.report(
-            &at.key(key),
-            Some(raw),
-            rules::INVALID_DURATION,
-            format!("expected a duration such as 10m, 1h or 1d, got {raw:?}"),
-        );
-    }
-    parsed
+    r.duration_seconds(object, at, key)
+        .map(SignedDuration::from_secs)
 }
 
 fn slug(r: &mut Reader, at: &Path, key: &str, raw: &str) -> Option<Slug> {
@@ -211,7 +185,7 @@ fn conditions(
             "expected true or false",
         ),
     }
-    if let Some(milestone) = milestone(r, map, &at, "milestone_reached") {
+    if let Some(milestone) = r.parsed::<Milestone>(map, &at, "milestone_reached") {
         all.push(Criterion::MilestoneReached(milestone));
     }
     Conditions::new(all)
@@ -219,7 +193,7 @@ fn conditions(
 
 fn timing(r: &mut Reader, step: &Map<String, Value>, at: &Path) -> StepTiming {
     let after = duration(r, step, at, "after");
-    let at_milestone = milestone(r, step, at, "at_milestone");
+    let at_milestone = r.parsed::<Milestone>(step, at, "at_milestone");
     let after_step = r.str(step, at, "after_step");
     let given: Vec<&str> = [
         after.map(|_| "after"),
@@ -252,7 +226,7 @@ fn timing(r: &mut Reader, step: &Map<String, Value>, at: &Path) -> StepTiming {
         Some(Value::Object(repeat)) => {
             unknown_keys(r, repeat, &repeat_at, &["every", "until"], "a repeat field");
             let every = duration(r, repeat, &repeat_at, "every");
-            let until = milestone(r, repeat, &repeat_at, "until");
+            let until = r.parsed::<Milestone>(repeat, &repeat_at, "until");
             for (key, missing) in [("every", every.is_none()), ("until", until.is_none())] {
                 if missing && !Reader::given(repeat, key) {
                     r.report(
@@ -474,11 +448,7 @@ pub fn runbooks(documents: &[PlanDocument]) -> RunbooksPlan {
                 runbook,
                 snapshot: doc.body.clone(),
             }),
-            Err(issues) => {
-                let texts: Vec<String> = issues.iter().map(Issue::text).collect();
-                plan.problems
-                    .push(format!("{} {}: {}", doc.kind, doc.name, texts.join("; ")));
-            }
+            Err(issues) => plan.problems.push(read::summary(doc, &issues)),
         }
     }
     plan.runbooks

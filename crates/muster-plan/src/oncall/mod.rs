@@ -42,7 +42,6 @@ pub(crate) use policy::read as read_policy;
 pub use schedule::{DEFAULT_HANDOFF, DEFAULT_START};
 
 use crate::plan::Kind;
-use read::Issue;
 
 /// The kind a stored document must have to be read as `kind`.
 fn check_kind(doc: &PlanDocument, kind: Kind) -> Result<(), String> {
@@ -56,17 +55,11 @@ fn check_kind(doc: &PlanDocument, kind: Kind) -> Result<(), String> {
     }
 }
 
-/// Every problem in one line: `Schedule x: rotations[0].shift: …; …`.
-fn summary(doc: &PlanDocument, issues: &[Issue]) -> String {
-    let texts: Vec<String> = issues.iter().map(Issue::text).collect();
-    format!("{} {}: {}", doc.kind, doc.name, texts.join("; "))
-}
-
 /// The schedule a stored `Schedule` document defines (without overrides,
 /// which are not part of the plan).
 pub fn schedule(doc: &PlanDocument) -> Result<ScheduleDefinition, String> {
     check_kind(doc, Kind::Schedule)?;
-    schedule::read(doc).map_err(|issues| summary(doc, &issues))
+    schedule::read(doc).map_err(|issues| read::summary(doc, &issues))
 }
 
 /// The escalation policy a stored `EscalationPolicy` document defines.
@@ -76,7 +69,7 @@ pub fn policy(doc: &PlanDocument) -> Result<PolicyDefinition, String> {
     check_kind(doc, Kind::EscalationPolicy)?;
     policy::read(doc)
         .result
-        .map_err(|issues| summary(doc, &issues))
+        .map_err(|issues| read::summary(doc, &issues))
 }
 
 /// Every schedule and escalation policy of a plan, read from its stored
@@ -128,7 +121,7 @@ pub fn on_call(documents: &[PlanDocument]) -> OnCallPlan {
         }
         match reading.result {
             Ok(definition) => plan.policies.push(definition),
-            Err(issues) => plan.problems.push(summary(doc, &issues)),
+            Err(issues) => plan.problems.push(read::summary(doc, &issues)),
         }
     }
     plan.schedules.sort_by(|a, b| a.name.cmp(&b.name));

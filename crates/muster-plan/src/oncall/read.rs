@@ -278,6 +278,44 @@ impl Reader {
         }
     }
 
+    /// An optional value of a type that reads itself from text (a
+    /// milestone, a severity), its own message reported when it does not.
+    pub(crate) fn parsed<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        object: &Map<String, Value>,
+        at: &Path,
+        key: &str,
+    ) -> Option<T> {
+        let raw = self.str(object, at, key)?;
+        match raw.trim().parse::<T>() {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.report(&at.key(key), Some(raw), rules::INVALID_FIELD, message);
+                None
+            }
+        }
+    }
+
+    /// An optional duration (`90s`, `5m`, `1h 30m`, `1d`) in seconds.
+    pub(crate) fn duration_seconds(
+        &mut self,
+        object: &Map<String, Value>,
+        at: &Path,
+        key: &str,
+    ) -> Option<i64> {
+        let raw = self.str(object, at, key)?;
+        let parsed = seconds(raw);
+        if parsed.is_none() {
+            self.report(
+                &at.key(key),
+                Some(raw),
+                rules::INVALID_DURATION,
+                format!("expected a duration such as 90s, 5m, 1h or 1d, got {raw:?}"),
+            );
+        }
+        parsed
+    }
+
     /// The email address, normalized, or a report.
     pub(crate) fn email(&mut self, path: &Path, raw: &str) -> Option<String> {
         match muster_core::user::email("email", raw) {
@@ -288,6 +326,38 @@ impl Reader {
             }
         }
     }
+}
+
+/// `90s`, `5m`, `1h30m`, `1d`, `1w` in seconds; `None` for anything else.
+pub fn seconds(raw: &str) -> Option<i64> {
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut rest = compact.as_str();
+    let mut total: i64 = 0;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let number: i64 = rest.get(..digits)?.parse().ok()?;
+        rest = rest.get(digits..)?;
+        let unit: i64 = match rest.bytes().next()? {
+            b's' => 1,
+            b'm' => 60,
+            b'h' => 3_600,
+            b'd' => 86_400,
+            b'w' => 7 * 86_400,
+            _ => return None,
+        };
+        rest = rest.get(1..)?;
+        total = total.checked_add(number.checked_mul(unit)?)?;
+    }
+    Some(total)
+}
+
+/// Every problem of a document in one line: `Schedule x: rotations[0].shift: …; …`.
+pub(crate) fn summary(doc: &muster_core::plan::PlanDocument, issues: &[Issue]) -> String {
+    let texts: Vec<String> = issues.iter().map(Issue::text).collect();
+    format!("{} {}: {}", doc.kind, doc.name, texts.join("; "))
 }
 
 /// The body of a stored document as a JSON object.
