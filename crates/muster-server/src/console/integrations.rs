@@ -5,13 +5,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::SignedDuration;
 use muster_api_types::alerts::endpoint;
 use muster_app::AppError;
 use muster_app::alerts::NewIntegration;
 use muster_app::integration_config::IntegrationConfig;
 use muster_core::FieldError;
 use muster_ingest::generic::Mapping;
+use muster_plan::integrations::seconds;
 use muster_store::alerts::{Integration, IntegrationOrigin};
 use muster_ui::pages::{IntegrationsPage, IssuedKeyPage};
 use muster_ui::present::{self, IntegrationRecord};
@@ -240,19 +240,16 @@ impl IntegrationInput {
     }
 }
 
-/// "5m", "1h 30m", "90s", or a bare number of seconds.
+/// "5m", "1h 30m", "90s" as the plan writes them, or a bare number of seconds.
 fn heartbeat_seconds(field: &str, raw: &str) -> Result<Option<i64>, FieldError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    if let Ok(seconds) = raw.parse::<i64>() {
-        return Ok(Some(seconds));
-    }
-    raw.parse::<SignedDuration>()
+    raw.parse::<i64>()
         .ok()
-        .filter(|d| d.subsec_nanos() == 0)
-        .map(|d| Some(d.as_secs()))
+        .or_else(|| seconds(raw))
+        .map(Some)
         .ok_or_else(|| {
             FieldError::new(
                 field,
