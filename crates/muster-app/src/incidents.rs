@@ -243,10 +243,12 @@ impl App {
             &self.settings.rules(),
             now,
         )?;
-        let runbooks = self.planned_runbooks().await?;
+        // The plan's runbooks come with the routing context: read once a
+        // second at most, and again at once after an apply on this node.
+        let context = self.routing_context().await?;
         events.extend(attach_due(
             &mut incident,
-            &runbooks,
+            &context.runbooks,
             &self.settings.severities,
         ));
         let (pages, paging) = match &catalog {
@@ -271,11 +273,6 @@ impl App {
         require(actor, Permission::ReadIncidents)?;
         let documents = self.store.load_plan_documents().await?;
         Ok(muster_plan::runbooks::runbooks(&documents))
-    }
-
-    /// The plan's runbooks, to attach by condition.
-    async fn planned_runbooks(&self) -> Result<Vec<PlannedRunbook>, AppError> {
-        Ok(runbooks_of(&self.store.load_plan_documents().await?))
     }
 
     /// After a declaration committed (numbered): log it, and let the engine
@@ -339,8 +336,12 @@ impl App {
             // Every change may make a runbook's condition true (SEV3 raised
             // to SEV1, a milestone reached): it attaches in the same write,
             // and a lost race decides it again on the winner's state.
-            let runbooks = self.planned_runbooks().await?;
-            let attached = attach_due(&mut change.incident, &runbooks, &self.settings.severities);
+            let context = self.routing_context().await?;
+            let attached = attach_due(
+                &mut change.incident,
+                &context.runbooks,
+                &self.settings.severities,
+            );
             change.events.extend(attached);
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {

@@ -44,8 +44,9 @@ const CONTEXT_TTL: Duration = Duration::from_secs(1);
 /// What routing reads besides the alerts, cached for [`CONTEXT_TTL`].
 pub(crate) struct RoutingContext {
     routes: Vec<Route>,
-    /// The plan's runbooks, attached to the incidents routes open.
-    runbooks: Vec<PlannedRunbook>,
+    /// The plan's runbooks, attached by condition to the incidents routes
+    /// open and to every incident as it is declared or changes.
+    pub(crate) runbooks: Vec<PlannedRunbook>,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }

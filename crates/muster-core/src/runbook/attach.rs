@@ -32,9 +32,9 @@ pub fn attach_due(
     }
     let facts = IncidentFacts::of(incident);
     let attached: BTreeSet<_> = incident.runbooks.iter().cloned().collect();
-    let runbooks: Vec<Runbook> = plan.iter().map(|p| p.runbook.clone()).collect();
+    let runbooks = plan.iter().map(|p| &p.runbook);
     let mut events = Vec::new();
-    for attachment in newly_attached(&facts, &runbooks, &attached, scale) {
+    for attachment in newly_attached(&facts, runbooks, &attached, scale) {
         let snapshot = plan
             .iter()
             .find(|p| p.runbook.name() == &attachment.runbook)

@@ -291,9 +291,9 @@ pub struct Attachment {
 /// The runbooks whose conditions hold and that are not attached yet, in
 /// the order given. `attached` holds every runbook the incident has, by
 /// condition, scenario or hand: none attaches twice, none is removed.
-pub fn newly_attached(
+pub fn newly_attached<'a>(
     facts: &IncidentFacts,
-    runbooks: &[Runbook],
+    runbooks: impl IntoIterator<Item = &'a Runbook>,
     attached: &BTreeSet<RunbookName>,
     scale: &SeverityScale,
 ) -> Vec<Attachment> {
