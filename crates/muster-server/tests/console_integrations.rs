@@ -9,9 +9,11 @@
 mod support;
 
 use axum::http::StatusCode;
-use muster_app::alerts::IngestError;
+use muster_app::alerts::{IngestError, Ingested};
+use muster_ingest::alertmanager::Flavour;
+use support::TestApp;
 use support::alerts::{ROUTES, alerting};
-use support::client::{Console, form};
+use support::client::{Answer, Console, form};
 use support::oncall::{self, PASSWORD, PLAN, VIC};
 
 /// A plan-made integration beside the one `alerting` makes by hand.
@@ -36,6 +38,22 @@ fn shown_key(body: &str) -> String {
     let key: String = body[start..].chars().take(32).collect();
     assert!(key.chars().all(|c| c.is_ascii_hexdigit()), "{body}");
     key
+}
+
+/// Posts "new key" for `name`, as its button does.
+async fn rotate(console: &mut Console, name: &str, csrf: &str) -> Answer {
+    console
+        .post(
+            &format!("/integrations/{name}/rotate-key"),
+            &form(&[("csrf_token", csrf)]),
+        )
+        .await
+}
+
+async fn ingest(test: &TestApp, key: &str, webhook: &[u8]) -> Result<Ingested, IngestError> {
+    test.app
+        .ingest_webhook(Flavour::Alertmanager, key, webhook)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,41 +198,17 @@ async fn integrations_are_listed_made_and_rekeyed_from_the_console() {
     assert!(!body.contains(&key), "the list never shows a key");
 
     // A new key: shown once, the old one refused from then on.
-    let rotated = console
-        .post(
-            "/integrations/prometheus/rotate-key",
-            &form(&[("csrf_token", &csrf)]),
-        )
-        .await;
+    let rotated = rotate(&mut console, "prometheus", &csrf).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
     at(&rotated.body, "New key for prometheus");
     let new_key = shown_key(&rotated.body);
     assert_ne!(new_key, hand_key);
     at(&rotated.body, "webhook_configs:");
     let webhook = support::alerts::webhook("firing", &[("auth-1", "AuthDown", "Auth is down")]);
-    let old = test
-        .app
-        .ingest_webhook(
-            muster_ingest::alertmanager::Flavour::Alertmanager,
-            &hand_key,
-            &webhook,
-        )
-        .await;
+    let old = ingest(&test, &hand_key, &webhook).await;
     assert!(matches!(old, Err(IngestError::UnknownKey)), "{old:?}");
-    test.app
-        .ingest_webhook(
-            muster_ingest::alertmanager::Flavour::Alertmanager,
-            &new_key,
-            &webhook,
-        )
-        .await
-        .unwrap();
-    let unknown = console
-        .post(
-            "/integrations/nobody/rotate-key",
-            &form(&[("csrf_token", &csrf)]),
-        )
-        .await;
+    ingest(&test, &new_key, &webhook).await.unwrap();
+    let unknown = rotate(&mut console, "nobody", &csrf).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 
     // Retired by the plan: listed as such, no new key offered or given.
@@ -227,12 +221,7 @@ async fn integrations_are_listed_made_and_rekeyed_from_the_console() {
             .body
             .contains(r#"id="integration-rotate-planned-heartbeat""#)
     );
-    let refused = console
-        .post(
-            "/integrations/planned-heartbeat/rotate-key",
-            &form(&[("csrf_token", &csrf)]),
-        )
-        .await;
+    let refused = rotate(&mut console, "planned-heartbeat", &csrf).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
     at(&refused.body, "is retired");
 
@@ -244,11 +233,6 @@ async fn integrations_are_listed_made_and_rekeyed_from_the_console() {
     assert!(seen.body.contains(r#"id="integration-prometheus""#));
     assert!(!seen.body.contains(r#"id="integration-form""#));
     assert!(!seen.body.contains("rotate-key"));
-    let denied = viewer
-        .post(
-            "/integrations/prometheus/rotate-key",
-            &form(&[("csrf_token", &viewer_csrf)]),
-        )
-        .await;
+    let denied = rotate(&mut viewer, "prometheus", &viewer_csrf).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }

@@ -10,9 +10,10 @@
 
 mod support;
 
+use muster_app::App;
 use muster_app::alerts::NewIntegration;
 use muster_app::incidents::IncidentKey;
-use muster_core::{IncidentPatch, Milestone, NewIncident, TimelineEvent};
+use muster_core::{Actor, Incident, IncidentPatch, Milestone, NewIncident, TimelineEvent};
 use muster_store::IncidentFilter;
 use support::alerts::{send, webhook};
 use support::client::Console;
@@ -82,6 +83,20 @@ fn attached(events: &[TimelineEvent]) -> Vec<(String, String)> {
         .collect()
 }
 
+async fn set_severity(app: &App, admin: &Actor, key: IncidentKey, severity: &str) -> Incident {
+    app.update_incident(
+        admin,
+        key,
+        None,
+        IncidentPatch {
+            severity: Some(severity.into()),
+            ..IncidentPatch::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runbooks_attach_as_their_conditions_come_true_and_only_once() {
     let (test, _clock) = oncall::app_at(oncall::start()).await;
@@ -107,45 +122,14 @@ async fn runbooks_attach_as_their_conditions_come_true_and_only_once() {
     let key = IncidentKey::Id(declared.id);
 
     // SEV3 → SEV1 attaches the SEV1 runbook; back to SEV3 detaches nothing.
-    let raised = app
-        .update_incident(
-            &admin,
-            key,
-            None,
-            IncidentPatch {
-                severity: Some("SEV1".into()),
-                ..IncidentPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    let raised = set_severity(app, &admin, key, "SEV1").await;
     let names: Vec<&str> = raised.runbooks.iter().map(|r| r.as_str()).collect();
     assert_eq!(names, ["login-failures", "sev1-kickoff"]);
-    let lowered = app
-        .update_incident(
-            &admin,
-            key,
-            None,
-            IncidentPatch {
-                severity: Some("SEV3".into()),
-                ..IncidentPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    let lowered = set_severity(app, &admin, key, "SEV3").await;
     assert_eq!(lowered.runbooks, raised.runbooks);
     // Raised again: already attached, so it does not attach twice.
-    app.update_incident(
-        &admin,
-        key,
-        None,
-        IncidentPatch {
-            severity: Some("SEV1".into()),
-            ..IncidentPatch::default()
-        },
-    )
-    .await
-    .unwrap();
+    let again = set_severity(app, &admin, key, "SEV1").await;
+    assert_eq!(again.runbooks, raised.runbooks);
 
     let mitigated = app
         .reach_milestone(&admin, key, None, Milestone::Mitigated, None)
