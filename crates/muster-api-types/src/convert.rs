@@ -223,6 +223,38 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             new_value: Some(snapshot.clone()),
             ..Flat::default()
         },
+        E::StepDone {
+            runbook,
+            step,
+            summary: text,
+        }
+        | E::StepFailed {
+            runbook,
+            step,
+            reason: text,
+        }
+        | E::StepWaiting {
+            runbook,
+            step,
+            summary: text,
+        } => Flat {
+            subject: Some(runbook.clone()),
+            old_value: Some(step.clone()),
+            text: Some(text.clone()),
+            ..Flat::default()
+        },
+        E::UpdatePosted {
+            template: subject,
+            text,
+        }
+        | E::StatusUpdateDrafted {
+            component: subject,
+            text,
+        } => Flat {
+            subject: Some(subject.clone()),
+            text: Some(text.clone()),
+            ..Flat::default()
+        },
     }
 }
 

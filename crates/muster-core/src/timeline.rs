@@ -118,6 +118,35 @@ pub enum TimelineEvent {
         /// steps run as attached, whatever later plan edits say.
         snapshot: String,
     },
+    /// A runbook step did its work (`summary` says what, for people).
+    StepDone {
+        runbook: String,
+        step: String,
+        summary: String,
+    },
+    /// A runbook step could not do its work; it waits to be retried.
+    StepFailed {
+        runbook: String,
+        step: String,
+        reason: String,
+    },
+    /// A step is waiting for its moment (a digest at the next business
+    /// morning, a wait that the incident's mitigation may make unneeded).
+    StepWaiting {
+        runbook: String,
+        step: String,
+        summary: String,
+    },
+    /// An internal update, as written from its template and sent.
+    UpdatePosted {
+        template: String,
+        text: String,
+    },
+    /// A status-page update drafted for review; publishing it is a person's call.
+    StatusUpdateDrafted {
+        component: String,
+        text: String,
+    },
 }
 
 impl TimelineEvent {
@@ -147,6 +176,11 @@ impl TimelineEvent {
             Self::AlertAttached { .. } => "alert_attached",
             Self::AlertsResolved { .. } => "alerts_resolved",
             Self::RunbookAttached { .. } => "runbook_attached",
+            Self::StepDone { .. } => "step_done",
+            Self::StepFailed { .. } => "step_failed",
+            Self::StepWaiting { .. } => "step_waiting",
+            Self::UpdatePosted { .. } => "update_posted",
+            Self::StatusUpdateDrafted { .. } => "status_update_drafted",
         }
     }
 }
@@ -256,6 +290,27 @@ impl TimelineEvent {
             Self::RunbookAttached {
                 runbook, reason, ..
             } => format!("Runbook {runbook} attached: {reason}"),
+            Self::StepDone {
+                runbook,
+                step,
+                summary,
+            } => format!("{runbook}: {step}: {summary}"),
+            Self::StepFailed {
+                runbook,
+                step,
+                reason,
+            } => format!("{runbook}: {step} failed: {reason} (retry it from the incident)"),
+            Self::StepWaiting {
+                runbook,
+                step,
+                summary,
+            } => format!("{runbook}: {step}: {summary}"),
+            Self::UpdatePosted { template, text } => {
+                format!("Update posted from {template}: {text}")
+            }
+            Self::StatusUpdateDrafted { component, text } => {
+                format!("Status-page update drafted for {component}: {text}")
+            }
         }
     }
 }

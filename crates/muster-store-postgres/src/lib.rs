@@ -16,6 +16,7 @@ mod paging;
 mod plan;
 mod receiver;
 mod routing;
+mod runbooks;
 mod silences;
 pub mod testing;
 mod users;

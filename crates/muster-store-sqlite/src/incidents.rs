@@ -5,6 +5,7 @@ use muster_core::{
     Incident, IncidentChange, IncidentId, IncidentNumber, Milestone, NewTimelineEntry, Task,
     TaskId, TimelineEntry,
 };
+use muster_store::runbooks;
 use muster_store::sql::{self, Placeholders, SqlValue, affected_rows};
 use muster_store::{
     IncidentFilter, IncidentPage, IncidentStore, PageInsert, StoreError, TimelineRecord,
@@ -204,8 +205,8 @@ pub(crate) async fn insert_incident_rows(
     sqlx::query(
         "INSERT INTO incidents (incident_id, number, title, description, impact, severity, status, \
          drill, private, declared_by, started_at, detected_at, acknowledged_at, mitigated_at, \
-         resolved_at, closed_at, version, declared_at, updated_at, runbooks) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+         resolved_at, closed_at, version, declared_at, updated_at, runbooks, runbooks_due_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )
     .bind(incident.id.to_string())
     .bind(number)
@@ -227,6 +228,7 @@ pub(crate) async fn insert_incident_rows(
     .bind(incident.declared_at.as_millisecond())
     .bind(incident.updated_at.as_millisecond())
     .bind(sql::encode_runbooks(&incident.runbooks))
+    .bind(runbooks::mark_of(incident))
     .execute(&mut *c)
     .await
     .map_err(|e| match sql_error(e) {
@@ -239,6 +241,74 @@ pub(crate) async fn insert_incident_rows(
         crate::paging::insert_page_rows(c, &insert.page, &insert.events).await?;
     }
     Ok(IncidentNumber(u64::try_from(number).unwrap_or(0)))
+}
+
+/// Writes a decided change with compare-and-swap on the incident's version,
+/// and its timeline entries; the caller's transaction holds it all.
+pub(crate) async fn update_incident_rows(
+    c: &mut SqliteConnection,
+    change: &IncidentChange,
+    timeline: &[NewTimelineEntry],
+) -> Result<(), StoreError> {
+    let incident = &change.incident;
+    let done = sqlx::query(
+            "UPDATE incidents SET title = ?1, description = ?2, impact = ?3, severity = ?4, status = ?5, \
+             drill = ?6, private = ?7, started_at = ?8, detected_at = ?9, acknowledged_at = ?10, \
+             mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15, \
+             runbooks = ?18, runbooks_due_at = ?19 WHERE incident_id = ?16 AND version = ?17",
+        )
+        .bind(&incident.title)
+        .bind(&incident.description)
+        .bind(&incident.impact)
+        .bind(incident.severity.as_str())
+        .bind(incident.status().as_str())
+        .bind(incident.drill)
+        .bind(incident.private)
+        .bind(milestone(incident, Milestone::Started))
+        .bind(milestone(incident, Milestone::Detected))
+        .bind(milestone(incident, Milestone::Acknowledged))
+        .bind(milestone(incident, Milestone::Mitigated))
+        .bind(milestone(incident, Milestone::Resolved))
+        .bind(milestone(incident, Milestone::Closed))
+        .bind(to_i64(incident.version))
+        .bind(incident.updated_at.as_millisecond())
+        .bind(incident.id.to_string())
+        .bind(to_i64(change.expected_version))
+        .bind(sql::encode_runbooks(&incident.runbooks))
+        .bind(runbooks::mark_of(incident))
+        .execute(&mut *c)
+        .await
+        .map_err(backend)?;
+    if done.rows_affected() == 0 {
+        let actual = current_version(c, "incidents", incident.id.to_string()).await?;
+        return Err(lost_race("incident", change.expected_version, actual));
+    }
+    write_members(c, incident, true).await?;
+    insert_timeline(c, timeline).await?;
+    Ok(())
+}
+
+/// Inserts a new task's row.
+pub(crate) async fn insert_task_row(
+    c: &mut SqliteConnection,
+    new_task: &Task,
+) -> Result<(), StoreError> {
+    sqlx::query(
+            "INSERT INTO tasks (task_id, incident_id, title, assignee_id, done_at, created_by, created_at, version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .bind(new_task.id.to_string())
+        .bind(new_task.incident_id.to_string())
+        .bind(&new_task.title)
+        .bind(new_task.assignee.map(|a| a.to_string()))
+        .bind(new_task.done_at.map(|t| t.as_millisecond()))
+        .bind(new_task.created_by.to_string())
+        .bind(new_task.created_at.as_millisecond())
+        .bind(to_i64(new_task.version))
+        .execute(&mut *c)
+        .await
+        .map_err(sql_error)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -268,43 +338,7 @@ impl IncidentStore for SqliteStore {
         let timeline = timeline.to_vec();
         self.writer
             .write(move |c| {
-                Box::pin(async move {
-                    let incident = &change.incident;
-                    let done = sqlx::query(
-                        "UPDATE incidents SET title = ?1, description = ?2, impact = ?3, severity = ?4, status = ?5, \
-                         drill = ?6, private = ?7, started_at = ?8, detected_at = ?9, acknowledged_at = ?10, \
-                         mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15, \
-                         runbooks = ?18 WHERE incident_id = ?16 AND version = ?17",
-                    )
-                    .bind(&incident.title)
-                    .bind(&incident.description)
-                    .bind(&incident.impact)
-                    .bind(incident.severity.as_str())
-                    .bind(incident.status().as_str())
-                    .bind(incident.drill)
-                    .bind(incident.private)
-                    .bind(milestone(incident, Milestone::Started))
-                    .bind(milestone(incident, Milestone::Detected))
-                    .bind(milestone(incident, Milestone::Acknowledged))
-                    .bind(milestone(incident, Milestone::Mitigated))
-                    .bind(milestone(incident, Milestone::Resolved))
-                    .bind(milestone(incident, Milestone::Closed))
-                    .bind(to_i64(incident.version))
-                    .bind(incident.updated_at.as_millisecond())
-                    .bind(incident.id.to_string())
-                    .bind(to_i64(change.expected_version))
-        .bind(sql::encode_runbooks(&incident.runbooks))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(backend)?;
-                    if done.rows_affected() == 0 {
-                        let actual = current_version(c, "incidents", incident.id.to_string()).await?;
-                        return Err(lost_race("incident", change.expected_version, actual));
-                    }
-                    write_members(c, incident, true).await?;
-                    insert_timeline(c, &timeline).await?;
-                    Ok(())
-                })
+                Box::pin(async move { update_incident_rows(c, &change, &timeline).await })
             })
             .await
     }
@@ -408,21 +442,7 @@ impl IncidentStore for SqliteStore {
         self.writer
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO tasks (task_id, incident_id, title, assignee_id, done_at, created_by, created_at, version) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )
-                    .bind(new_task.id.to_string())
-                    .bind(new_task.incident_id.to_string())
-                    .bind(&new_task.title)
-                    .bind(new_task.assignee.map(|a| a.to_string()))
-                    .bind(new_task.done_at.map(|t| t.as_millisecond()))
-                    .bind(new_task.created_by.to_string())
-                    .bind(new_task.created_at.as_millisecond())
-                    .bind(to_i64(new_task.version))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(sql_error)?;
+                    insert_task_row(c, &new_task).await?;
                     insert_timeline(c, &timeline).await
                 })
             })

@@ -14,6 +14,7 @@ mod outbox;
 mod paging;
 mod plan;
 mod routing;
+mod runbooks;
 mod silences;
 mod users;
 mod writer;

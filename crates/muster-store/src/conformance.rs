@@ -30,6 +30,8 @@ mod plan_integrations;
 pub use plan_integrations::*;
 mod routing;
 pub use routing::*;
+mod runbooks;
+pub use runbooks::*;
 
 mod users;
 
@@ -88,6 +90,7 @@ macro_rules! conformance_suite {
             heartbeats_keep_the_latest_beat_and_count_them,
             plan_applies_create_update_retire_and_revive_integrations,
             integration_keys_rotate_once_and_never_when_retired,
+            step_runs_start_once_and_carry_their_effects,
         );
     };
 }

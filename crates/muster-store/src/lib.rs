@@ -17,6 +17,7 @@ pub mod paging;
 pub mod plan;
 pub mod routing;
 pub mod row;
+pub mod runbooks;
 pub mod silences;
 pub mod sql;
 pub mod timeline_record;
@@ -56,6 +57,7 @@ pub trait Store:
     + routing::RoutingStore
     + silences::SilenceStore
     + heartbeats::HeartbeatStore
+    + runbooks::RunbookStore
     + Send
     + Sync
     + 'static

@@ -153,6 +153,38 @@ impl TimelineRecord {
                 new_value: Some(snapshot.clone()),
                 ..base
             },
+            TimelineEvent::StepDone {
+                runbook,
+                step,
+                summary: text,
+            }
+            | TimelineEvent::StepFailed {
+                runbook,
+                step,
+                reason: text,
+            }
+            | TimelineEvent::StepWaiting {
+                runbook,
+                step,
+                summary: text,
+            } => Self {
+                subject: Some(runbook.clone()),
+                old_value: Some(step.clone()),
+                text: Some(text.clone()),
+                ..base
+            },
+            TimelineEvent::UpdatePosted {
+                template: subject,
+                text,
+            }
+            | TimelineEvent::StatusUpdateDrafted {
+                component: subject,
+                text,
+            } => Self {
+                subject: Some(subject.clone()),
+                text: Some(text.clone()),
+                ..base
+            },
         }
     }
 
@@ -267,6 +299,29 @@ impl TimelineRecord {
                 reason: text()?,
                 snapshot: new()?,
             },
+            "step_done" => TimelineEvent::StepDone {
+                runbook: subject()?,
+                step: old()?,
+                summary: text()?,
+            },
+            "step_failed" => TimelineEvent::StepFailed {
+                runbook: subject()?,
+                step: old()?,
+                reason: text()?,
+            },
+            "step_waiting" => TimelineEvent::StepWaiting {
+                runbook: subject()?,
+                step: old()?,
+                summary: text()?,
+            },
+            "update_posted" => TimelineEvent::UpdatePosted {
+                template: subject()?,
+                text: text()?,
+            },
+            "status_update_drafted" => TimelineEvent::StatusUpdateDrafted {
+                component: subject()?,
+                text: text()?,
+            },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown timeline kind {other:?}"
@@ -380,6 +435,29 @@ mod tests {
                 runbook: "login-failures".into(),
                 reason: "functionality login is affected".into(),
                 snapshot: r#"{"steps":[]}"#.into(),
+            },
+            TimelineEvent::StepDone {
+                runbook: "login-failures".into(),
+                step: "Page identity".into(),
+                summary: "paged team identity".into(),
+            },
+            TimelineEvent::StepFailed {
+                runbook: "login-failures".into(),
+                step: "Tell the room".into(),
+                reason: "no stakeholder group named room".into(),
+            },
+            TimelineEvent::StepWaiting {
+                runbook: "sev1-kickoff".into(),
+                step: "Tell legal".into(),
+                summary: "legal hears in a digest at 09:00".into(),
+            },
+            TimelineEvent::UpdatePosted {
+                template: "sev1-internal".into(),
+                text: "INC-1 is SEV1".into(),
+            },
+            TimelineEvent::StatusUpdateDrafted {
+                component: "accounts".into(),
+                text: "We are investigating".into(),
             },
         ];
         for event in events {
