@@ -279,6 +279,7 @@ impl App {
     /// fire the pages it raised.
     pub(crate) fn declared(&self, incident: &Incident, pages: usize) {
         tracing::info!(incident = %incident.number, severity = %incident.severity, pages, "incident declared");
+        self.wake_steps(incident);
         if pages > 0 {
             self.wake_engine();
         }
@@ -316,7 +317,7 @@ impl App {
     /// Loads, decides, and commits with compare-and-swap. Without an explicit
     /// `expected_version` a lost race is re-decided on fresh state, since the
     /// caller asked for an outcome ("acknowledge"), not for a specific version.
-    async fn change(
+    pub(crate) async fn change(
         &self,
         actor: &Actor,
         key: IncidentKey,
@@ -345,7 +346,10 @@ impl App {
             change.events.extend(attached);
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {
-                Ok(()) => return Ok(change.incident),
+                Ok(()) => {
+                    self.wake_steps(&change.incident);
+                    return Ok(change.incident);
+                }
                 Err(StoreError::VersionConflict { .. })
                     if expected_version.is_none() && attempt < RETRIES =>
                 {

@@ -25,9 +25,11 @@ pub mod plan;
 pub mod plan_integrations;
 pub mod routes;
 pub mod routing;
+pub mod runbook_steps;
 pub mod secrets;
 pub mod settings;
 pub mod silences;
+mod step_actions;
 mod token_cache;
 pub mod users;
 
@@ -56,6 +58,9 @@ pub struct App {
     known_integrations: Arc<integration_cache::IntegrationCache>,
     /// Wakes this node's heartbeat check when a beat arrives.
     beats_arrived: Arc<tokio::sync::Notify>,
+    /// Wakes this node's runbook steps when an incident with runbooks is
+    /// declared or changes.
+    steps_due: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -78,6 +83,7 @@ impl App {
             alerts_arrived: Arc::default(),
             known_integrations: Arc::default(),
             beats_arrived: Arc::default(),
+            steps_due: Arc::default(),
         }
     }
 

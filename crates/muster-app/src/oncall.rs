@@ -204,7 +204,7 @@ impl App {
     /// The schedules named in `wanted` with their overrides (all of a
     /// busy installation's overrides are read only when every schedule is
     /// wanted).
-    async fn schedules_named(
+    pub(crate) async fn schedules_named(
         &self,
         book: &OnCallBook,
         wanted: &std::collections::BTreeSet<&str>,

@@ -47,6 +47,10 @@ pub(crate) struct RoutingContext {
     /// The plan's runbooks, attached by condition to the incidents routes
     /// open and to every incident as it is declared or changes.
     pub(crate) runbooks: Vec<PlannedRunbook>,
+    /// The plan's stakeholder groups and task forces, for runbook steps.
+    pub(crate) audiences: muster_plan::stakeholders::Audiences,
+    /// The configured roles and the plan's own (`Role` documents).
+    pub(crate) roles: muster_core::RoleCatalog,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }
@@ -60,6 +64,57 @@ pub struct RoutingReport {
     pub pages: usize,
     pub incidents: usize,
     pub messages: usize,
+}
+
+/// The plan's stakeholder groups and task forces; a document that does not
+/// read is left out, and the log says so.
+fn audiences_of(
+    documents: &[muster_core::plan::PlanDocument],
+) -> muster_plan::stakeholders::Audiences {
+    let audiences = muster_plan::stakeholders::audiences(documents);
+    for problem in &audiences.problems {
+        tracing::warn!(%problem, "a stakeholder group or task force of the plan does not read");
+    }
+    audiences
+}
+
+/// The configured roles with the plan's `Role` documents added: a runbook
+/// may give a role only the plan defines ("customer-liaison").
+fn roles_of(
+    configured: &muster_core::RoleCatalog,
+    documents: &[muster_core::plan::PlanDocument],
+) -> muster_core::RoleCatalog {
+    let standard = muster_core::RoleCatalog::standard();
+    let mut custom: Vec<muster_core::RoleDefinition> = configured
+        .all()
+        .iter()
+        .filter(|r| standard.resolve("role", r.code.as_str()).is_err())
+        .cloned()
+        .collect();
+    for doc in documents.iter().filter(|d| d.kind == "Role") {
+        if custom.iter().any(|r| r.code.as_str() == doc.name)
+            || standard.resolve("role", &doc.name).is_ok()
+        {
+            continue;
+        }
+        let description = serde_json::from_str::<serde_json::Value>(&doc.body)
+            .ok()
+            .and_then(|v| {
+                v.get("description")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        custom.push(muster_core::RoleDefinition {
+            code: muster_core::RoleCode::new(doc.name.clone()),
+            name: doc.name.replace('-', " "),
+            description,
+        });
+    }
+    muster_core::RoleCatalog::with_custom(custom).unwrap_or_else(|error| {
+        tracing::warn!(%error, "the plan's roles do not read; only the configured ones apply");
+        configured.clone()
+    })
 }
 
 /// How routing groups alerts that carry no group key of their own; a group
@@ -454,6 +509,8 @@ impl App {
         let context = Arc::new(RoutingContext {
             routes: alerting.routes,
             runbooks: crate::incidents::runbooks_of(&documents),
+            audiences: audiences_of(&documents),
+            roles: roles_of(&self.settings.roles, &documents),
             sources,
             catalog: self.store.load_catalog().await?,
         });

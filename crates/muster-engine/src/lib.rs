@@ -15,6 +15,7 @@ mod heartbeats;
 mod metrics;
 mod reminders;
 mod routing;
+mod runbooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,6 +94,8 @@ pub struct CycleReport {
     pub routed: usize,
     /// Escalation steps fired.
     pub fired: usize,
+    /// Runbook steps run (done, failed or waiting).
+    pub steps: usize,
     /// Send attempts made, by outcome.
     pub sent: Sent,
 }
@@ -198,10 +201,12 @@ impl Engine {
     }
 
     /// One cycle: check heartbeats, route pending alerts (a missed beat's
-    /// among them), fire what is due, then send what is due (one batch).
+    /// among them), run due runbook steps, fire what is due, then send what
+    /// is due (one batch).
     pub async fn run_cycle_once(&self) -> Result<CycleReport, EngineError> {
         let beats = self.check_heartbeats().await?;
         let routed = self.route_alerts().await?.routed;
+        let steps = self.run_due_steps().await?;
         let fired = self.fire_due().await?;
         let sent = self.send_due_once().await?;
         Ok(CycleReport {
@@ -209,6 +214,7 @@ impl Engine {
             heartbeats_back: beats.resolved,
             routed,
             fired,
+            steps: steps.done + steps.failed + steps.waiting,
             sent,
         })
     }
@@ -239,6 +245,7 @@ impl Engine {
             tokio::spawn(self.clone().lease_keeper(stopped.clone())),
             tokio::spawn(self.clone().routing(stopped.clone())),
             tokio::spawn(self.clone().heartbeats(stopped.clone())),
+            tokio::spawn(self.clone().runbooks(stopped.clone())),
         ];
         for _ in 0..self.config.outbox_workers.max(1) {
             modules.push(tokio::spawn(self.clone().outbox_worker(stopped.clone())));

@@ -10,3 +10,5 @@ pub mod integrations;
 pub mod oncall;
 pub mod plan;
 pub mod runbooks;
+pub mod stakeholders;
+pub mod updates;

@@ -358,12 +358,12 @@ fn the_example_plan_is_sound() {
             .join("\n")
     );
     let catalog = plan.catalog();
-    assert_eq!(catalog.teams.len(), 4);
+    assert_eq!(catalog.teams.len(), 6);
     assert_eq!(catalog.services.len(), 12);
     assert_eq!(catalog.functionalities.len(), 5);
     assert!(catalog.validate().is_empty(), "{:?}", catalog.validate());
     assert_eq!(plan.of_kind(Kind::Scenario).count(), 3);
-    assert_eq!(plan.of_kind(Kind::StakeholderGroup).count(), 3);
+    assert_eq!(plan.of_kind(Kind::StakeholderGroup).count(), 4);
     assert_eq!(plan.of_kind(Kind::Integration).count(), 6);
     // The example names no secret: it applies anywhere as it is.
     assert!(plan::secret_references(&plan).is_empty());

@@ -112,15 +112,25 @@ pub enum NotificationEvent {
     /// Every alert of an incident resolved: its owner is asked to confirm
     /// and resolve it.
     AlertsResolved,
+    /// A stakeholder group hears about an incident (by its policy, or in a
+    /// morning digest).
+    StakeholderUpdate,
+    /// A standing representative is asked to join an incident's task force.
+    TaskForceCalled,
+    /// A runbook step calls a webhook with the incident.
+    RunbookWebhook,
 }
 
 impl NotificationEvent {
-    pub const ALL: [NotificationEvent; 5] = [
+    pub const ALL: [NotificationEvent; 8] = [
         Self::PageTriggered,
         Self::PageEscalated,
         Self::TeamPaged,
         Self::AlertNotified,
         Self::AlertsResolved,
+        Self::StakeholderUpdate,
+        Self::TaskForceCalled,
+        Self::RunbookWebhook,
     ];
 
     /// The dotted code webhooks carry as `event`.
@@ -131,6 +141,9 @@ impl NotificationEvent {
             Self::TeamPaged => "page.team_paged",
             Self::AlertNotified => "alert.notified",
             Self::AlertsResolved => "incident.alerts_resolved",
+            Self::StakeholderUpdate => "incident.stakeholder_update",
+            Self::TaskForceCalled => "incident.task_force_called",
+            Self::RunbookWebhook => "incident.runbook_step",
         }
     }
 }

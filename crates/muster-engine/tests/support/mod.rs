@@ -187,6 +187,11 @@ fn chat(address: &str) -> ContactMethodDraft {
 }
 
 pub async fn world(plan_text: &str) -> World {
+    world_with_channels(plan_text, &[]).await
+}
+
+/// A world whose settings name more channels (by name, each a webhook URL).
+pub async fn world_with_channels(plan_text: &str, channels: &[(&str, &str)]) -> World {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("muster.db");
     let store = SqliteStore::open(&path).await.expect("open store");
@@ -202,6 +207,15 @@ pub async fn world(plan_text: &str) -> World {
             address: "http://hooks.example/identity".into(),
         },
     );
+    for (name, url) in channels {
+        settings.channels.insert(
+            (*name).into(),
+            Destination {
+                sink: SinkKind::Webhook,
+                address: (*url).into(),
+            },
+        );
+    }
     let app = App::new(Arc::new(store), clock.clone(), settings);
     let (admin, _) = app
         .issue_admin_token("admin@example.com", UserRole::Admin, "test")
