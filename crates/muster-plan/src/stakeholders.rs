@@ -15,13 +15,14 @@
 use jiff::tz::TimeZone;
 use muster_core::plan::PlanDocument;
 use muster_core::stakeholder::{
-    ChannelKind, StakeholderChannel, StakeholderGroup, StakeholderPolicy, UpdateWhen,
+    StakeholderChannel, StakeholderGroup, StakeholderPolicy, UpdateWhen,
 };
-use muster_core::task_force::{Function, TaskForce, TaskForceMember};
-use muster_core::{SeverityCode, Slug};
+use muster_core::task_force::{TaskForce, TaskForceMember};
+use muster_core::{DomainError, SeverityCode, Slug};
 use serde_json::{Map, Value};
 
-use crate::plan::Kind;
+use crate::oncall::read::{self, Issue, Path, Reader};
+use crate::plan::{Kind, rules};
 
 /// The stakeholder groups and task forces of a plan, by name, and the
 /// documents that could not be read.
@@ -53,17 +54,14 @@ pub fn audiences(documents: &[PlanDocument]) -> Audiences {
     let mut out = Audiences::default();
     for doc in documents {
         let read = if doc.kind == Kind::StakeholderGroup.as_str() {
-            group(doc).map(|g| out.groups.push(g))
+            read_with(doc, group).map(|g| out.groups.push(g))
         } else if doc.kind == Kind::TaskForce.as_str() {
-            task_force(doc).map(|t| out.task_forces.push(t))
+            read_with(doc, task_force).map(|t| out.task_forces.push(t))
         } else {
             continue;
         };
-        if let Err(problem) = read {
-            out.problems.push(format!(
-                "{} {} ({}): {problem}",
-                doc.kind, doc.name, doc.file
-            ));
+        if let Err(issues) = read {
+            out.problems.push(read::summary(doc, &issues));
         }
     }
     out.groups.sort_by(|a, b| a.name().cmp(b.name()));
@@ -71,130 +69,130 @@ pub fn audiences(documents: &[PlanDocument]) -> Audiences {
     out
 }
 
-fn body(doc: &PlanDocument) -> Result<Map<String, Value>, String> {
-    match serde_json::from_str(&doc.body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("the document is not a mapping".into()),
-        Err(error) => Err(format!("the stored document is not JSON: {error}")),
-    }
-}
+/// A reader of one kind's body into the core's type.
+type ReadBody<T> = fn(&mut Reader, &PlanDocument, &Map<String, Value>) -> Result<T, DomainError>;
 
-fn strings(map: &Map<String, Value>, key: &str) -> Result<Vec<String>, String> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{key}[{i}] should be text"))
+/// Reads `doc`'s body with `read`, then lets the core check what it alone
+/// knows; every problem comes back under its path.
+fn read_with<T>(doc: &PlanDocument, read: ReadBody<T>) -> Result<T, Vec<Issue>> {
+    let body = read::body(&doc.body).map_err(|issue| vec![issue])?;
+    let mut r = Reader::default();
+    let result = read(&mut r, doc, &body);
+    if !r.issues.is_empty() {
+        return Err(r.issues);
+    }
+    result.map_err(|error| {
+        error
+            .into_fields()
+            .into_iter()
+            .map(|e| Issue {
+                path: Path::parse(&e.field),
+                value: None,
+                rule: rules::INVALID_FIELD,
+                message: e.message,
             })
-            .collect(),
-        Some(_) => Err(format!("{key} should be a list")),
-    }
+            .collect()
+    })
 }
 
-fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key).and_then(Value::as_str)
-}
-
-fn objects<'a>(
-    map: &'a Map<String, Value>,
-    key: &str,
-) -> Result<Vec<&'a Map<String, Value>>, String> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_object()
-                    .ok_or_else(|| format!("{key}[{i}] should be a mapping"))
-            })
-            .collect(),
-        Some(_) => Err(format!("{key} should be a list")),
-    }
-}
-
-fn when(index: usize, value: Option<&Value>) -> Result<UpdateWhen, String> {
-    let at = format!("policies[{index}].when");
-    match value {
-        Some(Value::String(word)) if word == "immediately" => Ok(UpdateWhen::Immediately),
+fn when(r: &mut Reader, policy: &Map<String, Value>, at: &Path) -> Option<UpdateWhen> {
+    let path = at.key("when");
+    match policy.get("when") {
+        Some(Value::String(word)) if word == "immediately" => Some(UpdateWhen::Immediately),
         Some(Value::String(word)) if word == "next_business_morning" => {
-            Ok(UpdateWhen::NextBusinessMorning)
+            Some(UpdateWhen::NextBusinessMorning)
         }
-        Some(Value::Object(map)) => map
-            .get("after_minutes")
-            .and_then(Value::as_u64)
-            .and_then(|m| u32::try_from(m).ok())
-            .map(UpdateWhen::AfterMinutes)
-            .ok_or_else(|| format!("{at}.after_minutes should be a number of minutes")),
-        _ => Err(format!(
-            "{at} should be immediately, next_business_morning or {{after_minutes: N}}"
-        )),
+        Some(Value::Object(map)) => {
+            let minutes = r.integer(map, &path, "after_minutes", (1, i64::from(u32::MAX)));
+            minutes
+                .and_then(|m| u32::try_from(m).ok())
+                .map(UpdateWhen::AfterMinutes)
+        }
+        _ => {
+            r.report(
+                &path,
+                None,
+                rules::INVALID_FIELD,
+                "expected immediately, next_business_morning or {after_minutes: N}",
+            );
+            None
+        }
     }
 }
 
-fn group(doc: &PlanDocument) -> Result<StakeholderGroup, String> {
-    let map = body(doc)?;
-    let members = strings(&map, "members")?;
-    let channels = objects(&map, "channels")?
+fn group(
+    r: &mut Reader,
+    doc: &PlanDocument,
+    body: &Map<String, Value>,
+) -> Result<StakeholderGroup, DomainError> {
+    let root = Path::default();
+    let members = r
+        .strings(body, &root, "members")
+        .unwrap_or_default()
         .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let kind: ChannelKind = text(c, "kind")
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e| format!("channels[{i}].kind: {e}"))?;
-            Ok(StakeholderChannel {
+        .map(|(_, m)| m.to_owned())
+        .collect();
+    let mut channels = Vec::new();
+    for (at, channel) in r.objects(body, &root, "channels").unwrap_or_default() {
+        if let Some(kind) = r.parsed(channel, &at, "kind") {
+            channels.push(StakeholderChannel {
                 kind,
-                target: text(c, "target").unwrap_or_default().to_owned(),
+                target: r.str(channel, &at, "target").unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    let time_zone = r.str(body, &root, "time_zone").and_then(|tz| {
+        TimeZone::get(tz.trim())
+            .map_err(|e| {
+                r.report(
+                    &root.key("time_zone"),
+                    Some(tz),
+                    rules::INVALID_FIELD,
+                    e.to_string(),
+                )
             })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let time_zone = text(&map, "time_zone")
-        .map(|tz| TimeZone::get(tz.trim()).map_err(|e| format!("time_zone {tz:?}: {e}")))
-        .transpose()?;
-    let policies = objects(&map, "policies")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            Ok(StakeholderPolicy {
-                severities: strings(p, "severities")?
-                    .into_iter()
-                    .map(SeverityCode::new)
-                    .collect(),
-                when: when(i, p.get("when"))?,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+            .ok()
+    });
+    let mut policies = Vec::new();
+    for (at, policy) in r.objects(body, &root, "policies").unwrap_or_default() {
+        let severities = r
+            .strings(policy, &at, "severities")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, s)| SeverityCode::new(s))
+            .collect();
+        if let Some(when) = when(r, policy, &at) {
+            policies.push(StakeholderPolicy { severities, when });
+        }
+    }
     StakeholderGroup::new(doc.name.clone(), members, channels, time_zone, policies)
-        .map_err(|e| e.to_string())
 }
 
-fn task_force(doc: &PlanDocument) -> Result<TaskForce, String> {
-    let map = body(doc)?;
-    let members = objects(&map, "members")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let function: Function = text(m, "function")
-                .unwrap_or_default()
-                .parse()
-                .map_err(|e| format!("members[{i}].function: {e}"))?;
-            let team = text(m, "team")
-                .map(|t| Slug::parse("team", t).map_err(|e| format!("members[{i}].team: {e}")))
-                .transpose()?;
-            Ok(TaskForceMember {
+fn task_force(
+    r: &mut Reader,
+    doc: &PlanDocument,
+    body: &Map<String, Value>,
+) -> Result<TaskForce, DomainError> {
+    let root = Path::default();
+    let mut members = Vec::new();
+    for (at, member) in r.objects(body, &root, "members").unwrap_or_default() {
+        let team = r.str(member, &at, "team").and_then(|t| {
+            Slug::parse("team", t)
+                .map_err(|e| r.report(&at.key("team"), Some(t), rules::INVALID_FIELD, e.message))
+                .ok()
+        });
+        if let Some(function) = r.parsed(member, &at, "function") {
+            members.push(TaskForceMember {
                 function,
-                contact: text(m, "contact").map(str::to_owned),
+                contact: r.str(member, &at, "contact").map(str::to_owned),
                 team,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let join_at = text(&map, "join_at_severity").map(SeverityCode::new);
-    TaskForce::new(doc.name.clone(), join_at, members).map_err(|e| e.to_string())
+            });
+        }
+    }
+    let join_at = r
+        .str(body, &root, "join_at_severity")
+        .map(SeverityCode::new);
+    TaskForce::new(doc.name.clone(), join_at, members)
 }
 
 #[cfg(test)]
