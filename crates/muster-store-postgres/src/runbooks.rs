@@ -6,21 +6,15 @@ use muster_core::runbook::StepRun;
 use muster_core::{IncidentId, Timestamp};
 use muster_store::StoreError;
 use muster_store::runbooks::{
-    RunbookStore, StepRunWrite, StepRunWritten, decode_step_run, statements, status_code,
-    status_columns,
+    RunbookStore, StepRunWrite, StepRunWritten, decode_step_run, statements, status_columns,
 };
 use sqlx::PgConnection;
 
 use crate::PostgresStore;
-use crate::codec::{Row, backend};
+use crate::codec::{Row, backend, millis};
 
 fn index(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn millis(ms: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(ms)
-        .map_err(|e| StoreError::Corrupt(format!("runbooks_due_at {ms}: {e}")))
 }
 
 /// Writes the run and its effects; `false` when the run was taken or moved
@@ -51,7 +45,7 @@ async fn write_run(c: &mut PgConnection, write: &StepRunWrite) -> Result<bool, S
             .bind(run.attempt_started_at.as_millisecond())
             .bind(i64::from(run.attempts))
             .bind(i64::from(expected.attempts))
-            .bind(status_code(&expected.status))
+            .bind(status_columns(&expected.status).0)
             .bind(expected.attempt_started_at.as_millisecond())
             .bind(status)
             .bind(finished_at)

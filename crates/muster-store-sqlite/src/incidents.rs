@@ -252,33 +252,33 @@ pub(crate) async fn update_incident_rows(
 ) -> Result<(), StoreError> {
     let incident = &change.incident;
     let done = sqlx::query(
-            "UPDATE incidents SET title = ?1, description = ?2, impact = ?3, severity = ?4, status = ?5, \
-             drill = ?6, private = ?7, started_at = ?8, detected_at = ?9, acknowledged_at = ?10, \
-             mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15, \
-             runbooks = ?18, runbooks_due_at = ?19 WHERE incident_id = ?16 AND version = ?17",
-        )
-        .bind(&incident.title)
-        .bind(&incident.description)
-        .bind(&incident.impact)
-        .bind(incident.severity.as_str())
-        .bind(incident.status().as_str())
-        .bind(incident.drill)
-        .bind(incident.private)
-        .bind(milestone(incident, Milestone::Started))
-        .bind(milestone(incident, Milestone::Detected))
-        .bind(milestone(incident, Milestone::Acknowledged))
-        .bind(milestone(incident, Milestone::Mitigated))
-        .bind(milestone(incident, Milestone::Resolved))
-        .bind(milestone(incident, Milestone::Closed))
-        .bind(to_i64(incident.version))
-        .bind(incident.updated_at.as_millisecond())
-        .bind(incident.id.to_string())
-        .bind(to_i64(change.expected_version))
-        .bind(sql::encode_runbooks(&incident.runbooks))
-        .bind(runbooks::mark_of(incident))
-        .execute(&mut *c)
-        .await
-        .map_err(backend)?;
+        "UPDATE incidents SET title = ?1, description = ?2, impact = ?3, severity = ?4, status = ?5, \
+         drill = ?6, private = ?7, started_at = ?8, detected_at = ?9, acknowledged_at = ?10, \
+         mitigated_at = ?11, resolved_at = ?12, closed_at = ?13, version = ?14, updated_at = ?15, \
+         runbooks = ?18, runbooks_due_at = ?19 WHERE incident_id = ?16 AND version = ?17",
+    )
+    .bind(&incident.title)
+    .bind(&incident.description)
+    .bind(&incident.impact)
+    .bind(incident.severity.as_str())
+    .bind(incident.status().as_str())
+    .bind(incident.drill)
+    .bind(incident.private)
+    .bind(milestone(incident, Milestone::Started))
+    .bind(milestone(incident, Milestone::Detected))
+    .bind(milestone(incident, Milestone::Acknowledged))
+    .bind(milestone(incident, Milestone::Mitigated))
+    .bind(milestone(incident, Milestone::Resolved))
+    .bind(milestone(incident, Milestone::Closed))
+    .bind(to_i64(incident.version))
+    .bind(incident.updated_at.as_millisecond())
+    .bind(incident.id.to_string())
+    .bind(to_i64(change.expected_version))
+    .bind(sql::encode_runbooks(&incident.runbooks))
+    .bind(runbooks::mark_of(incident))
+    .execute(&mut *c)
+    .await
+    .map_err(backend)?;
     if done.rows_affected() == 0 {
         let actual = current_version(c, "incidents", incident.id.to_string()).await?;
         return Err(lost_race("incident", change.expected_version, actual));
@@ -294,20 +294,20 @@ pub(crate) async fn insert_task_row(
     new_task: &Task,
 ) -> Result<(), StoreError> {
     sqlx::query(
-            "INSERT INTO tasks (task_id, incident_id, title, assignee_id, done_at, created_by, created_at, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .bind(new_task.id.to_string())
-        .bind(new_task.incident_id.to_string())
-        .bind(&new_task.title)
-        .bind(new_task.assignee.map(|a| a.to_string()))
-        .bind(new_task.done_at.map(|t| t.as_millisecond()))
-        .bind(new_task.created_by.to_string())
-        .bind(new_task.created_at.as_millisecond())
-        .bind(to_i64(new_task.version))
-        .execute(&mut *c)
-        .await
-        .map_err(sql_error)?;
+        "INSERT INTO tasks (task_id, incident_id, title, assignee_id, done_at, created_by, created_at, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(new_task.id.to_string())
+    .bind(new_task.incident_id.to_string())
+    .bind(&new_task.title)
+    .bind(new_task.assignee.map(|a| a.to_string()))
+    .bind(new_task.done_at.map(|t| t.as_millisecond()))
+    .bind(new_task.created_by.to_string())
+    .bind(new_task.created_at.as_millisecond())
+    .bind(to_i64(new_task.version))
+    .execute(&mut *c)
+    .await
+    .map_err(sql_error)?;
     Ok(())
 }
 

@@ -7,8 +7,7 @@ use muster_core::runbook::StepRun;
 use muster_core::{IncidentId, Timestamp};
 use muster_store::StoreError;
 use muster_store::runbooks::{
-    RunbookStore, StepRunWrite, StepRunWritten, decode_step_run, statements, status_code,
-    status_columns,
+    RunbookStore, StepRunWrite, StepRunWritten, decode_step_run, statements, status_columns,
 };
 use sqlx::SqliteConnection;
 
@@ -53,7 +52,7 @@ async fn write_run(c: &mut SqliteConnection, write: &StepRunWrite) -> Result<(),
             .bind(run.attempt_started_at.as_millisecond())
             .bind(i64::from(run.attempts))
             .bind(i64::from(expected.attempts))
-            .bind(status_code(&expected.status))
+            .bind(status_columns(&expected.status).0)
             .bind(expected.attempt_started_at.as_millisecond())
             .bind(status)
             .bind(finished_at)

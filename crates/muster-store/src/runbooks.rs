@@ -82,15 +82,6 @@ pub trait RunbookStore: Send + Sync {
     async fn next_runbooks_due(&self) -> Result<Option<Timestamp>, StoreError>;
 }
 
-/// The `status` column's words.
-pub fn status_code(status: &RunStatus) -> &'static str {
-    match status {
-        RunStatus::Pending => "pending",
-        RunStatus::Done { .. } => "done",
-        RunStatus::Failed { .. } => "failed",
-    }
-}
-
 /// The columns of a run that change as it goes, for binding in order:
 /// `status`, `finished_at`, `reason`.
 pub fn status_columns(status: &RunStatus) -> (&'static str, Option<i64>, Option<String>) {
