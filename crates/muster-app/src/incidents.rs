@@ -8,8 +8,8 @@ use muster_core::plan::PlanDocument;
 use muster_core::runbook::{PlannedRunbook, attach_due};
 use muster_core::{
     Actor, DomainError, Incident, IncidentChange, IncidentDecision, IncidentId, IncidentNumber,
-    IncidentPatch, Milestone, NewIncident, NewTask, NewTimelineEntry, Permission, Task, TaskId,
-    TaskPatch, TimelineEntry, TimelineEntryId, TimelineEvent, Timestamp, UserId,
+    IncidentPatch, IncidentRules, Milestone, NewIncident, NewTask, NewTimelineEntry, Permission,
+    Task, TaskId, TaskPatch, TimelineEntry, TimelineEntryId, TimelineEvent, Timestamp, UserId,
 };
 use muster_core::{FieldError, Slug};
 use muster_plan::runbooks::RunbooksPlan;
@@ -424,7 +424,11 @@ impl App {
         user: UserId,
     ) -> Result<Incident, AppError> {
         let user = self.existing_user(user).await?;
-        let rules = self.settings.rules();
+        let roles = self.roles().await?;
+        let rules = IncidentRules {
+            severities: &self.settings.severities,
+            roles: &roles,
+        };
         self.change(actor, key, None, &|incident, now| {
             incident.assign_role(role, user, actor, &rules, now)
         })
@@ -437,7 +441,11 @@ impl App {
         key: IncidentKey,
         role: &str,
     ) -> Result<Incident, AppError> {
-        let rules = self.settings.rules();
+        let roles = self.roles().await?;
+        let rules = IncidentRules {
+            severities: &self.settings.severities,
+            roles: &roles,
+        };
         self.change(actor, key, None, &|incident, now| {
             incident.unassign_role(role, actor, &rules, now)
         })

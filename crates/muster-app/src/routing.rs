@@ -522,6 +522,12 @@ impl App {
         Ok(context)
     }
 
+    /// Every role an incident may have: the configured ones and the plan's
+    /// `Role` documents.
+    pub async fn roles(&self) -> Result<muster_core::RoleCatalog, AppError> {
+        Ok(self.routing_context().await?.roles.clone())
+    }
+
     /// Drops the cached routing context (an integration or plan changed here).
     pub(crate) fn forget_routing_context(&self) {
         *self

@@ -61,13 +61,19 @@ pub(super) async fn load_view(
     // Only the "Page a team" choices: the page must show without them.
     let catalog = state.app.catalog(actor).await.unwrap_or_default();
     let settings = state.app.settings();
+    // The plan's own roles too; the configured ones if the plan cannot be read.
+    let roles = state
+        .app
+        .roles()
+        .await
+        .unwrap_or_else(|_| settings.roles.clone());
     Ok(present::incident_view(IncidentInputs {
         incident: &overview.incident,
         tasks: &overview.tasks,
         timeline: &overview.timeline,
         users: &overview.users,
         severities: &settings.severities,
-        roles: &settings.roles,
+        roles: &roles,
         me: user.principal.user.id,
         pages: &histories,
         teams: &catalog.teams,
