@@ -142,11 +142,7 @@ impl App {
             actor: None,
             event: TimelineEvent::AlertsResolved { alerts },
         }];
-        let link = format!(
-            "{}/incidents/{}",
-            self.settings.public_url.trim_end_matches('/'),
-            found.number
-        );
+        let link = self.settings.incident_url(found.number);
         let mut deliveries = Vec::new();
         for team in self.incident_teams(&found).await? {
             let Some(destination) = chat_destination(&self.settings.channels, &team) else {

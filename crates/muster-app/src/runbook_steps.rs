@@ -7,8 +7,8 @@
 
 use muster_core::plan::PlanDocument;
 use muster_core::runbook::{
-    AttachedRunbook, NextRun, PlannedRunbook, RunKey, RunStatus, RunbookName, StepAction,
-    StepAgenda, StepRun, agenda, attach_due,
+    AttachedRunbook, NextRun, RunKey, RunStatus, RunbookName, StepAction, StepAgenda, StepRun,
+    agenda, attach_due,
 };
 use muster_core::{
     Actor, DomainError, Incident, IncidentId, NewTimelineEntry, Permission, TimelineEntryId,
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::accounts::require;
 use crate::incidents::IncidentKey;
+use crate::routing::RoutingContext;
 use crate::step_actions::{Performed, StepContext};
 use crate::{App, AppError};
 
@@ -26,6 +27,8 @@ use crate::{App, AppError};
 /// next look (the run's write marks the incident for it), so one busy
 /// incident cannot hold up the others.
 const ACTIONS_PER_LOOK: usize = 50;
+/// How long an incident whose look failed waits before the next one.
+const RETRY_AFTER_ERROR: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
 /// Timeline entries read per page while finding the runbooks' snapshots.
 const TIMELINE_PAGE: u32 = 500;
 
@@ -44,6 +47,30 @@ pub struct StepsReport {
     pub lost: usize,
 }
 
+/// A step run decided: which run, of which step, from what stored state,
+/// and what the step did.
+struct Outcome {
+    key: RunKey,
+    /// The step's name, for the timeline.
+    step: String,
+    /// The run as stored, when it moves on from there.
+    expected: Option<StepRun>,
+    performed: Performed,
+}
+
+/// What one look at an incident does next.
+enum NextWork<'r> {
+    /// Start this run, due now.
+    Start {
+        runbook: &'r AttachedRunbook,
+        key: RunKey,
+    },
+    /// Write what a waiting run came to.
+    Finish(Outcome),
+    /// Nothing due: look again at `timer` (or when the incident changes).
+    Idle { timer: Option<Timestamp> },
+}
+
 /// An incident's attached runbooks and where each step stands.
 #[derive(Debug, Clone)]
 pub struct IncidentRunbooks {
@@ -58,9 +85,15 @@ impl App {
     pub async fn run_due_steps(&self, limit: u32) -> Result<StepsReport, AppError> {
         let due = self.store.runbooks_due(self.now(), limit).await?;
         let mut total = StepsReport::default();
+        if due.is_empty() {
+            return Ok(total);
+        }
+        // Read once for the whole pass: people and the cached plan.
+        let users = self.store.list_users().await?;
+        let plan = self.routing_context().await?;
         for (incident, seen) in due {
             total.incidents += 1;
-            match self.run_steps_of(incident, seen).await {
+            match self.run_steps_of(incident, seen, &users, &plan).await {
                 Ok(report) => {
                     total.done += report.done;
                     total.failed += report.failed;
@@ -68,13 +101,14 @@ impl App {
                     total.lost += report.lost;
                 }
                 Err(error) => {
-                    tracing::warn!(%incident, %error, "could not run the incident's runbook steps");
+                    tracing::warn!(%incident, %error, "could not run the incident's runbook steps; trying again in a minute");
+                    // Left due, it would be looked at again at once, forever.
+                    let later = self.now().checked_add(RETRY_AFTER_ERROR).ok();
+                    if let Err(error) = self.store.set_runbooks_due(incident, seen, later).await {
+                        tracing::warn!(%incident, %error, "could not put off the incident's runbook steps");
+                    }
                 }
             }
-        }
-        if total.done > 0 {
-            // Pages and messages a step wrote are the outbox's to send.
-            self.wake_engine();
         }
         Ok(total)
     }
@@ -136,27 +170,18 @@ impl App {
         Ok(attached)
     }
 
-    async fn step_context_parts(
-        &self,
-    ) -> Result<
-        (
-            Vec<muster_core::User>,
-            std::sync::Arc<crate::routing::RoutingContext>,
-        ),
-        AppError,
-    > {
-        Ok((
-            self.store.list_users().await?,
-            self.routing_context().await?,
-        ))
-    }
-
     /// One look at one incident: start what is due, one run at a time (each
     /// write changes what is due next), then set the next timer.
-    async fn run_steps_of(&self, id: IncidentId, seen: Timestamp) -> Result<StepsReport, AppError> {
+    async fn run_steps_of(
+        &self,
+        id: IncidentId,
+        seen: Timestamp,
+        users: &[muster_core::User],
+        plan: &RoutingContext,
+    ) -> Result<StepsReport, AppError> {
         let mut report = StepsReport::default();
+        // Attachments only grow: read the snapshots again only when they do.
         let mut attached: Option<(Vec<RunbookName>, Vec<AttachedRunbook>)> = None;
-        let (users, context) = self.step_context_parts().await?;
         for _ in 0..ACTIONS_PER_LOOK {
             let Some(incident) = self.store.find_incident(id).await? else {
                 return Ok(report);
@@ -167,91 +192,98 @@ impl App {
             }
             let runbooks = attached.as_ref().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
             let runs = self.store.step_runs(id).await?;
-            let now = self.now();
-            let step_context = StepContext {
+            let context = StepContext {
                 incident: &incident,
-                users: &users,
-                audiences: &context.audiences,
-                roles: &context.roles,
-                now,
+                users,
+                plan,
+                now: self.now(),
             };
-            let mut timer: Option<Timestamp> = None;
-            let mut work = None;
-            for runbook in runbooks {
-                let agenda = agenda(runbook, &runs, &incident.milestones, now);
-                timer = earliest(timer, agenda.next_due_at());
-                if work.is_none()
-                    && let Some((key, _)) = agenda.due().into_iter().next()
-                {
-                    work = Some((runbook, key, None));
+            let outcome = match self.next_work(runbooks, &runs, &context).await? {
+                NextWork::Idle { timer } => {
+                    self.store.set_runbooks_due(id, seen, timer).await?;
+                    return Ok(report);
                 }
-                // A notification waiting for its moment is decided again
-                // each look: the incident may be mitigated, or more severe.
-                for run in runs
-                    .iter()
-                    .filter(|r| &r.key.runbook == runbook.runbook.name() && r.is_pending())
-                {
-                    let Some(step) = runbook.runbook.steps().get(run.key.step) else {
-                        continue;
+                NextWork::Start { runbook, key } => {
+                    let Some(step) = runbook.runbook.steps().get(key.step) else {
+                        return Ok(report);
                     };
-                    if let StepAction::NotifyStakeholders { .. } = step.action
-                        && work.is_none()
-                    {
-                        match self.perform(&step.action, &step_context).await? {
-                            Performed::Waiting { until, .. } => {
-                                timer = earliest(timer, Some(until))
-                            }
-                            performed => {
-                                work =
-                                    Some((runbook, run.key.clone(), Some((run.clone(), performed))))
-                            }
-                        }
+                    Outcome {
+                        step: step.name.clone(),
+                        performed: self.perform(&step.action, &context).await?,
+                        key,
+                        expected: None,
                     }
                 }
-            }
-            let Some((runbook, key, decided)) = work else {
-                self.store.set_runbooks_due(id, seen, timer).await?;
-                return Ok(report);
+                NextWork::Finish(outcome) => outcome,
             };
-            let Some(step) = runbook.runbook.steps().get(key.step) else {
-                return Ok(report);
-            };
-            let (expected, performed) = match decided {
-                Some((run, performed)) => (Some(run), performed),
-                None => (None, self.perform(&step.action, &step_context).await?),
-            };
-            let write = self.run_write(
-                &incident,
-                &step.name,
-                key,
-                expected,
-                performed,
-                None,
-                &context.runbooks,
-                now,
-            )?;
+            let write = self.run_write(&context, outcome, None)?;
             self.record_write(&write, &mut report).await?;
         }
         Ok(report)
     }
 
+    /// What the look does next: start the first due run, or finish a
+    /// notification whose moment came; with nothing to do, when to look
+    /// again.
+    async fn next_work<'r>(
+        &self,
+        runbooks: &'r [AttachedRunbook],
+        runs: &[StepRun],
+        context: &StepContext<'_>,
+    ) -> Result<NextWork<'r>, AppError> {
+        let incident = context.incident;
+        let mut timer = None;
+        for runbook in runbooks {
+            let agenda = agenda(runbook, runs, &incident.milestones, context.now);
+            if let Some((key, _)) = agenda.due().into_iter().next() {
+                return Ok(NextWork::Start { runbook, key });
+            }
+            timer = earliest(timer, agenda.next_due_at());
+        }
+        // A notification waiting for its moment is decided again each look:
+        // the incident may be mitigated by now, or more severe.
+        for run in runs.iter().filter(|r| r.is_pending()) {
+            let step = runbooks
+                .iter()
+                .find(|a| a.runbook.name() == &run.key.runbook)
+                .and_then(|a| a.runbook.steps().get(run.key.step));
+            let Some(step) =
+                step.filter(|s| matches!(s.action, StepAction::NotifyStakeholders { .. }))
+            else {
+                continue;
+            };
+            match self.perform(&step.action, context).await? {
+                Performed::Waiting { until, .. } => timer = earliest(timer, Some(until)),
+                performed => {
+                    return Ok(NextWork::Finish(Outcome {
+                        key: run.key.clone(),
+                        step: step.name.clone(),
+                        expected: Some(run.clone()),
+                        performed,
+                    }));
+                }
+            }
+        }
+        Ok(NextWork::Idle { timer })
+    }
+
     /// The write of one run: the run moved on by what the step did, its
     /// effects, and the timeline saying so. `by` is the person who asked,
     /// or `None` for the plan.
-    #[allow(clippy::too_many_arguments)]
     fn run_write(
         &self,
-        incident: &Incident,
-        step_name: &str,
-        key: RunKey,
-        expected: Option<StepRun>,
-        performed: Performed,
+        context: &StepContext<'_>,
+        outcome: Outcome,
         by: Option<UserId>,
-        plan: &[PlannedRunbook],
-        now: Timestamp,
     ) -> Result<StepRunWrite, AppError> {
+        let Outcome {
+            key,
+            step,
+            expected,
+            performed,
+        } = outcome;
+        let (incident, now) = (context.incident, context.now);
         let runbook = key.runbook.to_string();
-        let step = step_name.to_owned();
         let started = match &expected {
             None => StepRun::start(key, now),
             Some(run) if matches!(run.status, RunStatus::Failed { .. }) => run.retry(now)?,
@@ -282,7 +314,7 @@ impl App {
                     // condition true; it attaches in the same write.
                     events.extend(attach_due(
                         &mut change.incident,
-                        plan,
+                        &context.plan.runbooks,
                         &self.settings.severities,
                     ));
                     write.change = Some(change);
@@ -418,12 +450,12 @@ impl App {
             .into_iter()
             .nth(index)
             .ok_or_else(|| AppError::invalid("step", "no such step"))?;
-        let (users, context) = self.step_context_parts().await?;
+        let users = self.store.list_users().await?;
+        let plan = self.routing_context().await?;
         let step_context = StepContext {
             incident: &incident,
             users: &users,
-            audiences: &context.audiences,
-            roles: &context.roles,
+            plan: &plan,
             now,
         };
         let who = users
@@ -468,16 +500,13 @@ impl App {
                 )));
             }
         };
-        let write = self.run_write(
-            &incident,
-            &definition.name,
-            run_key,
+        let outcome = Outcome {
+            key: run_key,
+            step: definition.name.clone(),
             expected,
             performed,
-            Some(actor.user_id),
-            &context.runbooks,
-            now,
-        )?;
+        };
+        let write = self.run_write(&step_context, outcome, Some(actor.user_id))?;
         let mut report = StepsReport::default();
         match self.record_write(&write, &mut report).await? {
             StepRunWritten::Written => Ok(write.run),

@@ -45,6 +45,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The incident's page in the console, as notifications link to it.
+    pub fn incident_url(&self, number: muster_core::IncidentNumber) -> String {
+        format!(
+            "{}/incidents/{number}",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+
     pub fn rules(&self) -> IncidentRules<'_> {
         IncidentRules {
             severities: &self.severities,

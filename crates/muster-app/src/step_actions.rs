@@ -3,7 +3,7 @@
 //! effects for the runner to commit with the run. Nothing here writes; a
 //! step that cannot do its work says why, and its run fails visibly.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use muster_core::audience::Audience;
 use muster_core::paging::{
@@ -18,14 +18,13 @@ use muster_core::{
     Actor, Incident, IncidentChange, IncidentDecision, NewTask, Task, TaskId, TimelineEvent,
     Timestamp, User, UserRole,
 };
-use muster_plan::stakeholders::Audiences;
 use muster_plan::updates::{self, UpdateFields};
 use muster_store::PageInsert;
 use uuid::Uuid;
 
 use crate::directory::chat_destination;
 use crate::oncall::shift_at;
-use crate::routing::channel_message;
+use crate::routing::{RoutingContext, channel_message};
 use crate::{App, AppError};
 
 /// What a step did, to be written with its run.
@@ -72,7 +71,7 @@ fn done(summary: impl Into<String>, effects: Effects) -> Performed {
 
 /// Who the engine acts as: steps are the plan's doing, on behalf of the
 /// incident's declarer (the timeline records no person).
-pub(crate) fn plan_actor(incident: &Incident) -> Actor {
+fn plan_actor(incident: &Incident) -> Actor {
     Actor {
         user_id: incident.declared_by,
         role: UserRole::Admin,
@@ -84,9 +83,9 @@ pub(crate) struct StepContext<'a> {
     pub incident: &'a Incident,
     /// Everyone with an account, for names, emails and the drill's audience.
     pub users: &'a [User],
-    pub audiences: &'a Audiences,
-    /// The configured roles and the plan's.
-    pub roles: &'a muster_core::RoleCatalog,
+    /// The plan as the engine caches it: its stakeholder groups and task
+    /// forces, roles, runbooks and catalog.
+    pub plan: &'a RoutingContext,
     pub now: Timestamp,
 }
 
@@ -107,7 +106,7 @@ impl StepContext<'_> {
     }
 
     /// Everyone, or in a drill only the people taking part in it.
-    pub fn audience(&self) -> Audience {
+    fn audience(&self) -> Audience {
         let emails: Vec<&str> = self
             .incident
             .participants
@@ -138,17 +137,14 @@ impl App {
                         format!("{target} was paged already ({number}) and has not resolved it"),
                         Effects::default(),
                     ),
-                    None => {
-                        self.page_for_step(incident, vec![target], context.now)
-                            .await?
-                    }
+                    None => self.page_for_step(vec![target], context).await?,
                 }
             }
             StepAction::AssembleTaskForce { task_force } => {
                 self.assemble(task_force.as_deref(), context).await?
             }
             StepAction::CreateTasks { team, tasks } => create_tasks(team.as_ref(), tasks, context)?,
-            StepAction::NotifyStakeholders { group } => match context.audiences.group(group) {
+            StepAction::NotifyStakeholders { group } => match context.plan.audiences.group(group) {
                 Some(group) => self.notify(group, context),
                 None => failed(format!("the plan has no stakeholder group named {group:?}")),
             },
@@ -173,7 +169,7 @@ impl App {
         context: &StepContext<'_>,
     ) -> Result<Performed, AppError> {
         let incident = context.incident;
-        let resolved = context.roles.resolve("role", role);
+        let resolved = context.plan.roles.resolve("role", role);
         let Ok(code) = resolved else {
             return Ok(failed(format!("the role {role:?} is not configured")));
         };
@@ -223,7 +219,7 @@ impl App {
         };
         let rules = muster_core::IncidentRules {
             severities: &self.settings.severities,
-            roles: context.roles,
+            roles: &context.plan.roles,
         };
         let decision = incident.assign_role(role, user, &plan_actor(incident), &rules, context.now);
         Ok(match decision {
@@ -276,14 +272,17 @@ impl App {
 
     async fn page_for_step(
         &self,
-        incident: &Incident,
         targets: Vec<PageTarget>,
-        now: Timestamp,
+        context: &StepContext<'_>,
     ) -> Result<Performed, AppError> {
-        let catalog = self.store.load_catalog().await?;
         let names: Vec<String> = targets.iter().map(ToString::to_string).collect();
         let (pages, events) = self
-            .declaration_pages(incident, &catalog, targets, now)
+            .declaration_pages(
+                context.incident,
+                &context.plan.catalog,
+                targets,
+                context.now,
+            )
             .await?;
         let failures: Vec<String> = events
             .iter()
@@ -316,7 +315,7 @@ impl App {
         name: Option<&str>,
         context: &StepContext<'_>,
     ) -> Result<Performed, AppError> {
-        let Some(task_force) = context.audiences.task_force(name) else {
+        let Some(task_force) = context.plan.audiences.task_force(name) else {
             return Ok(failed(match name {
                 Some(name) => format!("the plan has no task force named {name:?}"),
                 None => "the plan has several task forces (or none); name one".into(),
@@ -383,9 +382,8 @@ impl App {
             }
         }
         if !teams.is_empty() {
-            let catalog = self.store.load_catalog().await?;
             let (pages, events) = self
-                .declaration_pages(incident, &catalog, teams, context.now)
+                .declaration_pages(incident, &context.plan.catalog, teams, context.now)
                 .await?;
             effects.pages = pages;
             effects.events.extend(events);
@@ -414,7 +412,7 @@ impl App {
 
     /// Decides and, when due, sends `group`'s update; a waiting policy
     /// leaves the run pending until its moment.
-    pub(crate) fn notify(&self, group: &StakeholderGroup, context: &StepContext<'_>) -> Performed {
+    fn notify(&self, group: &StakeholderGroup, context: &StepContext<'_>) -> Performed {
         let incident = context.incident;
         let facts = UpdateFacts {
             severity: incident.severity.clone(),
@@ -459,7 +457,7 @@ impl App {
             StakeholderUpdate::SendNow {
                 digest, recipients, ..
             } => {
-                let text = match self.render_update(updates::DEFAULT_INTERNAL, None, context) {
+                let text = match self.render_update(updates::DEFAULT_INTERNAL, context) {
                     Ok(text) => text,
                     Err(reason) => return failed(reason),
                 };
@@ -519,9 +517,9 @@ impl App {
         );
         let mut deliveries = Vec::new();
         let mut unreachable = Vec::new();
-        let mut seen = BTreeMap::new();
+        let mut mailed = BTreeSet::new();
         for member in &recipients.members {
-            seen.insert(member.clone(), ());
+            mailed.insert(member.clone());
             deliveries.push(channel_message(
                 member,
                 Destination {
@@ -534,7 +532,7 @@ impl App {
         }
         for channel in &recipients.channels {
             let destination = match channel.kind {
-                ChannelKind::Email if seen.contains_key(&channel.target) => continue,
+                ChannelKind::Email if mailed.contains(&channel.target) => continue,
                 ChannelKind::Email => Some(Destination {
                     sink: SinkKind::Email,
                     address: channel.target.clone(),
@@ -568,7 +566,7 @@ impl App {
 
     fn post_update(&self, template: Option<&str>, context: &StepContext<'_>) -> Performed {
         let name = template.unwrap_or(updates::DEFAULT_INTERNAL);
-        match self.render_update(name, None, context) {
+        match self.render_update(name, context) {
             Ok(text) => done(
                 format!("posted an update from {name}"),
                 Effects {
@@ -585,7 +583,7 @@ impl App {
 
     fn draft_status(&self, component: Option<&str>, context: &StepContext<'_>) -> Performed {
         let component = component.unwrap_or("all components");
-        match self.render_update(updates::DEFAULT_STATUS, None, context) {
+        match self.render_update(updates::DEFAULT_STATUS, context) {
             Ok(text) => done(
                 format!("drafted a status-page update for {component}, for review"),
                 Effects {
@@ -602,7 +600,7 @@ impl App {
 
     fn call_webhook(&self, url: &str, context: &StepContext<'_>) -> Performed {
         let incident = context.incident;
-        let text = match self.render_update(updates::DEFAULT_INTERNAL, None, context) {
+        let text = match self.render_update(updates::DEFAULT_INTERNAL, context) {
             Ok(text) => text,
             Err(reason) => return failed(reason),
         };
@@ -632,15 +630,10 @@ impl App {
         )
     }
 
-    /// The words of an update from the built-in template `name` (or
-    /// `source`, when given), over the incident as it is.
-    pub(crate) fn render_update(
-        &self,
-        name: &str,
-        source: Option<&str>,
-        context: &StepContext<'_>,
-    ) -> Result<String, String> {
-        let Some(source) = source.or_else(|| updates::builtin(name)) else {
+    /// The words of an update from the built-in template `name`, over the
+    /// incident as it is.
+    fn render_update(&self, name: &str, context: &StepContext<'_>) -> Result<String, String> {
+        let Some(source) = updates::builtin(name) else {
             let known: Vec<&str> = updates::builtin_names().collect();
             return Err(format!(
                 "no update template named {name:?}; known: {}",
@@ -661,18 +654,10 @@ impl App {
             impact: incident.impact.clone(),
             commander,
             next_update: String::new(),
-            link: self.incident_link(incident),
+            link: self.settings.incident_url(incident.number),
             drill: incident.drill,
         };
         updates::render(source, &fields).map_err(|e| format!("template {name}: {e}"))
-    }
-
-    fn incident_link(&self, incident: &Incident) -> String {
-        format!(
-            "{}/incidents/{}",
-            self.settings.public_url.trim_end_matches('/'),
-            incident.number.0
-        )
     }
 
     fn incident_notification(
@@ -698,7 +683,7 @@ impl App {
             incident_title: Some(incident.title.clone()),
             severity: Some(incident.severity.to_string()),
             drill: incident.drill,
-            link: Some(self.incident_link(incident)),
+            link: Some(self.settings.incident_url(incident.number)),
             ack_url: None,
             resolve_url: None,
         }
