@@ -15,21 +15,9 @@ use crate::{Engine, EngineError};
 const INCIDENTS_PER_PASS: u32 = 100;
 
 impl Engine {
-    /// Runs every step due now (for tests and the cycle).
+    /// Runs the steps due now, for at most one pass of incidents.
     pub async fn run_due_steps(&self) -> Result<StepsReport, EngineError> {
-        let mut total = StepsReport::default();
-        loop {
-            let report = self.app.run_due_steps(INCIDENTS_PER_PASS).await?;
-            total.incidents += report.incidents;
-            total.done += report.done;
-            total.failed += report.failed;
-            total.waiting += report.waiting;
-            total.lost += report.lost;
-            // A full pass may have left more due incidents behind.
-            if report.incidents < INCIDENTS_PER_PASS as usize {
-                return Ok(total);
-            }
-        }
+        Ok(self.app.run_due_steps(INCIDENTS_PER_PASS).await?)
     }
 
     /// How long until the earliest step timer (at most one cycle).
@@ -49,9 +37,12 @@ impl Engine {
     pub(crate) async fn runbooks(self, mut stopped: watch::Receiver<bool>) {
         let wakeups = self.app.step_wakeups();
         while !*stopped.borrow() {
-            if let Err(error) = self.run_due_steps().await {
+            match self.run_due_steps().await {
+                // A full pass may have left more due incidents behind.
+                Ok(report) if report.incidents >= INCIDENTS_PER_PASS as usize => continue,
+                Ok(_) => {}
                 // A busy or restarting database is retried on the next cycle.
-                tracing::warn!(%error, "runbook steps cycle failed");
+                Err(error) => tracing::warn!(%error, "runbook steps cycle failed"),
             }
             let pause = self.steps_pause().await;
             tokio::select! {

@@ -23,7 +23,7 @@ use muster_app::users::NewUser;
 use muster_core::paging::NotificationEvent;
 use muster_core::runbook::RunStatus;
 use muster_core::{
-    Actor, Incident, IncidentPatch, Milestone, NewIncident, RoleCode, TimelineEvent, UserRole,
+    Incident, IncidentPatch, Milestone, NewIncident, RoleCode, TimelineEvent, UserRole,
 };
 use muster_engine::{Engine, EngineConfig};
 use support::{World, world_with_channels};
@@ -582,5 +582,4 @@ async fn a_failing_step_is_visible_blocks_no_other_and_can_be_retried() {
         .await
         .unwrap_err();
     assert!(wrong.to_string().contains("not attached"), "{wrong}");
-    let _: &Actor = &world.admin;
 }

@@ -304,6 +304,7 @@ impl World {
             let report = self.engine.run_cycle_once().await.expect("cycle");
             let drained = self.engine.drain_deliveries().await.expect("drain");
             if report.routed == 0
+                && report.steps == 0
                 && report.fired == 0
                 && report.sent.attempts() == 0
                 && drained.attempts() == 0
