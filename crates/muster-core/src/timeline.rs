@@ -299,7 +299,7 @@ impl TimelineEvent {
                 runbook,
                 step,
                 reason,
-            } => format!("{runbook}: {step} failed: {reason} (retry it from the incident)"),
+            } => format!("{runbook}: {step} failed: {reason}"),
             Self::StepWaiting {
                 runbook,
                 step,
