@@ -6,9 +6,11 @@
 
 pub mod alerting;
 pub mod backstage;
+pub mod communications;
 pub mod integrations;
 pub mod oncall;
 pub mod plan;
 pub mod runbooks;
+pub mod scenarios;
 pub mod stakeholders;
 pub mod updates;

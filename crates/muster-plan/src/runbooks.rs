@@ -331,9 +331,18 @@ fn action(
                 group: needed(r, group, "group")?,
             }
         }
-        "post_update" => StepAction::PostUpdate {
-            template: r.str(step, at, "template").map(|t| t.trim().to_owned()),
-        },
+        "post_update" => {
+            let template = r.str(step, at, "template").map(|t| t.trim().to_owned());
+            // A built-in template is in every plan; any other must be one
+            // of the plan's UpdateTemplate documents.
+            if let Some(name) = template
+                .as_ref()
+                .filter(|t| crate::updates::builtin(t).is_none())
+            {
+                references.push((at.key("template"), Kind::UpdateTemplate, name.clone()));
+            }
+            StepAction::PostUpdate { template }
+        }
         "draft_status_update" => StepAction::DraftStatusUpdate {
             component: named(r, "component", Kind::StatusPageComponent),
         },

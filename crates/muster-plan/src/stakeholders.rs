@@ -70,11 +70,12 @@ pub fn audiences(documents: &[PlanDocument]) -> Audiences {
 }
 
 /// A reader of one kind's body into the core's type.
-type ReadBody<T> = fn(&mut Reader, &PlanDocument, &Map<String, Value>) -> Result<T, DomainError>;
+pub(crate) type ReadBody<T> =
+    fn(&mut Reader, &PlanDocument, &Map<String, Value>) -> Result<T, DomainError>;
 
 /// Reads `doc`'s body with `read`, then lets the core check what it alone
 /// knows; every problem comes back under its path.
-fn read_with<T>(doc: &PlanDocument, read: ReadBody<T>) -> Result<T, Vec<Issue>> {
+pub(crate) fn read_with<T>(doc: &PlanDocument, read: ReadBody<T>) -> Result<T, Vec<Issue>> {
     let body = read::body(&doc.body).map_err(|issue| vec![issue])?;
     let mut r = Reader::default();
     let result = read(&mut r, doc, &body);

@@ -76,6 +76,35 @@ pub fn render(source: &str, fields: &UpdateFields) -> Result<String, String> {
         .map_err(|e| describe(&e))
 }
 
+/// Whether `source` parses and renders, both over an incident with every
+/// field filled and over a drill with the optional fields empty, so a typo
+/// in a field name in either branch of a condition is found when the plan
+/// is validated, not at 3 a.m.
+pub fn check(source: &str) -> Result<(), String> {
+    let filled = UpdateFields {
+        incident: "INC-1".into(),
+        title: "Title".into(),
+        severity: "SEV1".into(),
+        status: "investigating".into(),
+        impact: "Impact".into(),
+        commander: "Commander".into(),
+        next_update: "12:00 UTC".into(),
+        link: "https://muster.example/incidents/1".into(),
+        drill: false,
+    };
+    let sparse = UpdateFields {
+        incident: "INC-1".into(),
+        title: "Title".into(),
+        severity: "SEV1".into(),
+        status: "resolved".into(),
+        drill: true,
+        ..UpdateFields::default()
+    };
+    render(source, &filled)?;
+    render(source, &sparse)?;
+    Ok(())
+}
+
 fn describe(error: &minijinja::Error) -> String {
     let mut text = error.detail().unwrap_or("").to_owned();
     if text.is_empty() {

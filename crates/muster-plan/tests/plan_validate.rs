@@ -10,6 +10,10 @@ use muster_plan::plan::{self, Finding, Kind, rules};
 #[path = "plan_validate/alerting.rs"]
 mod alerting;
 
+/// Update templates and update cadences.
+#[path = "plan_validate/communications.rs"]
+mod communications;
+
 /// Integrations and the secrets they name.
 #[path = "plan_validate/integrations.rs"]
 mod integrations;
@@ -362,7 +366,8 @@ fn the_example_plan_is_sound() {
     assert_eq!(catalog.services.len(), 12);
     assert_eq!(catalog.functionalities.len(), 5);
     assert!(catalog.validate().is_empty(), "{:?}", catalog.validate());
-    assert_eq!(plan.of_kind(Kind::Scenario).count(), 3);
+    assert_eq!(plan.of_kind(Kind::Scenario).count(), 4);
+    assert_eq!(plan.of_kind(Kind::UpdateTemplate).count(), 1);
     assert_eq!(plan.of_kind(Kind::StakeholderGroup).count(), 4);
     assert_eq!(plan.of_kind(Kind::Integration).count(), 6);
     // The example names no secret: it applies anywhere as it is.

@@ -121,12 +121,13 @@ pub enum Kind {
     Scenario,
     StatusPageComponent,
     RetrospectiveTemplate,
+    UpdateTemplate,
     AlertRoutes,
     Integration,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Self::Severity,
         Self::SeverityMatrix,
         Self::Role,
@@ -141,6 +142,7 @@ impl Kind {
         Self::Scenario,
         Self::StatusPageComponent,
         Self::RetrospectiveTemplate,
+        Self::UpdateTemplate,
         Self::AlertRoutes,
         Self::Integration,
     ];
@@ -161,6 +163,7 @@ impl Kind {
             Self::Scenario => "Scenario",
             Self::StatusPageComponent => "StatusPageComponent",
             Self::RetrospectiveTemplate => "RetrospectiveTemplate",
+            Self::UpdateTemplate => "UpdateTemplate",
             Self::AlertRoutes => "AlertRoutes",
             Self::Integration => "Integration",
         }

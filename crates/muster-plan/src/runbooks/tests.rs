@@ -71,6 +71,7 @@ fn conditions_actions_and_timetables_read_into_the_core() {
             "steps[2].role Role customer-liaison",
             "steps[3].role Role scribe",
             "steps[4].team Team identity",
+            "steps[5].template UpdateTemplate sev1-internal",
         ]
     );
     let runbook = reading.result.unwrap_or_else(|issues| panic!("{issues:?}"));

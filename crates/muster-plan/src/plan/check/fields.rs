@@ -272,36 +272,25 @@ pub(super) fn scenario(d: &mut Doc<'_>) {
             rules::SCENARIO_UNKNOWN_RUNBOOK,
         );
     }
-    let at = ["expected_timeline"];
-    for entry in d.maps(&node, &at) {
-        if let Some(when) = d.required(entry, &["at"], &at) {
-            let ok = when.strip_prefix("T+").is_some_and(|rest| {
-                rest.parse::<u32>().is_err() && Period::parse(rest, &TIMELINE_UNITS).is_some()
-                    || rest
-                        .strip_suffix("m")
-                        .is_some_and(|n| n.parse::<u32>().is_ok())
-                    || rest
-                        .strip_suffix("s")
-                        .is_some_and(|n| n.parse::<u32>().is_ok())
-            });
-            if !ok {
+    // The expected timeline as the server reads it: offsets, exactly one
+    // expectation per moment, known milestones and events.
+    let doc = crate::plan::export::stored(d.doc);
+    for issue in crate::scenarios::issues(&doc) {
+        d.issue(&issue);
+    }
+    for entry in d.maps(&node, &["expected_timeline"]) {
+        if let Some(role) = d.str_at(entry, &["role"], &["expected_timeline"]) {
+            let role = role.trim().to_owned();
+            if !super::BUILTIN_ROLES.contains(&role.as_str())
+                && d.plan.get(Kind::Role, &role).is_none()
+            {
                 d.push(
-                    &at,
-                    Some(&when),
-                    rules::INVALID_DURATION,
-                    format!("at: expected T+<n>m, T+<n>h or T+<n>d, got {when:?}"),
+                    &["expected_timeline"],
+                    Some(&role),
+                    rules::UNKNOWN_REFERENCE,
+                    format!("no Role named {role:?}"),
                 );
             }
-        }
-        let milestone = d.str_at(entry, &["milestone"], &at).is_some();
-        let action = d.str_at(entry, &["action"], &at).is_some();
-        if milestone == action {
-            d.push(
-                &at,
-                None,
-                rules::INVALID_FIELD,
-                "a timeline entry has either milestone or action".into(),
-            );
         }
     }
     d.strings(&node, &["action_items"], &["action_items"]);

@@ -208,7 +208,11 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
         };
         fields::review(&mut d);
         match doc.kind {
-            Kind::Severity => fields::severity(&mut d),
+            Kind::Severity => {
+                fields::severity(&mut d);
+                communications(&mut d);
+            }
+            Kind::UpdateTemplate => communications(&mut d),
             Kind::SeverityMatrix => fields::matrix(&mut d),
             Kind::Role => {
                 d.str_at(doc_node(doc), &["description"], &["description"]);
@@ -252,6 +256,32 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
     out.sort_by(order);
     out.dedup();
     out
+}
+
+/// A severity's update fields and an update template, checked by the
+/// reader the server uses; a severity's default template must exist.
+fn communications(d: &mut Doc<'_>) {
+    let doc = crate::plan::export::stored(d.doc);
+    for issue in crate::communications::issues(&doc) {
+        d.issue(&issue);
+    }
+    if d.doc.kind != Kind::Severity {
+        return;
+    }
+    let node = doc_node(d.doc).clone();
+    if let Some(name) = d.str_at(&node, &["update_template"], &["update_template"]) {
+        let name = name.trim().to_owned();
+        if crate::updates::builtin(&name).is_none()
+            && d.plan.get(Kind::UpdateTemplate, &name).is_none()
+        {
+            d.push(
+                &["update_template"],
+                Some(&name),
+                rules::UNKNOWN_REFERENCE,
+                format!("no UpdateTemplate named {name:?} (built-in: internal, status-page)"),
+            );
+        }
+    }
 }
 
 fn doc_node(doc: &Document) -> &Node {

@@ -29,6 +29,19 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
                     integer("1 is the worst; higher ranks are milder.", RANK),
                 ),
                 description(),
+                opt(
+                    "update_every",
+                    super::integrations::duration(
+                        "An internal update is owed this often, from 5m to 24h, until resolved; \
+                         when it is late muster reminds the communications lead, then the commander.",
+                    ),
+                ),
+                opt(
+                    "update_template",
+                    text(
+                        "The update template its updates use by default (an UpdateTemplate, or `internal`).",
+                    ),
+                ),
             ],
             json!({}),
         ),
@@ -167,6 +180,19 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
         ),
         Kind::AlertRoutes => alert_routes(),
         Kind::Integration => super::integrations::integration(),
+        Kind::UpdateTemplate => (
+            vec![
+                req(
+                    "body",
+                    text(
+                        "A minijinja template over incident, title, severity, status, impact, \
+                         commander, next_update, link and drill.",
+                    ),
+                ),
+                description(),
+            ],
+            json!({}),
+        ),
         Kind::RetrospectiveTemplate => (
             vec![req(
                 "sections",

@@ -152,6 +152,9 @@ fn about(kind: Kind) -> &'static str {
         }
         Kind::StatusPageComponent => "A part of the public status page.",
         Kind::RetrospectiveTemplate => "The sections a retrospective document starts with.",
+        Kind::UpdateTemplate => {
+            "The words of a stakeholder update: a minijinja template over the incident's fields."
+        }
         Kind::AlertRoutes => {
             "A team's rules for its alerts: what pages, what only notifies, what opens an incident."
         }

@@ -318,9 +318,15 @@ pub(super) fn timeline_entry() -> Value {
                     "milestone",
                     json!({"description": "The milestone reached.", "type": "string", "examples": milestones}),
                 ),
-                opt("action", text("What someone does.")),
+                opt(
+                    "event",
+                    json!({"description": "Something muster sees happen.", "type": "string",
+                           "enum": crate::scenarios::EVENTS}),
+                ),
+                opt("role", text("Someone holds this role.")),
+                opt("action", text("What someone does; a person marks it done.")),
             ],
         ),
-        json!({"oneOf": [present("milestone"), present("action")]}),
+        json!({"oneOf": [present("milestone"), present("event"), present("role"), present("action")]}),
     )
 }
