@@ -255,6 +255,16 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             text: Some(text.clone()),
             ..Flat::default()
         },
+        E::UpdateReminderSent {
+            role,
+            user,
+            very_late,
+        } => Flat {
+            subject: Some(role.to_string()),
+            user_id: Some(user.as_uuid()),
+            new_value: Some(if *very_late { "very_late" } else { "late" }.to_owned()),
+            ..Flat::default()
+        },
     }
 }
 

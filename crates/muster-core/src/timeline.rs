@@ -147,6 +147,13 @@ pub enum TimelineEvent {
         component: String,
         text: String,
     },
+    /// The severity's update cadence slipped: the holder of `role` was
+    /// reminded that an update is owed. `very_late` when it escalated.
+    UpdateReminderSent {
+        role: RoleCode,
+        user: UserId,
+        very_late: bool,
+    },
 }
 
 impl TimelineEvent {
@@ -181,6 +188,7 @@ impl TimelineEvent {
             Self::StepWaiting { .. } => "step_waiting",
             Self::UpdatePosted { .. } => "update_posted",
             Self::StatusUpdateDrafted { .. } => "status_update_drafted",
+            Self::UpdateReminderSent { .. } => "update_reminder_sent",
         }
     }
 }
@@ -310,6 +318,15 @@ impl TimelineEvent {
             }
             Self::StatusUpdateDrafted { component, text } => {
                 format!("Status-page update drafted for {component}: {text}")
+            }
+            Self::UpdateReminderSent {
+                role, very_late, ..
+            } => {
+                if *very_late {
+                    format!("The update is very late: reminded the {role}")
+                } else {
+                    format!("The update is late: reminded the {role}")
+                }
             }
         }
     }

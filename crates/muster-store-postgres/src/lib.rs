@@ -19,6 +19,7 @@ mod routing;
 mod runbooks;
 mod silences;
 pub mod testing;
+mod update_reminders;
 mod users;
 
 use std::time::Duration;

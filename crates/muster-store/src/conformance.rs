@@ -32,6 +32,8 @@ mod routing;
 pub use routing::*;
 mod runbooks;
 pub use runbooks::*;
+mod update_reminders;
+pub use update_reminders::*;
 
 mod users;
 
@@ -91,6 +93,7 @@ macro_rules! conformance_suite {
             plan_applies_create_update_retire_and_revive_integrations,
             integration_keys_rotate_once_and_never_when_retired,
             step_runs_start_once_and_carry_their_effects,
+            update_reminders_are_sent_once,
         );
     };
 }

@@ -21,6 +21,7 @@ pub mod runbooks;
 pub mod silences;
 pub mod sql;
 pub mod timeline_record;
+pub mod update_reminders;
 
 use async_trait::async_trait;
 
@@ -58,6 +59,7 @@ pub trait Store:
     + silences::SilenceStore
     + heartbeats::HeartbeatStore
     + runbooks::RunbookStore
+    + update_reminders::UpdateReminderStore
     + Send
     + Sync
     + 'static

@@ -9,7 +9,7 @@
 //! work written. That is how a step never runs twice, across restarts and
 //! nodes alike.
 //!
-//! Every write of an incident with runbooks marks it for a look
+//! Every write of an incident marks it for a look
 //! (`runbooks_due_at` = the write's time), so a severity raised or a
 //! milestone reached wakes the steps waiting for it; the engine then sets
 //! the mark to its next timer, unless the incident changed meanwhile.
@@ -158,8 +158,9 @@ pub mod statements {
         WHERE runbooks_due_at IS NOT NULL";
 }
 
-/// The mark a write of `incident` leaves: a look from the write's time if
-/// it has runbooks, none otherwise.
+/// The mark a write of `incident` leaves: a look from the write's time.
+/// Every incident gets it, runbooks or not: its severity's update cadence
+/// (reminders when an update is late) is decided on the same look.
 pub fn mark_of(incident: &muster_core::Incident) -> Option<i64> {
-    (!incident.runbooks.is_empty()).then(|| incident.updated_at.as_millisecond())
+    Some(incident.updated_at.as_millisecond())
 }

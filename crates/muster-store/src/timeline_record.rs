@@ -185,6 +185,16 @@ impl TimelineRecord {
                 text: Some(text.clone()),
                 ..base
             },
+            TimelineEvent::UpdateReminderSent {
+                role,
+                user,
+                very_late,
+            } => Self {
+                subject: Some(role.to_string()),
+                user_id: Some(*user),
+                new_value: Some(if *very_late { "very_late" } else { "late" }.to_owned()),
+                ..base
+            },
         }
     }
 
@@ -322,6 +332,11 @@ impl TimelineRecord {
                 component: subject()?,
                 text: text()?,
             },
+            "update_reminder_sent" => TimelineEvent::UpdateReminderSent {
+                role: RoleCode::new(subject()?),
+                user: user()?,
+                very_late: new()? == "very_late",
+            },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown timeline kind {other:?}"
@@ -458,6 +473,11 @@ mod tests {
             TimelineEvent::StatusUpdateDrafted {
                 component: "accounts".into(),
                 text: "We are investigating".into(),
+            },
+            TimelineEvent::UpdateReminderSent {
+                role: RoleCode::new("communications"),
+                user,
+                very_late: true,
             },
         ];
         for event in events {

@@ -119,10 +119,13 @@ pub enum NotificationEvent {
     TaskForceCalled,
     /// A runbook step calls a webhook with the incident.
     RunbookWebhook,
+    /// The communications lead (then the commander) is reminded that an
+    /// update the severity's cadence owes is late.
+    UpdateReminder,
 }
 
 impl NotificationEvent {
-    pub const ALL: [NotificationEvent; 8] = [
+    pub const ALL: [NotificationEvent; 9] = [
         Self::PageTriggered,
         Self::PageEscalated,
         Self::TeamPaged,
@@ -131,6 +134,7 @@ impl NotificationEvent {
         Self::StakeholderUpdate,
         Self::TaskForceCalled,
         Self::RunbookWebhook,
+        Self::UpdateReminder,
     ];
 
     /// The dotted code webhooks carry as `event`.
@@ -144,6 +148,7 @@ impl NotificationEvent {
             Self::StakeholderUpdate => "incident.stakeholder_update",
             Self::TaskForceCalled => "incident.task_force_called",
             Self::RunbookWebhook => "incident.runbook_step",
+            Self::UpdateReminder => "incident.update_reminder",
         }
     }
 }

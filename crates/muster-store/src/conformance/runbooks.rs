@@ -23,8 +23,12 @@ fn key(step: usize) -> RunKey {
 pub async fn step_runs_start_once_and_carry_their_effects(store: Arc<dyn Store>) {
     let ada = user(&store, "ada@example.com", UserRole::Responder).await;
     let declared = declare(&store, incident(ada.id, "Logins fail")).await;
-    // Without runbooks an incident wants no look.
-    assert_eq!(store.runbooks_due(at(1_000), 10).await.unwrap(), []);
+    // Every write of an incident wants a look, runbooks or not: its
+    // severity's update cadence is decided then too.
+    assert_eq!(
+        store.runbooks_due(at(1_000), 10).await.unwrap(),
+        [(declared.id, declared.updated_at)]
+    );
     let mut attach = change_of(&declared, |i| {
         i.runbooks = vec![RunbookName::new("login-failures")];
         i.updated_at = at(20);

@@ -1,0 +1,13 @@
+-- Update cadence reminders sent, one row per (incident, due time of the late
+-- update, level, role): the key's uniqueness is what keeps two engine nodes,
+-- or a restart, from reminding the same role of the same late update twice.
+-- A later update due starts afresh under a key of its own.
+CREATE TABLE update_reminders (
+    incident_id   TEXT NOT NULL REFERENCES incidents (incident_id),
+    update_due_at INTEGER NOT NULL,
+    level         TEXT NOT NULL CHECK (level IN ('late', 'very_late')),
+    role          TEXT NOT NULL,
+    user_id       TEXT NOT NULL REFERENCES users (user_id),
+    sent_at       INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, update_due_at, level, role)
+);
