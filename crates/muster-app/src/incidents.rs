@@ -279,7 +279,7 @@ impl App {
     /// fire the pages it raised.
     pub(crate) fn declared(&self, incident: &Incident, pages: usize) {
         tracing::info!(incident = %incident.number, severity = %incident.severity, pages, "incident declared");
-        self.wake_steps(incident);
+        self.wake_steps();
         if pages > 0 {
             self.wake_engine();
         }
@@ -347,7 +347,7 @@ impl App {
             let timeline = entries(incident.id, actor, now, change.events.clone());
             match self.store.apply_incident_change(&change, &timeline).await {
                 Ok(()) => {
-                    self.wake_steps(&change.incident);
+                    self.wake_steps();
                     return Ok(change.incident);
                 }
                 Err(StoreError::VersionConflict { .. })

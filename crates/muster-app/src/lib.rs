@@ -29,9 +29,11 @@ pub mod runbook_steps;
 pub mod secrets;
 pub mod settings;
 pub mod silences;
+pub mod stakeholder_updates;
 mod step_actions;
 mod token_cache;
 pub mod users;
+pub mod whats_next;
 
 use std::sync::Arc;
 

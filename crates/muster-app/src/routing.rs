@@ -51,6 +51,8 @@ pub(crate) struct RoutingContext {
     pub(crate) audiences: muster_plan::stakeholders::Audiences,
     /// The configured roles and the plan's own (`Role` documents).
     pub(crate) roles: muster_core::RoleCatalog,
+    /// Update templates and each severity's update cadence.
+    pub(crate) communications: muster_plan::communications::Communications,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }
@@ -76,6 +78,18 @@ fn audiences_of(
         tracing::warn!(%problem, "a stakeholder group or task force of the plan does not read");
     }
     audiences
+}
+
+/// The plan's update templates and cadences; a document that does not read
+/// is left out, and the log says so.
+fn communications_of(
+    documents: &[muster_core::plan::PlanDocument],
+) -> muster_plan::communications::Communications {
+    let communications = muster_plan::communications::communications(documents);
+    for problem in &communications.problems {
+        tracing::warn!(%problem, "an update template or severity of the plan does not read");
+    }
+    communications
 }
 
 /// The configured roles with the plan's `Role` documents added: a runbook
@@ -511,6 +525,7 @@ impl App {
             runbooks: crate::incidents::runbooks_of(&documents),
             audiences: audiences_of(&documents),
             roles: roles_of(&self.settings.roles, &documents),
+            communications: communications_of(&documents),
             sources,
             catalog: self.store.load_catalog().await?,
         });

@@ -118,11 +118,10 @@ impl App {
         self.steps_due.clone()
     }
 
-    /// An incident with runbooks was written: its steps want a look now.
-    pub(crate) fn wake_steps(&self, incident: &Incident) {
-        if !incident.runbooks.is_empty() {
-            self.steps_due.notify_one();
-        }
+    /// An incident was written: its steps and its update cadence want a
+    /// look now.
+    pub(crate) fn wake_steps(&self) {
+        self.steps_due.notify_one();
     }
 
     /// When the next incident's runbooks want a look.
@@ -200,6 +199,11 @@ impl App {
             };
             let outcome = match self.next_work(runbooks, &runs, &context).await? {
                 NextWork::Idle { timer } => {
+                    // With every step settled, the update cadence has its say.
+                    let cadence = self
+                        .remind_late_update(&incident, users, plan, context.now)
+                        .await?;
+                    let timer = earliest(timer, cadence);
                     self.store.set_runbooks_due(id, seen, timer).await?;
                     return Ok(report);
                 }

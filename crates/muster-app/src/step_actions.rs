@@ -106,7 +106,7 @@ impl StepContext<'_> {
     }
 
     /// Everyone, or in a drill only the people taking part in it.
-    fn audience(&self) -> Audience {
+    pub(crate) fn audience(&self) -> Audience {
         let emails: Vec<&str> = self
             .incident
             .participants
@@ -457,8 +457,8 @@ impl App {
             StakeholderUpdate::SendNow {
                 digest, recipients, ..
             } => {
-                let text = match self.render_update(updates::DEFAULT_INTERNAL, context) {
-                    Ok(text) => text,
+                let (template, text) = match self.render_update(None, context) {
+                    Ok(rendered) => rendered,
                     Err(reason) => return failed(reason),
                 };
                 let subject = if digest {
@@ -492,6 +492,9 @@ impl App {
                     summary,
                     Effects {
                         deliveries,
+                        // What the group read is kept, and counts as an
+                        // update for the severity's cadence.
+                        events: vec![TimelineEvent::UpdatePosted { template, text }],
                         ..Effects::default()
                     },
                 )
@@ -501,7 +504,7 @@ impl App {
 
     /// One message per member and channel; the channels muster cannot send
     /// to are returned by name.
-    fn group_messages(
+    pub(crate) fn group_messages(
         &self,
         recipients: &Recipients,
         subject: &str,
@@ -565,13 +568,12 @@ impl App {
     }
 
     fn post_update(&self, template: Option<&str>, context: &StepContext<'_>) -> Performed {
-        let name = template.unwrap_or(updates::DEFAULT_INTERNAL);
-        match self.render_update(name, context) {
-            Ok(text) => done(
+        match self.render_update(template, context) {
+            Ok((name, text)) => done(
                 format!("posted an update from {name}"),
                 Effects {
                     events: vec![TimelineEvent::UpdatePosted {
-                        template: name.to_owned(),
+                        template: name,
                         text,
                     }],
                     ..Effects::default()
@@ -583,8 +585,8 @@ impl App {
 
     fn draft_status(&self, component: Option<&str>, context: &StepContext<'_>) -> Performed {
         let component = component.unwrap_or("all components");
-        match self.render_update(updates::DEFAULT_STATUS, context) {
-            Ok(text) => done(
+        match self.render_update(Some(updates::DEFAULT_STATUS), context) {
+            Ok((_, text)) => done(
                 format!("drafted a status-page update for {component}, for review"),
                 Effects {
                     events: vec![TimelineEvent::StatusUpdateDrafted {
@@ -600,8 +602,8 @@ impl App {
 
     fn call_webhook(&self, url: &str, context: &StepContext<'_>) -> Performed {
         let incident = context.incident;
-        let text = match self.render_update(updates::DEFAULT_INTERNAL, context) {
-            Ok(text) => text,
+        let text = match self.render_update(None, context) {
+            Ok((_, text)) => text,
             Err(reason) => return failed(reason),
         };
         let delivery = channel_message(
@@ -630,21 +632,38 @@ impl App {
         )
     }
 
-    /// The words of an update from the built-in template `name`, over the
-    /// incident as it is.
-    fn render_update(&self, name: &str, context: &StepContext<'_>) -> Result<String, String> {
-        let Some(source) = updates::builtin(name) else {
-            let known: Vec<&str> = updates::builtin_names().collect();
+    /// The words of an update from template `name` (the severity's default
+    /// when `None`), over the incident as it is now; the name used comes
+    /// back with the text.
+    pub(crate) fn render_update(
+        &self,
+        name: Option<&str>,
+        context: &StepContext<'_>,
+    ) -> Result<(String, String), String> {
+        let incident = context.incident;
+        let communications = &context.plan.communications;
+        let name = name
+            .map(str::trim)
+            .unwrap_or_else(|| communications.default_template(&incident.severity))
+            .to_owned();
+        let Some(source) = communications.template(&name) else {
             return Err(format!(
                 "no update template named {name:?}; known: {}",
-                known.join(", ")
+                communications.template_names().join(", ")
             ));
         };
-        let incident = context.incident;
         let commander = incident
             .roles
             .get(&muster_core::RoleCode::commander())
             .map(|u| context.name_of(*u))
+            .unwrap_or_default();
+        // An update goes out now, so under a cadence the next is owed one
+        // interval from now.
+        let next_update = communications
+            .cadence(&incident.severity)
+            .filter(|c| incident.milestones.get(c.until()).is_none())
+            .and_then(|c| context.now.checked_add(c.every()).ok())
+            .map(|at| at.strftime("%H:%M UTC").to_string())
             .unwrap_or_default();
         let fields = UpdateFields {
             incident: incident.number.to_string(),
@@ -653,14 +672,15 @@ impl App {
             status: incident.status().as_str().to_owned(),
             impact: incident.impact.clone(),
             commander,
-            next_update: String::new(),
+            next_update,
             link: self.settings.incident_url(incident.number),
             drill: incident.drill,
         };
-        updates::render(source, &fields).map_err(|e| format!("template {name}: {e}"))
+        let text = updates::render(source, &fields).map_err(|e| format!("template {name}: {e}"))?;
+        Ok((name, text))
     }
 
-    fn incident_notification(
+    pub(crate) fn incident_notification(
         &self,
         incident: &Incident,
         event: NotificationEvent,

@@ -1,0 +1,289 @@
+//! Stakeholder updates a person sends (`muster update send INC-42
+//! --template sev1-internal`, with a preview first), and the update cadence:
+//! when a severity owes an update every N minutes and none was posted,
+//! the engine's look at the incident reminds the communications lead, then
+//! the commander, each reminder once (the store's key sees to that across
+//! restarts and nodes).
+
+use muster_core::paging::{Destination, NotificationEvent, SinkKind};
+use muster_core::stakeholder::cadence::{
+    CadenceFacts, CadenceState, ReminderLevel, UpdateCadence, cadence_state,
+};
+use muster_core::stakeholder::{StakeholderUpdate, UpdateFacts, update_due};
+use muster_core::{
+    Actor, Incident, NewTimelineEntry, Permission, TimelineEntryId, TimelineEvent, Timestamp, User,
+};
+use muster_store::update_reminders::{PostedUpdateWrite, UpdateReminderWrite};
+use uuid::Uuid;
+
+use crate::accounts::require;
+use crate::incidents::IncidentKey;
+use crate::routing::{RoutingContext, channel_message};
+use crate::step_actions::StepContext;
+use crate::{App, AppError};
+
+/// Timeline entries read per page while finding the latest update.
+const TIMELINE_PAGE: u32 = 500;
+
+/// An update as sent, or as it would be sent (a preview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateSent {
+    pub template: String,
+    pub text: String,
+    /// Nothing was sent or written.
+    pub preview: bool,
+    /// The stakeholder groups it went (or would go) to now.
+    pub sent_to: Vec<String>,
+    /// The groups it did not go to, each with why: "legal: reads the
+    /// digest at Mon 2026-03-09 09:00 EDT".
+    pub skipped: Vec<String>,
+    /// How many messages it queued.
+    pub messages: usize,
+}
+
+impl App {
+    /// Writes an update from `template` (the severity's default when
+    /// `None`) and sends it to every stakeholder group whose policy wants
+    /// news of this incident now; `preview` only shows what would go.
+    pub async fn send_update(
+        &self,
+        actor: &Actor,
+        key: IncidentKey,
+        template: Option<&str>,
+        preview: bool,
+    ) -> Result<UpdateSent, AppError> {
+        if !preview {
+            require(actor, Permission::WriteIncidents)?;
+        }
+        let incident = self.get_incident(actor, key).await?;
+        let users = self.store.list_users().await?;
+        let plan = self.routing_context().await?;
+        let now = self.now();
+        let context = StepContext {
+            incident: &incident,
+            users: &users,
+            plan: &plan,
+            now,
+        };
+        let template = template.map(str::trim).filter(|t| !t.is_empty());
+        let (name, text) = self
+            .render_update(template, &context)
+            .map_err(|reason| AppError::invalid("template", reason))?;
+        let facts = UpdateFacts {
+            severity: incident.severity.clone(),
+            declared_at: incident.declared_at,
+            milestones: incident.milestones,
+            audience: context.audience(),
+        };
+        let subject = format!(
+            "{} {} {}",
+            incident.number, incident.severity, incident.title
+        );
+        let mut sent = UpdateSent {
+            template: name.clone(),
+            text: text.clone(),
+            preview,
+            sent_to: Vec::new(),
+            skipped: Vec::new(),
+            messages: 0,
+        };
+        let mut deliveries = Vec::new();
+        for group in &plan.audiences.groups {
+            let group_name = group.name();
+            let reason = match update_due(group, &facts, now) {
+                StakeholderUpdate::NotCovered => continue,
+                StakeholderUpdate::NotNeeded { .. } => {
+                    "its wait was not over when the incident was mitigated".to_owned()
+                }
+                StakeholderUpdate::WithheldFromDrill => {
+                    "a drill, and nobody of it takes part".to_owned()
+                }
+                StakeholderUpdate::SendNow { digest: true, .. }
+                | StakeholderUpdate::SendAt { digest: true, .. } => {
+                    "reads the next-business-morning digest instead".to_owned()
+                }
+                StakeholderUpdate::SendAt { at, .. } => {
+                    format!("hears from {} unless it is mitigated by then", utc(at))
+                }
+                StakeholderUpdate::SendNow { recipients, .. } => {
+                    let (messages, unreachable) =
+                        self.group_messages(&recipients, &subject, &text, &context);
+                    if messages.is_empty() {
+                        format!("nobody reachable: {}", unreachable.join(", "))
+                    } else {
+                        sent.sent_to.push(group_name.to_owned());
+                        deliveries.extend(messages);
+                        for channel in unreachable {
+                            sent.skipped
+                                .push(format!("{group_name}: not reached on {channel}"));
+                        }
+                        continue;
+                    }
+                }
+            };
+            sent.skipped.push(format!("{group_name}: {reason}"));
+        }
+        sent.messages = deliveries.len();
+        if preview {
+            return Ok(sent);
+        }
+        let entry = NewTimelineEntry {
+            id: TimelineEntryId(Uuid::now_v7()),
+            incident_id: incident.id,
+            occurred_at: now,
+            actor: Some(actor.user_id),
+            event: TimelineEvent::UpdatePosted {
+                template: name,
+                text,
+            },
+        };
+        self.store
+            .write_posted_update(&PostedUpdateWrite {
+                deliveries,
+                timeline: vec![entry],
+            })
+            .await?;
+        // The engine's next look at the incident counts the cadence from
+        // this update; its timer needs no moving.
+        self.wake_engine();
+        Ok(sent)
+    }
+
+    /// When the latest update of `incident` was posted, by a person or a
+    /// runbook step.
+    pub(crate) async fn last_update_at(
+        &self,
+        incident: &Incident,
+    ) -> Result<Option<Timestamp>, AppError> {
+        let mut latest = None;
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_timeline(incident.id, after, TIMELINE_PAGE)
+                .await?;
+            for entry in &page {
+                if matches!(entry.event, TimelineEvent::UpdatePosted { .. }) {
+                    latest = Some(entry.occurred_at);
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == TIMELINE_PAGE as usize => after = Some(last.sequence),
+                _ => return Ok(latest),
+            }
+        }
+    }
+
+    /// The cadence of `incident`'s severity and where it stands now, if
+    /// the severity has one.
+    pub(crate) async fn cadence_of(
+        &self,
+        incident: &Incident,
+        plan: &RoutingContext,
+        now: Timestamp,
+    ) -> Result<Option<(UpdateCadence, CadenceState)>, AppError> {
+        let Some(cadence) = plan.communications.cadence(&incident.severity) else {
+            return Ok(None);
+        };
+        if let Some(at) = incident.milestones.get(cadence.until()) {
+            let stopped = CadenceState::Stopped {
+                milestone: cadence.until(),
+                at,
+            };
+            return Ok(Some((cadence, stopped)));
+        }
+        let facts = CadenceFacts {
+            last_update_at: self.last_update_at(incident).await?,
+            declared_at: incident.declared_at,
+            milestones: &incident.milestones,
+            roles: &incident.roles,
+        };
+        Ok(Some((cadence, cadence_state(&cadence, &facts, now))))
+    }
+
+    /// Sends the reminders the cadence calls for now (each once) and says
+    /// when it next wants a look.
+    pub(crate) async fn remind_late_update(
+        &self,
+        incident: &Incident,
+        users: &[User],
+        plan: &RoutingContext,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, AppError> {
+        let Some((cadence, state)) = self.cadence_of(incident, plan, now).await? else {
+            return Ok(None);
+        };
+        for reminder in state.reminders() {
+            let Some(user) = users
+                .iter()
+                .find(|u| u.id == reminder.user && u.deactivated_at.is_none())
+            else {
+                continue;
+            };
+            let very_late = reminder.level == ReminderLevel::VeryLate;
+            let subject = format!(
+                "{} update is {} ({})",
+                incident.number,
+                if very_late { "very late" } else { "late" },
+                incident.severity
+            );
+            let body = format!(
+                "{} ({}) owes its stakeholders an update every {}; the last one was due at {}. \
+                 Send one: muster update send {} (or from the incident page).",
+                incident.title,
+                incident.severity,
+                muster_core::duration::human(cadence.every()),
+                utc(reminder.update_due_at),
+                incident.number,
+            );
+            let notification = self.incident_notification(
+                incident,
+                NotificationEvent::UpdateReminder,
+                subject,
+                body,
+            );
+            let delivery = channel_message(
+                &user.email,
+                Destination {
+                    sink: SinkKind::Email,
+                    address: user.email.clone(),
+                },
+                notification,
+                now,
+            );
+            let write = UpdateReminderWrite {
+                incident: incident.id,
+                update_due_at: reminder.update_due_at,
+                level: reminder.level,
+                role: reminder.role.clone(),
+                user: user.id,
+                deliveries: vec![muster_core::paging::Delivery {
+                    user_id: Some(user.id),
+                    ..delivery
+                }],
+                timeline: vec![NewTimelineEntry {
+                    id: TimelineEntryId(Uuid::now_v7()),
+                    incident_id: incident.id,
+                    occurred_at: now,
+                    actor: None,
+                    event: TimelineEvent::UpdateReminderSent {
+                        role: reminder.role.clone(),
+                        user: user.id,
+                        very_late,
+                    },
+                }],
+                at: now,
+            };
+            if self.store.write_update_reminder(&write).await?
+                == muster_store::runbooks::StepRunWritten::Written
+            {
+                self.wake_engine();
+            }
+        }
+        Ok(state.next_reminder_at(&cadence))
+    }
+}
+
+fn utc(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
