@@ -22,9 +22,6 @@ use crate::routing::{RoutingContext, channel_message};
 use crate::step_actions::StepContext;
 use crate::{App, AppError};
 
-/// Timeline entries read per page while finding the latest update.
-const TIMELINE_PAGE: u32 = 500;
-
 /// An update as sent, or as it would be sent (a preview).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateSent {
@@ -139,13 +136,16 @@ impl App {
         };
         self.store
             .write_posted_update(&PostedUpdateWrite {
+                incident: incident.id,
+                at: now,
                 deliveries,
                 timeline: vec![entry],
             })
             .await?;
-        // The engine's next look at the incident counts the cadence from
-        // this update; its timer needs no moving.
+        // The write marked the incident: the engine's look counts the
+        // cadence from this update and sets its timer anew.
         self.wake_engine();
+        self.wake_steps();
         Ok(sent)
     }
 
@@ -155,23 +155,13 @@ impl App {
         &self,
         incident: &Incident,
     ) -> Result<Option<Timestamp>, AppError> {
-        let mut latest = None;
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .list_timeline(incident.id, after, TIMELINE_PAGE)
-                .await?;
-            for entry in &page {
-                if matches!(entry.event, TimelineEvent::UpdatePosted { .. }) {
-                    latest = Some(entry.occurred_at);
-                }
-            }
-            match page.last() {
-                Some(last) if page.len() == TIMELINE_PAGE as usize => after = Some(last.sequence),
-                _ => return Ok(latest),
-            }
-        }
+        Ok(self
+            .whole_timeline(incident.id)
+            .await?
+            .iter()
+            .rev()
+            .find(|entry| matches!(entry.event, TimelineEvent::UpdatePosted { .. }))
+            .map(|entry| entry.occurred_at))
     }
 
     /// The cadence of `incident`'s severity and where it stands now, if

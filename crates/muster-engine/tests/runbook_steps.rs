@@ -13,117 +13,17 @@
 
 mod support;
 
-use std::path::Path;
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use muster_app::incidents::IncidentKey;
-use muster_app::plan::PlanApply;
 use muster_app::users::NewUser;
 use muster_core::paging::NotificationEvent;
 use muster_core::runbook::RunStatus;
-use muster_core::{
-    Incident, IncidentPatch, Milestone, NewIncident, RoleCode, TimelineEvent, UserRole,
-};
+use muster_core::{IncidentPatch, Milestone, RoleCode, TimelineEvent, UserRole};
 use muster_engine::{Engine, EngineConfig};
-use support::{World, world_with_channels};
-
-/// The people of the example plan who have accounts.
-const PEOPLE: [&str; 10] = [
-    "ana@fernbrook.example",
-    "bram@fernbrook.example",
-    "chidi@fernbrook.example",
-    "support-lead@fernbrook.example",
-    "support-team@fernbrook.example",
-    "counsel@fernbrook.example",
-    "finance-duty@fernbrook.example",
-    "comms@fernbrook.example",
-    "key-accounts@fernbrook.example",
-    "eng-duty@fernbrook.example",
-];
-
-const CHANNELS: [(&str, &str); 4] = [
-    ("#leadership-incidents", "http://hooks.example/leadership"),
-    ("#support-incidents", "http://hooks.example/support"),
-    ("#marketing-incidents", "http://hooks.example/marketing"),
-    ("#team-platform", "http://hooks.example/platform"),
-];
-
-const MINIMAL: &str = r"kind: Team
-name: identity
-title: Identity
-";
-
-async fn example_world() -> World {
-    let world = world_with_channels(MINIMAL, &CHANNELS).await;
-    for email in PEOPLE {
-        world
-            .app
-            .create_user(&world.admin, NewUser::new(email, UserRole::Responder))
-            .await
-            .unwrap();
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    let plan = muster_plan::plan::load(&dir).unwrap();
-    world
-        .app
-        .apply_plan(
-            &world.admin,
-            PlanApply {
-                catalog: plan.catalog(),
-                documents: plan.stored_documents(),
-                files: plan.files(),
-                secrets: Default::default(),
-                dry_run: false,
-            },
-        )
-        .await
-        .unwrap();
-    world
-}
-
-/// Moves the fake clock to `at` (forwards only).
-fn set_clock(world: &World, at: &str) {
-    let target: Timestamp = at.parse().unwrap();
-    world.clock.advance(target.duration_since(world.app.now()));
-}
-
-async fn declare(world: &World, title: &str, severity: &str, login: bool) -> Incident {
-    let input = NewIncident {
-        title: title.into(),
-        severity: Some(severity.into()),
-        description: String::new(),
-        impact: "Customers cannot sign in".into(),
-        tags: vec![],
-        drill: false,
-        private: false,
-        started_at: None,
-        detected_at: None,
-        affected: Default::default(),
-    };
-    let functionalities = if login {
-        vec!["login".to_owned()]
-    } else {
-        vec![]
-    };
-    world
-        .app
-        .declare_incident_on(&world.admin, input, &[], &functionalities)
-        .await
-        .unwrap()
-}
-
-async fn timeline(world: &World, incident: &Incident) -> Vec<TimelineEvent> {
-    world
-        .app
-        .timeline(&world.admin, IncidentKey::Id(incident.id), None, 1000)
-        .await
-        .unwrap()
-        .1
-        .into_iter()
-        .map(|e| e.event)
-        .collect()
-}
+use support::World;
+use support::example_plan::{declare, example_world, set_clock, timeline, user_id};
 
 /// `(step, summary)` of every step done, in order.
 fn steps_done(events: &[TimelineEvent]) -> Vec<(String, String)> {
@@ -157,18 +57,6 @@ fn hooks_to(world: &World, url: &str) -> usize {
         .iter()
         .filter(|r| r.address == url)
         .count()
-}
-
-async fn user_id(world: &World, email: &str) -> muster_core::UserId {
-    world
-        .app
-        .list_users(&world.admin)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.email == email)
-        .unwrap()
-        .id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

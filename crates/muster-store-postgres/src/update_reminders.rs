@@ -43,6 +43,12 @@ impl UpdateReminderStore for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         crate::outbox::insert_deliveries(&mut tx, &write.deliveries).await?;
         crate::incidents::insert_timeline(&mut tx, &write.timeline).await?;
+        sqlx::query(muster_store::runbooks::statements::MARK)
+            .bind(write.incident.as_uuid())
+            .bind(write.at.as_millisecond())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(())
     }

@@ -49,7 +49,14 @@ impl UpdateReminderStore for SqliteStore {
                     for delivery in &write.deliveries {
                         crate::outbox::insert_delivery(c, delivery).await?;
                     }
-                    crate::incidents::insert_timeline(c, &write.timeline).await
+                    crate::incidents::insert_timeline(c, &write.timeline).await?;
+                    sqlx::query(muster_store::runbooks::statements::MARK)
+                        .bind(write.incident.to_string())
+                        .bind(write.at.as_millisecond())
+                        .execute(&mut *c)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
                 })
             })
             .await

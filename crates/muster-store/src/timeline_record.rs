@@ -195,6 +195,21 @@ impl TimelineRecord {
                 new_value: Some(if *very_late { "very_late" } else { "late" }.to_owned()),
                 ..base
             },
+            TimelineEvent::ScenarioStarted { scenario, snapshot } => Self {
+                subject: Some(scenario.clone()),
+                new_value: Some(snapshot.clone()),
+                ..base
+            },
+            TimelineEvent::ScenarioActionDone {
+                scenario,
+                index,
+                action,
+            } => Self {
+                subject: Some(scenario.clone()),
+                old_value: Some(index.to_string()),
+                text: Some(action.clone()),
+                ..base
+            },
         }
     }
 
@@ -337,6 +352,17 @@ impl TimelineRecord {
                 user: user()?,
                 very_late: new()? == "very_late",
             },
+            "scenario_started" => TimelineEvent::ScenarioStarted {
+                scenario: subject()?,
+                snapshot: new()?,
+            },
+            "scenario_action_done" => TimelineEvent::ScenarioActionDone {
+                scenario: subject()?,
+                index: old()?
+                    .parse()
+                    .map_err(|_| corrupt("a valid action index"))?,
+                action: text()?,
+            },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown timeline kind {other:?}"
@@ -478,6 +504,15 @@ mod tests {
                 role: RoleCode::new("communications"),
                 user,
                 very_late: true,
+            },
+            TimelineEvent::ScenarioStarted {
+                scenario: "login-outage".into(),
+                snapshot: "{\"runbooks\":[\"r\"]}".into(),
+            },
+            TimelineEvent::ScenarioActionDone {
+                scenario: "login-outage".into(),
+                index: 4,
+                action: "auth-api is rolled back".into(),
             },
         ];
         for event in events {

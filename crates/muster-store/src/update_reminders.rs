@@ -42,9 +42,12 @@ pub struct UpdateReminderWrite {
 
 /// An update a person posted (`muster update send`): its timeline entry and
 /// the messages to the stakeholder groups, written together so the timeline
-/// never claims an update nobody was sent, nor the other way round.
+/// never claims an update nobody was sent, nor the other way round. The
+/// incident is marked for a look from `at`: the cadence counts from here.
 #[derive(Debug, Clone)]
 pub struct PostedUpdateWrite {
+    pub incident: IncidentId,
+    pub at: Timestamp,
     pub deliveries: Vec<Delivery>,
     pub timeline: Vec<NewTimelineEntry>,
 }

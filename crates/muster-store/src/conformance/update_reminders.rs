@@ -211,6 +211,8 @@ pub async fn update_reminders_are_sent_once(store: Arc<dyn Store>) {
     );
     store
         .write_posted_update(&PostedUpdateWrite {
+            incident: declared.id,
+            at: at(300),
             deliveries: posted.deliveries.clone(),
             timeline: posted.timeline.clone(),
         })
@@ -219,4 +221,9 @@ pub async fn update_reminders_are_sent_once(store: Arc<dyn Store>) {
     assert_eq!(pending_deliveries(&store).await, 1);
     let notes = reminder_notes(&store, &declared).await;
     assert_eq!(notes.iter().filter(|t| *t == "posted by hand").count(), 1);
+    // The cadence counts from it: the incident wants a look from then.
+    assert_eq!(
+        store.runbooks_due(at(100_000), 10).await.unwrap(),
+        [(declared.id, at(300))]
+    );
 }
