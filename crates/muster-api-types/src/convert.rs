@@ -265,6 +265,21 @@ fn flat(event: &core::TimelineEvent) -> Flat {
             new_value: Some(if *very_late { "very_late" } else { "late" }.to_owned()),
             ..Flat::default()
         },
+        // The snapshot is the plan's document; the API shows the name.
+        E::ScenarioStarted { scenario, .. } => Flat {
+            subject: Some(scenario.clone()),
+            ..Flat::default()
+        },
+        E::ScenarioActionDone {
+            scenario,
+            index,
+            action,
+        } => Flat {
+            subject: Some(scenario.clone()),
+            old_value: Some(index.to_string()),
+            text: Some(action.clone()),
+            ..Flat::default()
+        },
     }
 }
 

@@ -11,8 +11,11 @@ pub mod oncall;
 pub mod paging;
 pub mod plan;
 pub mod runbooks;
+pub mod scenarios;
 pub mod silences;
+pub mod updates;
 mod users;
+pub mod whats_next;
 
 pub use users::{ContactMethod, NewUser, UpdateUser, User, UserList};
 
@@ -155,6 +158,10 @@ pub struct DeclareIncident {
     /// ("can't log in" finds Login).
     #[serde(default)]
     pub functionalities: Vec<String>,
+    /// Start it from a scenario of the plan: its runbooks attach at once,
+    /// and the incident page compares what happens with its expected timeline.
+    #[serde(default)]
+    pub scenario: Option<String>,
 }
 
 /// A functionality an incident takes away (`hard`) or degrades (`soft`).

@@ -66,7 +66,7 @@ type Decide<'a> =
 /// losing a race, before the conflict is reported.
 const RETRIES: usize = 5;
 
-fn entries(
+pub(crate) fn entries(
     incident: IncidentId,
     actor: &Actor,
     at: Timestamp,
@@ -499,6 +499,27 @@ impl App {
             actor: entry.actor,
             event: entry.event,
         })
+    }
+
+    /// Every entry of `incident`'s timeline, oldest first, read page by
+    /// page: for the decisions that look back over all of it (the runbooks'
+    /// snapshots, the latest update, a scenario's moments).
+    pub(crate) async fn whole_timeline(
+        &self,
+        incident: IncidentId,
+    ) -> Result<Vec<TimelineEntry>, AppError> {
+        const PAGE: u32 = 500;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.store.list_timeline(incident, after, PAGE).await?;
+            let full = page.len() == PAGE as usize;
+            after = page.last().map(|last| last.sequence);
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
     }
 
     pub async fn timeline(

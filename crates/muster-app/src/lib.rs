@@ -26,6 +26,7 @@ pub mod plan_integrations;
 pub mod routes;
 pub mod routing;
 pub mod runbook_steps;
+pub mod scenarios;
 pub mod secrets;
 pub mod settings;
 pub mod silences;

@@ -53,6 +53,8 @@ pub(crate) struct RoutingContext {
     pub(crate) roles: muster_core::RoleCatalog,
     /// Update templates and each severity's update cadence.
     pub(crate) communications: muster_plan::communications::Communications,
+    /// The scenarios an incident may be started from.
+    pub(crate) scenarios: muster_plan::scenarios::Scenarios,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }
@@ -90,6 +92,18 @@ fn communications_of(
         tracing::warn!(%problem, "an update template or severity of the plan does not read");
     }
     communications
+}
+
+/// The plan's scenarios; a document that does not read is left out, and
+/// the log says so.
+fn scenarios_of(
+    documents: &[muster_core::plan::PlanDocument],
+) -> muster_plan::scenarios::Scenarios {
+    let scenarios = muster_plan::scenarios::scenarios(documents);
+    for problem in &scenarios.problems {
+        tracing::warn!(%problem, "a scenario of the plan does not read");
+    }
+    scenarios
 }
 
 /// The configured roles with the plan's `Role` documents added: a runbook
@@ -526,6 +540,7 @@ impl App {
             audiences: audiences_of(&documents),
             roles: roles_of(&self.settings.roles, &documents),
             communications: communications_of(&documents),
+            scenarios: scenarios_of(&documents),
             sources,
             catalog: self.store.load_catalog().await?,
         });

@@ -29,8 +29,6 @@ use crate::{App, AppError};
 const ACTIONS_PER_LOOK: usize = 50;
 /// How long an incident whose look failed waits before the next one.
 const RETRY_AFTER_ERROR: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
-/// Timeline entries read per page while finding the runbooks' snapshots.
-const TIMELINE_PAGE: u32 = 500;
 
 /// What one pass over the due incidents did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -138,32 +136,21 @@ impl App {
             return Ok(Vec::new());
         }
         let mut attached = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .list_timeline(incident.id, after, TIMELINE_PAGE)
-                .await?;
-            for entry in &page {
-                if let TimelineEvent::RunbookAttached {
-                    runbook, snapshot, ..
-                } = &entry.event
-                {
-                    match snapshot_runbook(runbook, snapshot) {
-                        Some(read) => attached.push(AttachedRunbook {
-                            runbook: read,
-                            attached_at: entry.occurred_at,
-                        }),
-                        None => tracing::warn!(
-                            incident = %incident.number, %runbook,
-                            "the snapshot of an attached runbook does not read; its steps do not run"
-                        ),
-                    }
+        for entry in self.whole_timeline(incident.id).await? {
+            if let TimelineEvent::RunbookAttached {
+                runbook, snapshot, ..
+            } = &entry.event
+            {
+                match snapshot_runbook(runbook, snapshot) {
+                    Some(read) => attached.push(AttachedRunbook {
+                        runbook: read,
+                        attached_at: entry.occurred_at,
+                    }),
+                    None => tracing::warn!(
+                        incident = %incident.number, %runbook,
+                        "the snapshot of an attached runbook does not read; its steps do not run"
+                    ),
                 }
-            }
-            match page.last() {
-                Some(last) if page.len() == TIMELINE_PAGE as usize => after = Some(last.sequence),
-                _ => break,
             }
         }
         Ok(attached)

@@ -9,6 +9,7 @@ mod catalog;
 mod oncall;
 mod paging;
 mod plan;
+mod process;
 mod silences;
 
 use std::collections::BTreeMap;

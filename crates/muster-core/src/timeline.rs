@@ -154,6 +154,20 @@ pub enum TimelineEvent {
         user: UserId,
         very_late: bool,
     },
+    /// The incident was started from a plan's scenario; the scenario's
+    /// document as it was then is kept, so the comparison with its expected
+    /// timeline does not move when the plan is edited later.
+    ScenarioStarted {
+        scenario: String,
+        snapshot: String,
+    },
+    /// A person marked an action of the scenario's expected timeline done
+    /// (`index` is its position there, from 0).
+    ScenarioActionDone {
+        scenario: String,
+        index: u32,
+        action: String,
+    },
 }
 
 impl TimelineEvent {
@@ -189,6 +203,8 @@ impl TimelineEvent {
             Self::UpdatePosted { .. } => "update_posted",
             Self::StatusUpdateDrafted { .. } => "status_update_drafted",
             Self::UpdateReminderSent { .. } => "update_reminder_sent",
+            Self::ScenarioStarted { .. } => "scenario_started",
+            Self::ScenarioActionDone { .. } => "scenario_action_done",
         }
     }
 }
@@ -328,6 +344,10 @@ impl TimelineEvent {
                     format!("The update is late: reminded the {role}")
                 }
             }
+            Self::ScenarioStarted { scenario, .. } => {
+                format!("Started from the scenario {scenario}")
+            }
+            Self::ScenarioActionDone { action, .. } => format!("Done: {action}"),
         }
     }
 }

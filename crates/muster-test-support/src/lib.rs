@@ -352,7 +352,12 @@ impl TestApp {
         for _ in 0..50 {
             let cycle = self.engine.run_cycle_once().await.expect("an engine cycle");
             let drained = self.engine.drain_deliveries().await.expect("a drain");
-            if cycle.fired == 0 && cycle.sent.attempts() == 0 && drained.attempts() == 0 {
+            if cycle.routed == 0
+                && cycle.steps == 0
+                && cycle.fired == 0
+                && cycle.sent.attempts() == 0
+                && drained.attempts() == 0
+            {
                 return;
             }
         }

@@ -592,6 +592,18 @@ async fn the_openapi_document_lists_every_route() {
         ),
         ("/api/v1/incidents/{incident}/tasks", vec!["get", "post"]),
         ("/api/v1/incidents/{incident}/tasks/{task}", vec!["patch"]),
+        ("/api/v1/incidents/{incident}/runbooks", vec!["get", "post"]),
+        (
+            "/api/v1/incidents/{incident}/runbooks/{runbook}/steps/{step}/run",
+            vec!["post"],
+        ),
+        ("/api/v1/incidents/{incident}/whats-next", vec!["get"]),
+        ("/api/v1/incidents/{incident}/updates", vec!["post"]),
+        ("/api/v1/incidents/{incident}/scenario", vec!["get"]),
+        (
+            "/api/v1/incidents/{incident}/scenario/moments/{index}/done",
+            vec!["post"],
+        ),
         ("/api/v1/severities", vec!["get"]),
         ("/api/v1/roles", vec!["get"]),
         ("/api/v1/users", vec!["get", "post"]),

@@ -117,9 +117,12 @@ enum Command {
     /// Alert routes: try a payload against the plan's rules, without side effects.
     #[command(subcommand)]
     Route(remote::RouteCommand),
-    /// The plan's runbooks: when each attaches to an incident and what it does.
+    /// The plan's runbooks, and the ones attached to an incident: attach, run a step.
     #[command(subcommand)]
     Runbook(remote::RunbookCommand),
+    /// Stakeholder updates: write one from a template, preview it, send it.
+    #[command(subcommand)]
+    Update(remote::UpdateCommand),
     /// List, show, acknowledge and resolve pages.
     #[command(subcommand)]
     Pages(remote::PagesCommand),
@@ -195,6 +198,7 @@ async fn main() -> ExitCode {
         Command::Page(args) => return remote::run_page(args, &cli.remote).await,
         Command::Route(cmd) => return remote::run_route(cmd, &cli.remote).await,
         Command::Runbook(cmd) => return remote::run_runbook(cmd, &cli.remote).await,
+        Command::Update(cmd) => return remote::run_update(cmd, &cli.remote).await,
         Command::Integration(cmd) => return remote::run_integration(cmd, &cli.remote).await,
         Command::Alert(cmd) => return remote::run_alert(cmd, &cli.remote).await,
         Command::Silence(cmd) => return remote::run_silence(cmd, &cli.remote).await,

@@ -105,10 +105,31 @@ pub async fn declare(
         detected_at: body.detected_at,
         affected: Default::default(),
     };
-    let incident = state
-        .app
-        .declare_incident_on(&caller.actor, input, &body.services, &body.functionalities)
-        .await?;
+    let scenario = body
+        .scenario
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let incident = match scenario {
+        Some(scenario) => {
+            state
+                .app
+                .declare_from_scenario(
+                    &caller.actor,
+                    input,
+                    &body.services,
+                    &body.functionalities,
+                    scenario,
+                )
+                .await?
+        }
+        None => {
+            state
+                .app
+                .declare_incident_on(&caller.actor, input, &body.services, &body.functionalities)
+                .await?
+        }
+    };
     Ok((StatusCode::CREATED, Json(Incident::from(&incident))))
 }
 

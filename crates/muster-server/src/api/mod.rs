@@ -12,6 +12,7 @@ mod meta;
 pub(crate) mod oncall;
 pub(crate) mod paging;
 mod plan;
+pub(crate) mod process;
 mod runbooks;
 mod silences;
 
@@ -124,6 +125,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collaboration::remove_participant))
         .routes(routes!(collaboration::list_tasks, collaboration::add_task))
         .routes(routes!(collaboration::update_task))
+        .routes(routes!(process::incident_runbooks, process::attach_runbook))
+        .routes(routes!(process::run_step))
+        .routes(routes!(process::whats_next))
+        .routes(routes!(process::send_update))
+        .routes(routes!(process::scenario))
+        .routes(routes!(process::mark_scenario_action))
         .routes(routes!(meta::severities))
         .routes(routes!(meta::roles))
         .routes(routes!(accounts::list_users, accounts::create_user))

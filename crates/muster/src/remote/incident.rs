@@ -29,6 +29,7 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
             detected_at,
             services,
             functionalities,
+            scenario,
         } => {
             let body = DeclareIncident {
                 title,
@@ -42,6 +43,7 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
                 detected_at,
                 services,
                 functionalities,
+                scenario,
             };
             let incident = client.declare_incident(&body).await?;
             show_summary(&incident, json)
@@ -69,6 +71,9 @@ pub(crate) async fn run(cmd: IncidentCommand, opts: &RemoteOptions) -> Result<()
             list(&client, query, all, json).await
         }
         IncidentCommand::Show { incident } => show(&client, &incident, json).await,
+        IncidentCommand::Scenario { incident, done } => {
+            super::scenario::run(&client, &incident, done, json).await
+        }
         IncidentCommand::Update {
             incident,
             title,

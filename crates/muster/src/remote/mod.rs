@@ -1,7 +1,7 @@
 //! The CLI commands that talk to a muster server over HTTP: `incident ...`, `token ...`,
 //! `team ...`, `service ...`, `functionality ...`, `user ...`, `oncall ...`, `schedule ...`,
 //! `policy ...`, `page`, `pages ...`, `notifications ...`, `integration ...`, `alert ...`,
-//! `silence ...`, `runbook list`, `login` and `logout`.
+//! `silence ...`, `runbook list|attach|run-step`, `update send`, `login` and `logout`.
 //!
 //! The server is found from `--url`/`MUSTER_URL` and `--token`/`MUSTER_TOKEN`, which win over
 //! the profile saved by `muster login` (`--profile`/`MUSTER_PROFILE`, default `default`).
@@ -35,9 +35,11 @@ mod profile;
 mod route;
 mod rules;
 mod runbook;
+mod scenario;
 mod schedule;
 mod silence;
 mod token;
+mod update;
 mod user;
 mod when;
 
@@ -63,6 +65,7 @@ pub use rules::NotificationsCommand;
 pub use runbook::RunbookCommand;
 pub use schedule::ScheduleCommand;
 pub use silence::SilenceCommand;
+pub use update::UpdateCommand;
 pub use user::UserCommand;
 
 pub const EXIT_OK: u8 = 0;
@@ -158,6 +161,10 @@ pub enum IncidentCommand {
         /// ("can't log in" finds Login); its owner is recorded. Repeatable.
         #[arg(long = "functionality", value_name = "WORDS")]
         functionalities: Vec<String>,
+        /// Start it from a scenario of the plan: its runbooks attach at once and
+        /// `muster incident scenario` compares what happens with its timeline.
+        #[arg(long)]
+        scenario: Option<String>,
     },
     /// List incidents, newest first.
     List {
@@ -191,6 +198,15 @@ pub enum IncidentCommand {
     Show {
         /// INC-42, 42 or the incident's id.
         incident: String,
+    },
+    /// The scenario an incident was started from: each expected moment on
+    /// time, late, missing or pending. `--done N` marks action N done.
+    Scenario {
+        /// INC-42, 42 or the incident's id.
+        incident: String,
+        /// Mark the action at this position (the # column) done, now.
+        #[arg(long, value_name = "N")]
+        done: Option<usize>,
     },
     /// Change an incident's fields; fails if someone else changed it meanwhile.
     Update {
@@ -355,6 +371,10 @@ pub async fn run_silence(cmd: SilenceCommand, opts: &RemoteOptions) -> ExitCode 
 
 pub async fn run_runbook(cmd: RunbookCommand, opts: &RemoteOptions) -> ExitCode {
     finish(runbook::run(cmd, opts).await)
+}
+
+pub async fn run_update(cmd: UpdateCommand, opts: &RemoteOptions) -> ExitCode {
+    finish(update::run(cmd, opts).await)
 }
 
 pub async fn run_route(cmd: RouteCommand, opts: &RemoteOptions) -> ExitCode {
