@@ -149,6 +149,40 @@ impl App {
         Ok(sent)
     }
 
+    /// Every update template's name, and the one `severity` uses by default.
+    pub async fn update_templates(
+        &self,
+        severity: &muster_core::SeverityCode,
+    ) -> Result<(Vec<String>, String), AppError> {
+        let plan = self.routing_context().await?;
+        let communications = &plan.communications;
+        Ok((
+            communications
+                .template_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            communications.default_template(severity).to_owned(),
+        ))
+    }
+
+    /// The scenarios an incident may be started from, by name, with their
+    /// descriptions.
+    pub async fn scenarios(&self) -> Result<Vec<(String, String)>, AppError> {
+        let plan = self.routing_context().await?;
+        Ok(plan
+            .scenarios
+            .scenarios
+            .iter()
+            .map(|s| {
+                (
+                    s.scenario.name().to_owned(),
+                    s.scenario.description().to_owned(),
+                )
+            })
+            .collect())
+    }
+
     /// When the latest update of `incident` was posted, by a person or a
     /// runbook step.
     pub(crate) async fn last_update_at(

@@ -242,13 +242,26 @@ impl MomentOutcome {
     }
 
     /// With the numbers: "late by 7m", "missing for 12m", "due in 3m".
+    /// A minute or more reads in whole minutes, less in whole seconds:
+    /// people read these at a glance.
     pub fn describe(&self) -> String {
         match self {
             Self::OnTime { .. } => "on time".into(),
-            Self::Late { by, .. } => format!("late by {}", human(*by)),
-            Self::Missing { overdue_by } => format!("missing for {}", human(*overdue_by)),
-            Self::Pending { left } => format!("due in {}", human(*left)),
+            Self::Late { by, .. } => format!("late by {}", human(rounded(*by))),
+            Self::Missing { overdue_by } => {
+                format!("missing for {}", human(rounded(*overdue_by)))
+            }
+            Self::Pending { left } => format!("due in {}", human(rounded(*left))),
         }
+    }
+}
+
+fn rounded(duration: SignedDuration) -> SignedDuration {
+    let seconds = duration.as_secs();
+    if seconds.abs() >= 60 {
+        SignedDuration::from_mins(seconds / 60)
+    } else {
+        SignedDuration::from_secs(seconds)
     }
 }
 
@@ -309,6 +322,22 @@ mod tests {
 
     fn at(minutes: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + minutes * 60).unwrap()
+    }
+
+    #[test]
+    fn outcomes_read_in_whole_minutes_or_seconds() {
+        let left = SignedDuration::from_millis(4 * 60_000 + 59_977);
+        assert_eq!(MomentOutcome::Pending { left }.describe(), "due in 4m");
+        let by = SignedDuration::from_millis(42_500);
+        assert_eq!(
+            MomentOutcome::Late { at: at(1), by }.describe(),
+            "late by 42s"
+        );
+        let overdue_by = SignedDuration::from_hours(2) + SignedDuration::from_secs(5);
+        assert_eq!(
+            MomentOutcome::Missing { overdue_by }.describe(),
+            "missing for 2h"
+        );
     }
 
     fn moment(raw: &str, expectation: Expectation) -> ExpectedMoment {

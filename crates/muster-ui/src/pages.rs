@@ -75,6 +75,8 @@ pub struct DeclarePage {
     pub functionality_names: Vec<String>,
     /// Suggestions for the services field.
     pub service_names: Vec<String>,
+    /// The plan's scenarios an incident may be started from.
+    pub scenarios: Vec<OptionView>,
 }
 
 /// Pages with a form whose fields show their own errors.

@@ -172,13 +172,15 @@ fn live_fragment_swaps_the_timeline_and_the_rest_out_of_band() {
         "tasks-list",
         "note-form",
         "incident-pages",
+        "whats-next",
     ] {
         assert!(
             html.contains(&format!("id=\"{id}\" ")) || html.contains(&format!("id=\"{id}\"")),
             "{id}"
         );
     }
-    assert_eq!(html.matches("hx-swap-oob=\"true\"").count(), 8);
+    // The scenario card is there only for an incident started from one.
+    assert_eq!(html.matches("hx-swap-oob=\"true\"").count(), 9);
     assert!(!html.contains("id=\"task-form\""));
     assert!(!html.contains("id=\"flash\""));
 }
@@ -415,3 +417,4 @@ mod alert_attach;
 mod alerts;
 mod oncall;
 mod paging;
+mod process;

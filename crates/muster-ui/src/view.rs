@@ -6,11 +6,13 @@ mod alerts;
 mod integrations;
 mod oncall;
 mod paging;
+mod process;
 
 pub use alerts::*;
 pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
+pub use process::*;
 
 /// The signed-in person, for the top bar and every form's CSRF field.
 #[derive(Debug, Clone)]
@@ -247,6 +249,10 @@ pub struct IncidentView {
     pub pages: Vec<IncidentPageRow>,
     /// "Page a team" for this incident.
     pub page_form: PageForm,
+    /// What to do next, from its runbooks, roles, tasks and update cadence.
+    pub whats_next: WhatsNextView,
+    /// The scenario it was started from, if any.
+    pub scenario: Option<ScenarioView>,
 }
 
 /// Values typed into the declare form, echoed back when it is refused.
@@ -262,6 +268,8 @@ pub struct DeclareForm {
     pub functionality: String,
     /// Comma-separated service names.
     pub services: String,
+    /// The plan's scenario it starts from, if any.
+    pub scenario: String,
 }
 
 /// A field-level error, for the field's label.

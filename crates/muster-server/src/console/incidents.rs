@@ -67,7 +67,7 @@ pub(super) async fn load_view(
         .roles()
         .await
         .unwrap_or_else(|_| settings.roles.clone());
-    Ok(present::incident_view(IncidentInputs {
+    let mut view = present::incident_view(IncidentInputs {
         incident: &overview.incident,
         tasks: &overview.tasks,
         timeline: &overview.timeline,
@@ -77,7 +77,27 @@ pub(super) async fn load_view(
         me: user.principal.user.id,
         pages: &histories,
         teams: &catalog.teams,
-    }))
+    });
+    let next = state.app.whats_next(actor, key).await?;
+    let (templates, default_template) = state
+        .app
+        .update_templates(&overview.incident.severity)
+        .await?;
+    view.whats_next = present::whats_next_view(present::ProcessInputs {
+        incident: &next.incident,
+        panel: &next.panel,
+        cadence: next.cadence.as_ref(),
+        tasks: &next.tasks,
+        roles: &roles,
+        templates: &templates,
+        default_template: &default_template,
+    });
+    view.scenario = state
+        .app
+        .scenario_comparison(actor, key)
+        .await?
+        .map(|c| present::scenario_view(&c.incident, &c.scenario, c.zero, &c.moments));
+    Ok(view)
 }
 
 /// What a live fragment carries besides the live parts.
@@ -259,7 +279,23 @@ async fn declare_page(
         .catalog(&user.principal.actor)
         .await
         .unwrap_or_default();
+    // Like the pickers, the scenarios only help: a plan that cannot be read
+    // offers none.
+    let scenarios = state
+        .app
+        .scenarios()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, description)| muster_ui::view::OptionView {
+            selected: name == form.scenario,
+            label: name.clone(),
+            value: name,
+            title: description,
+        })
+        .collect();
     DeclarePage {
+        scenarios,
         functionality_names: catalog
             .functionalities
             .iter()
@@ -302,6 +338,8 @@ pub struct DeclareInput {
     functionality: String,
     /// Comma-separated service names.
     services: String,
+    /// A scenario of the plan to start from.
+    scenario: String,
 }
 
 pub(super) fn split_tags(raw: &str) -> Vec<String> {
@@ -333,10 +371,26 @@ pub async fn declare(
         .filter(|f| !f.is_empty())
         .into_iter()
         .collect();
-    let declared = state
-        .app
-        .declare_incident_on(&user.principal.actor, new, &services, &functionalities)
-        .await;
+    let declared = match input.scenario.trim() {
+        "" => {
+            state
+                .app
+                .declare_incident_on(&user.principal.actor, new, &services, &functionalities)
+                .await
+        }
+        scenario => {
+            state
+                .app
+                .declare_from_scenario(
+                    &user.principal.actor,
+                    new,
+                    &services,
+                    &functionalities,
+                    scenario,
+                )
+                .await
+        }
+    };
     match declared {
         Ok(incident) => Ok(Redirect::to(&present::incident_href(&incident)).into_response()),
         Err(AppError::Invalid(fields)) => {
@@ -356,6 +410,7 @@ pub async fn declare(
                 private: input.private.is_some(),
                 functionality: input.functionality,
                 services: input.services,
+                scenario: input.scenario,
             };
             let page = declare_page(&state, &user, form, &input.severity, errors).await;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))

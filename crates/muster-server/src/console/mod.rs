@@ -18,6 +18,7 @@ mod oncall;
 mod paging;
 mod people;
 mod plan;
+mod process;
 mod rules;
 mod session;
 mod silences;
@@ -71,6 +72,12 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/tasks", post(actions::add_task))
         .route("/incidents/{key}/tasks/{task}", post(actions::update_task))
         .route("/incidents/{key}/page", post(paging::page_for_incident))
+        .route("/incidents/{key}/steps", post(process::run_step))
+        .route("/incidents/{key}/updates", post(process::send_update))
+        .route(
+            "/incidents/{key}/scenario/moments/{index}/done",
+            post(process::mark_scenario_action),
+        )
         .route("/schedules", get(oncall::list))
         .route("/schedules/{name}", get(oncall::show))
         .route("/schedules/{name}/shifts.ics", get(oncall::schedule_ics))

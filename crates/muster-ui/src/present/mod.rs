@@ -17,6 +17,7 @@ mod oncall;
 mod paging;
 mod people;
 mod plan;
+mod process;
 mod schedule_grid;
 pub mod zoned;
 
@@ -28,6 +29,7 @@ pub use oncall::*;
 pub use paging::*;
 pub use people::*;
 pub use plan::*;
+pub use process::*;
 
 use crate::view::{
     IncidentRow, IncidentView, ListFilters, MilestoneAction, MilestoneStep, OptionView,
@@ -441,6 +443,9 @@ pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
         pages: incident_page_rows(pages, users),
         page_form: incident_page_form(incident, pages, teams, &href),
         href,
+        // Filled by the caller, which has the process's decisions.
+        whats_next: Default::default(),
+        scenario: None,
     }
 }
 
