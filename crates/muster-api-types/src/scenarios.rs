@@ -42,18 +42,6 @@ pub struct ScenarioComparison {
     pub action_items: Vec<String>,
 }
 
-/// `T+15m`, `T+2h`, `T+1d`: the largest unit that divides the offset.
-pub fn offset_text(by: jiff::SignedDuration) -> String {
-    let seconds = by.as_secs();
-    let text = match seconds {
-        s if s % 86_400 == 0 && s > 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 && s > 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    };
-    format!("T+{text}")
-}
-
 impl ExpectedMoment {
     pub fn from_core(moment: &muster_core::scenario::MomentComparison) -> Self {
         use muster_core::scenario::{Expectation, MomentOutcome};
@@ -71,7 +59,7 @@ impl ExpectedMoment {
         };
         Self {
             index: moment.index,
-            at: offset_text(moment.expected.by),
+            at: muster_core::scenario::offset_text(moment.expected.by),
             kind: kind.to_owned(),
             expected: moment.expected.expectation.describe(),
             deadline: moment.deadline,
@@ -79,20 +67,5 @@ impl ExpectedMoment {
             describe: moment.outcome.describe(),
             happened_at,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offsets_read_as_the_plan_writes_them() {
-        let text = |secs| offset_text(jiff::SignedDuration::from_secs(secs));
-        assert_eq!(text(0), "T+0m");
-        assert_eq!(text(15 * 60), "T+15m");
-        assert_eq!(text(7_200), "T+2h");
-        assert_eq!(text(86_400), "T+1d");
-        assert_eq!(text(90), "T+90s");
     }
 }

@@ -195,13 +195,44 @@ impl App {
         services: &[String],
         functionalities: &[String],
     ) -> Result<Incident, AppError> {
+        let insert = self
+            .declaration(actor, input, services, functionalities, Vec::new())
+            .await?;
+        self.commit_declaration(insert).await
+    }
+
+    /// Declares an incident, started from the plan's scenario `scenario`
+    /// when one is named (see [`App::declare_from_scenario`]).
+    pub async fn declare_incident_from(
+        &self,
+        actor: &Actor,
+        input: NewIncident,
+        services: &[String],
+        functionalities: &[String],
+        scenario: Option<&str>,
+    ) -> Result<Incident, AppError> {
+        match scenario.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(scenario) => {
+                self.declare_from_scenario(actor, input, services, functionalities, scenario)
+                    .await
+            }
+            None => {
+                self.declare_incident_on(actor, input, services, functionalities)
+                    .await
+            }
+        }
+    }
+
+    /// Stores a decided declaration and numbers it.
+    pub(crate) async fn commit_declaration(
+        &self,
+        insert: IncidentInsert,
+    ) -> Result<Incident, AppError> {
         let IncidentInsert {
             mut incident,
             timeline,
             pages,
-        } = self
-            .declaration(actor, input, services, functionalities, Vec::new())
-            .await?;
+        } = insert;
         incident.number = self
             .store
             .insert_incident(&incident, &timeline, &pages)

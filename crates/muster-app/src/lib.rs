@@ -33,6 +33,7 @@ pub mod silences;
 pub mod stakeholder_updates;
 mod step_actions;
 mod token_cache;
+mod update_messages;
 pub mod users;
 pub mod whats_next;
 

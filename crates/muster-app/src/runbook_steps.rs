@@ -566,8 +566,9 @@ impl App {
 }
 
 fn conflict(message: String) -> AppError {
-    AppError::Conflict {
+    AppError::ConflictOn {
         code: "step_not_runnable",
+        field: "step",
         message,
     }
 }

@@ -36,6 +36,7 @@ impl App {
         functionalities: &[String],
         scenario: &str,
     ) -> Result<Incident, AppError> {
+        require(actor, Permission::WriteIncidents)?;
         let plan = self.routing_context().await?;
         let Some(planned) = plan.scenarios.get(scenario) else {
             let known: Vec<&str> = plan
@@ -57,27 +58,29 @@ impl App {
             ));
         };
         let name = planned.scenario.name().to_owned();
+        // The validator makes every scenario name runbooks that exist; one
+        // stored before that, or that no longer reads, must not keep an
+        // incident from being declared mid-outage: the others attach.
         let mut attach = Vec::new();
         for runbook in planned.scenario.runbooks() {
-            let Some(found) = plan.runbooks.iter().find(|p| p.runbook.name() == runbook) else {
-                return Err(AppError::invalid(
-                    "scenario",
-                    format!("{name} exercises the runbook {runbook}, which the plan lacks"),
-                ));
-            };
-            attach.push(found.clone());
+            match plan.runbooks.iter().find(|p| p.runbook.name() == runbook) {
+                Some(found) => attach.push(found.clone()),
+                None => tracing::warn!(
+                    scenario = %name, %runbook,
+                    "a scenario names a runbook the plan lacks; the incident is declared without it"
+                ),
+            }
         }
         let started = TimelineEvent::ScenarioStarted {
             scenario: name.clone(),
             snapshot: planned.snapshot.clone(),
         };
-        let IncidentInsert {
-            mut incident,
-            mut timeline,
-            pages,
-        } = self
+        let mut insert = self
             .declaration(actor, input, services, functionalities, vec![started])
             .await?;
+        let IncidentInsert {
+            incident, timeline, ..
+        } = &mut insert;
         let mut events = Vec::new();
         for planned in attach {
             let runbook = planned.runbook.name().clone();
@@ -91,14 +94,8 @@ impl App {
                 snapshot: planned.snapshot.clone(),
             });
         }
-        let at = incident.declared_at;
-        timeline.extend(entries(incident.id, actor, at, events));
-        incident.number = self
-            .store
-            .insert_incident(&incident, &timeline, &pages)
-            .await?;
-        self.declared(&incident, pages.len());
-        Ok(incident)
+        timeline.extend(entries(incident.id, actor, incident.declared_at, events));
+        self.commit_declaration(insert).await
     }
 
     /// The expected timeline of the scenario `key` was started from, against
@@ -133,10 +130,7 @@ impl App {
     ) -> Result<ScenarioComparison, AppError> {
         require(actor, Permission::WriteIncidents)?;
         let Some(comparison) = self.scenario_comparison(actor, key).await? else {
-            return Err(AppError::Conflict {
-                code: "no_scenario",
-                message: "this incident was not started from a scenario".into(),
-            });
+            return Err(AppError::not_found("scenario of incident", key));
         };
         let moments = comparison.scenario.expected_timeline();
         let action = match moments.get(index).map(|m| &m.expectation) {
@@ -169,8 +163,9 @@ impl App {
                 )
         });
         if done {
-            return Err(AppError::Conflict {
+            return Err(AppError::ConflictOn {
                 code: "already_done",
+                field: "moment",
                 message: format!("\"{action}\" is marked done already"),
             });
         }

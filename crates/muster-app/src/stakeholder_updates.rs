@@ -95,9 +95,12 @@ impl App {
                 StakeholderUpdate::WithheldFromDrill => {
                     "a drill, and nobody of it takes part".to_owned()
                 }
-                StakeholderUpdate::SendNow { digest: true, .. }
-                | StakeholderUpdate::SendAt { digest: true, .. } => {
-                    "reads the next-business-morning digest instead".to_owned()
+                // A digest group hears in its business hours; before they
+                // start, the morning's digest tells it.
+                StakeholderUpdate::SendAt {
+                    digest: true, at, ..
+                } => {
+                    format!("reads the digest at {}", utc(at))
                 }
                 StakeholderUpdate::SendAt { at, .. } => {
                     format!("hears from {} unless it is mitigated by then", utc(at))
@@ -123,6 +126,22 @@ impl App {
         sent.messages = deliveries.len();
         if preview {
             return Ok(sent);
+        }
+        // An update nobody receives is no update: it must not quiet the
+        // cadence's reminders nor count for a scenario.
+        if deliveries.is_empty() {
+            return Err(AppError::ConflictOn {
+                code: "no_recipients",
+                field: "template",
+                message: format!(
+                    "no stakeholder group would get this update now: {}",
+                    if sent.skipped.is_empty() {
+                        "no group is told of this severity".to_owned()
+                    } else {
+                        sent.skipped.join("; ")
+                    }
+                ),
+            });
         }
         let entry = NewTimelineEntry {
             id: TimelineEntryId(Uuid::now_v7()),

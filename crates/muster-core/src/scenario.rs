@@ -179,6 +179,19 @@ pub fn parse_offset(field: &str, raw: &str) -> Result<SignedDuration, FieldError
         .ok_or_else(invalid)
 }
 
+/// An offset as the plan writes it: `T+15m`, `T+2h`, `T+1d`, in the
+/// largest unit that divides it (the inverse of [`parse_offset`]).
+pub fn offset_text(by: SignedDuration) -> String {
+    let seconds = by.as_secs();
+    let text = match seconds {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    };
+    format!("T+{text}")
+}
+
 /// What actually happened, for the comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Happened {
@@ -322,6 +335,17 @@ mod tests {
 
     fn at(minutes: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + minutes * 60).unwrap()
+    }
+
+    #[test]
+    fn offsets_are_written_back_as_the_plan_writes_them() {
+        for raw in ["T+0m", "T+15m", "T+90m", "T+2h", "T+1d", "T+90s"] {
+            let by = parse_offset("at", raw).unwrap();
+            let written = offset_text(by);
+            assert_eq!(parse_offset("at", &written).unwrap(), by, "{raw}");
+        }
+        assert_eq!(offset_text(SignedDuration::from_mins(120)), "T+2h");
+        assert_eq!(offset_text(SignedDuration::from_secs(90)), "T+90s");
     }
 
     #[test]

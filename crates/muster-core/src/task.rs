@@ -23,6 +23,20 @@ impl Task {
     pub fn is_done(&self) -> bool {
         self.done_at.is_some()
     }
+
+    /// The team whose checklist the task is on, and the task without it: a
+    /// runbook's checklist for a team titles its tasks `[team] …`
+    /// ([`team_title`]); other tasks have no team.
+    pub fn team(&self) -> (Option<&str>, &str) {
+        match self
+            .title
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("] "))
+        {
+            Some((team, title)) if !team.is_empty() => (Some(team), title),
+            _ => (None, &self.title),
+        }
+    }
 }
 
 /// Input for a new task.
@@ -87,4 +101,38 @@ pub(crate) fn patch(
     }
     next.version = task.version + 1;
     Ok(Some(next))
+}
+
+/// The title of a task on `team`'s checklist (see [`Task::team`]).
+pub fn team_title(team: &str, title: &str) -> String {
+    format!("[{team}] {title}")
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn titled(title: &str) -> Task {
+        Task {
+            id: TaskId(Uuid::from_u128(1)),
+            incident_id: IncidentId(Uuid::from_u128(2)),
+            title: title.into(),
+            assignee: None,
+            done_at: None,
+            created_by: UserId(Uuid::from_u128(3)),
+            created_at: Timestamp::UNIX_EPOCH,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_checklist_task_names_its_team_and_others_do_not() {
+        let task = titled(&team_title("support", "Pin a macro"));
+        assert_eq!(task.team(), (Some("support"), "Pin a macro"));
+        assert_eq!(titled("Check the logs").team(), (None, "Check the logs"));
+        assert_eq!(titled("[] empty").team(), (None, "[] empty"));
+        assert_eq!(titled("[unclosed task").team(), (None, "[unclosed task"));
+    }
 }

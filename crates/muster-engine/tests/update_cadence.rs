@@ -90,22 +90,27 @@ async fn a_late_update_reminds_the_comms_lead_then_the_commander_once_each() {
     assert_eq!(cadence_state(&world, &key).await, "due");
     assert!(reminders(&world).is_empty());
 
-    // T+35m: late, the communications lead hears.
-    world.advance(SignedDuration::from_mins(5)).await;
-    assert_eq!(cadence_state(&world, &key).await, "late");
-    let sent = reminders(&world);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].0, "comms@fernbrook.example");
-    assert!(sent[0].1.contains("update is late"), "{sent:?}");
-
-    // A second engine, and more looks, send nothing more.
+    // T+35m: late. Two engines look at the same moment (as two nodes
+    // would); the communications lead hears once.
+    world.clock.advance(SignedDuration::from_mins(5));
     let second = Engine::new(
         world.app.clone(),
         Arc::new(muster_sinks::Sinks::from_sinks([])),
         EngineConfig::new("node-b"),
     );
-    second.run_due_steps().await.unwrap();
+    let (first_look, second_look) =
+        tokio::join!(world.engine.run_due_steps(), second.run_due_steps());
+    first_look.unwrap();
+    second_look.unwrap();
+    world.settle().await;
+    assert_eq!(cadence_state(&world, &key).await, "late");
+    let sent = reminders(&world);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].0, "comms@fernbrook.example");
+    assert!(sent[0].1.contains("update is late"), "{sent:?}");
+    // More looks send nothing more.
     world.advance(SignedDuration::from_mins(2)).await;
+    second.run_due_steps().await.unwrap();
     assert_eq!(reminders(&world).len(), 1);
 
     // T+45m: very late, the lead again and the commander.
@@ -149,13 +154,9 @@ async fn a_late_update_reminds_the_comms_lead_then_the_commander_once_each() {
         preview.sent_to.contains(&"leadership".to_owned()),
         "{preview:?}"
     );
-    assert!(
-        preview
-            .skipped
-            .iter()
-            .any(|s| s.starts_with("legal:") && s.contains("digest")),
-        "{preview:?}"
-    );
+    // It is a weekday morning in New York: legal, whose digest came at
+    // 09:00, hears this one too.
+    assert!(preview.sent_to.contains(&"legal".to_owned()), "{preview:?}");
     world.settle().await;
     assert_eq!(
         stakeholder_mail_to(&world, "ceo@fernbrook.example"),
@@ -216,4 +217,55 @@ async fn a_template_that_does_not_exist_is_refused_and_sends_nothing() {
         "names the known ones: {message}"
     );
     assert_eq!(timeline(&world, &incident).await.len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drills_update_reaches_only_its_participants() {
+    let world = example_world().await;
+    let input = muster_core::NewIncident {
+        title: "Practice: the login provider is down".into(),
+        severity: Some("SEV1".into()),
+        drill: true,
+        ..muster_core::NewIncident::default()
+    };
+    let drill = world
+        .app
+        .declare_incident_on(&world.admin, input, &[], &[])
+        .await
+        .unwrap();
+    let key = IncidentKey::Id(drill.id);
+    world.settle().await;
+    let ceo_before = stakeholder_mail_to(&world, "ceo@fernbrook.example");
+    let preview = world
+        .app
+        .send_update(&world.admin, key, None, true)
+        .await
+        .unwrap();
+    assert!(preview.text.starts_with("[DRILL]"), "{}", preview.text);
+    assert!(
+        preview.sent_to.is_empty(),
+        "nobody of any group takes part: {preview:?}"
+    );
+    assert!(
+        preview
+            .skipped
+            .iter()
+            .any(|s| s.starts_with("leadership:") && s.contains("drill")),
+        "{preview:?}"
+    );
+    // Sending it would reach nobody: refused, so it does not count as an update.
+    let refused = world
+        .app
+        .send_update(&world.admin, key, None, false)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("no stakeholder group"),
+        "{refused}"
+    );
+    world.settle().await;
+    assert_eq!(
+        stakeholder_mail_to(&world, "ceo@fernbrook.example"),
+        ceo_before
+    );
 }

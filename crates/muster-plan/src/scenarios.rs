@@ -5,7 +5,7 @@
 //! ```yaml
 //! expected_timeline:
 //!   - {at: T+5m, milestone: acknowledged}
-//!   - {at: T+2m, event: declared}        # or first_stakeholder_update, first_status_update
+//!   - {at: T+2m, event: declared}        # or first_stakeholder_update
 //!   - {at: T+10m, role: commander}       # someone holds the role
 //!   - {at: T+20m, action: auth-api is rolled back}   # a person marks it done
 //! ```
@@ -183,7 +183,16 @@ fn moment(r: &mut Reader, entry: &Map<String, Value>, at: &Path) -> Option<Expec
         "event" => match value.as_str() {
             "declared" => Expectation::Declared,
             "first_stakeholder_update" => Expectation::FirstStakeholderUpdate,
-            "first_status_update" => Expectation::FirstStatusUpdate,
+            "first_status_update" => {
+                r.report(
+                    &at.key(key),
+                    Some(&value),
+                    rules::INVALID_FIELD,
+                    "muster publishes no status page yet, so it cannot see this happen; \
+                     write it as an action a person marks done",
+                );
+                return None;
+            }
             _ => {
                 r.report(
                     &at.key(key),
@@ -271,6 +280,7 @@ mod tests {
                 {"at": "T+5m", "milestone": "mitigated", "action": "both"},
                 {"at": "5m", "event": "declared"},
                 {"at": "T+1m", "event": "tweeted"},
+                {"at": "T+1m", "event": "first_status_update"},
             ],
         }))]);
         assert_eq!(read.scenarios.len(), 0);
@@ -280,6 +290,8 @@ mod tests {
             "exactly one of",
             "expected_timeline[2].at",
             "expected_timeline[3].event",
+            "expected_timeline[4].event",
+            "publishes no status page yet",
         ] {
             assert!(problem.contains(part), "{part} in {problem}");
         }

@@ -11,3 +11,8 @@ CREATE TABLE update_reminders (
     sent_at       BIGINT NOT NULL,
     PRIMARY KEY (incident_id, update_due_at, level, role)
 );
+
+-- Every incident write now marks the incident for a look (its severity's
+-- update cadence is decided then); open incidents written before get theirs.
+UPDATE incidents SET runbooks_due_at = updated_at
+    WHERE runbooks_due_at IS NULL AND resolved_at IS NULL;

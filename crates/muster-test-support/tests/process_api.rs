@@ -185,8 +185,7 @@ async fn journey(app: &TestApp, clock: &FakeClock) {
     assert_eq!(next["next_stakeholder_update"]["group"], "legal", "{next}");
     assert_eq!(next["next_stakeholder_update"]["digest"], true, "{next}");
 
-    // Bad step references, each named; a step not due yet cannot be ticked
-    // before its run starts, but can be run early; a done one is refused.
+    // Bad step references, each named; a step done is refused.
     for (url, field) in [
         (path("/runbooks/login-failures/steps/first/run"), "step"),
         (path("/runbooks/login-failures/steps/99/run"), "step"),
@@ -204,6 +203,20 @@ async fn journey(app: &TestApp, clock: &FakeClock) {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "step_not_runnable");
+    // The manual step waits for mitigation; a person may do it early: run
+    // now it waits for their tick, and the tick finishes it.
+    let early = path(&format!(
+        "/runbooks/login-failures/steps/{confirm_step}/run"
+    ));
+    let (status, run) = call(Method::POST, &early, None).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["status"], "pending", "{run}");
+    let (status, run) = call(Method::POST, &early, None).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["status"], "done", "{run}");
+    let (status, body) = call(Method::POST, &early, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["fields"]["step"].is_string(), "{body}");
     let (status, _) = app
         .call(
             &viewer,
@@ -301,6 +314,18 @@ async fn journey(app: &TestApp, clock: &FakeClock) {
     .await;
     assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["preview"], true);
+    // 17:36 in New York: legal reads the morning's digest instead.
+    assert!(
+        preview["skipped"]
+            .as_array()
+            .expect("skipped")
+            .iter()
+            .any(|s| s
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("legal: reads the digest at")),
+        "{preview}"
+    );
     assert!(
         preview["text"]
             .as_str()

@@ -91,7 +91,11 @@ fn the_process_of_an_incident_is_run_from_the_command_line() {
     assert!(out.contains(&format!("{reference} (SEV1)")), "{out}");
     assert!(String::from_utf8_lossy(&preview.stderr).contains("nothing was sent"));
     let sent = cli.ok(&["update", "send", &reference, "--template", "sev1-internal"]);
-    assert!(sent.contains("Sent to:"), "{sent}");
+    assert!(sent.contains("Sent to: "), "{sent}");
+    assert!(
+        !sent.contains("no stakeholder group"),
+        "it reached someone: {sent}"
+    );
     let (code, stderr) = cli.code(&["update", "send", &reference, "--template", "nope"]);
     assert_ne!(code, 0);
     assert!(

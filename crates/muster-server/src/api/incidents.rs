@@ -105,31 +105,16 @@ pub async fn declare(
         detected_at: body.detected_at,
         affected: Default::default(),
     };
-    let scenario = body
-        .scenario
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let incident = match scenario {
-        Some(scenario) => {
-            state
-                .app
-                .declare_from_scenario(
-                    &caller.actor,
-                    input,
-                    &body.services,
-                    &body.functionalities,
-                    scenario,
-                )
-                .await?
-        }
-        None => {
-            state
-                .app
-                .declare_incident_on(&caller.actor, input, &body.services, &body.functionalities)
-                .await?
-        }
-    };
+    let incident = state
+        .app
+        .declare_incident_from(
+            &caller.actor,
+            input,
+            &body.services,
+            &body.functionalities,
+            body.scenario.as_deref(),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(Incident::from(&incident))))
 }
 

@@ -234,11 +234,7 @@ pub(crate) fn panel(found: &IncidentWhatsNext) -> WhatsNext {
 fn tasks_by_team(tasks: &[muster_core::Task]) -> Vec<TeamTasks> {
     let mut teams: BTreeMap<Option<String>, TeamTasks> = BTreeMap::new();
     for task in tasks {
-        let team = task
-            .title
-            .strip_prefix('[')
-            .and_then(|rest| rest.split_once("] "))
-            .map(|(team, _)| team.to_owned());
+        let team = task.team().0.map(str::to_owned);
         let entry = teams.entry(team.clone()).or_insert_with(|| TeamTasks {
             team,
             open: Vec::new(),

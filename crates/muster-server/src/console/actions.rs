@@ -61,7 +61,7 @@ pub(super) async fn respond(
 }
 
 /// Parses the incident in the path, as a page or flash message when unknown.
-fn key_for(
+pub(super) fn key_for(
     raw: &str,
     user: &ConsoleUser,
     headers: &HeaderMap,

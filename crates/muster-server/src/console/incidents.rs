@@ -11,7 +11,9 @@ use muster_core::{IncidentStatus, NewIncident};
 use muster_store::{IncidentFilter, PageFilter};
 use muster_ui::pages::{DeclarePage, IncidentListPage, IncidentLive, IncidentPage};
 use muster_ui::present::{self, IncidentInputs, PageHistory};
-use muster_ui::view::{DeclareForm, FieldMessage, Flash, IncidentView};
+use muster_ui::view::{
+    DeclareForm, FieldMessage, Flash, IncidentView, ScenarioView, WhatsNextView,
+};
 use serde::Deserialize;
 
 use super::session::{ConsoleUser, Verified};
@@ -78,26 +80,44 @@ pub(super) async fn load_view(
         pages: &histories,
         teams: &catalog.teams,
     });
+    // The process panels help; the incident must show without them.
+    match process_panels(state, actor, key, &roles).await {
+        Ok((whats_next, scenario)) => {
+            view.whats_next = whats_next;
+            view.scenario = scenario;
+        }
+        Err(error) => {
+            tracing::warn!(incident = %key, %error, "the incident's process panels could not be built");
+        }
+    }
+    Ok(view)
+}
+
+/// The "what's next" panel and, for an incident started from one, the
+/// scenario card.
+async fn process_panels(
+    state: &AppState,
+    actor: &muster_core::Actor,
+    key: IncidentKey,
+    roles: &muster_core::RoleCatalog,
+) -> Result<(WhatsNextView, Option<ScenarioView>), AppError> {
     let next = state.app.whats_next(actor, key).await?;
-    let (templates, default_template) = state
-        .app
-        .update_templates(&overview.incident.severity)
-        .await?;
-    view.whats_next = present::whats_next_view(present::ProcessInputs {
+    let (templates, default_template) = state.app.update_templates(&next.incident.severity).await?;
+    let whats_next = present::whats_next_view(present::ProcessInputs {
         incident: &next.incident,
         panel: &next.panel,
         cadence: next.cadence.as_ref(),
         tasks: &next.tasks,
-        roles: &roles,
+        roles,
         templates: &templates,
         default_template: &default_template,
     });
-    view.scenario = state
+    let scenario = state
         .app
         .scenario_comparison(actor, key)
         .await?
         .map(|c| present::scenario_view(&c.incident, &c.scenario, c.zero, &c.moments));
-    Ok(view)
+    Ok((whats_next, scenario))
 }
 
 /// What a live fragment carries besides the live parts.
@@ -371,26 +391,16 @@ pub async fn declare(
         .filter(|f| !f.is_empty())
         .into_iter()
         .collect();
-    let declared = match input.scenario.trim() {
-        "" => {
-            state
-                .app
-                .declare_incident_on(&user.principal.actor, new, &services, &functionalities)
-                .await
-        }
-        scenario => {
-            state
-                .app
-                .declare_from_scenario(
-                    &user.principal.actor,
-                    new,
-                    &services,
-                    &functionalities,
-                    scenario,
-                )
-                .await
-        }
-    };
+    let declared = state
+        .app
+        .declare_incident_from(
+            &user.principal.actor,
+            new,
+            &services,
+            &functionalities,
+            Some(input.scenario.as_str()),
+        )
+        .await;
     match declared {
         Ok(incident) => Ok(Redirect::to(&present::incident_href(&incident)).into_response()),
         Err(AppError::Invalid(fields)) => {

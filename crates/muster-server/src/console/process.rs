@@ -5,24 +5,16 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use muster_app::AppError;
 use muster_ui::view::{Flash, UpdatePreview};
 use serde::Deserialize;
 
-use super::actions::{Empty, respond};
-use super::incidents::{LiveExtras, incident_page, key, live_fragment, load_view};
-use super::session::{ConsoleUser, Verified};
+use super::actions::{Empty, key_for, respond};
+use super::incidents::{LiveExtras, incident_page, live_fragment, load_view};
+use super::session::Verified;
 use super::{ConsoleError, is_htmx};
 use crate::state::AppState;
-
-fn key_for(
-    raw: &str,
-    user: &ConsoleUser,
-    headers: &HeaderMap,
-) -> Result<muster_app::incidents::IncidentKey, ConsoleError> {
-    key(raw).map_err(|e| user.fail(e).for_htmx(is_htmx(headers)))
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -93,6 +85,10 @@ pub async fn send_update(
         format!("{} ({} messages)", sent.sent_to.join(", "), sent.messages)
     };
     let htmx = is_htmx(&headers);
+    if !preview && !htmx {
+        // Sent: a redirect, so that reloading the page cannot send it again.
+        return Ok(Redirect::to(&format!("/incidents/{key}")).into_response());
+    }
     let mut view = match load_view(&state, &user, key).await {
         Ok(view) => view,
         Err(error) => return Err(user.fail(error).for_htmx(htmx)),

@@ -28,6 +28,16 @@ pub struct ProcessInputs<'a> {
     pub default_template: &'a str,
 }
 
+/// The role's name as the catalog has it ("Communications lead").
+fn role_name(roles: &RoleCatalog, code: &muster_core::RoleCode) -> String {
+    roles
+        .all()
+        .iter()
+        .find(|r| &r.code == code)
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
 /// `login-failures-6`: letters, digits and dashes, for element ids.
 fn token(text: &str) -> String {
     text.chars()
@@ -110,12 +120,7 @@ pub fn whats_next_view(inputs: ProcessInputs<'_>) -> WhatsNextView {
         .iter()
         .map(|code| EmptyRole {
             code: code.to_string(),
-            name: roles
-                .all()
-                .iter()
-                .find(|r| &r.code == code)
-                .map(|r| r.name.clone())
-                .unwrap_or_else(|| code.to_string()),
+            name: role_name(roles, code),
             assign_href: format!("{href}/roles/{code}"),
         })
         .collect::<Vec<_>>();
@@ -147,20 +152,32 @@ pub fn whats_next_view(inputs: ProcessInputs<'_>) -> WhatsNextView {
                     ),
                     "due",
                 ),
-                CadenceState::Late { due_at, .. } => (
-                    format!(
-                        "The update is late: due {}; the communications lead was reminded",
-                        short_time(*due_at)
-                    ),
-                    "late",
-                ),
-                CadenceState::VeryLate { due_at, .. } => (
-                    format!(
-                        "The update is very late: due {}; the commander was reminded too",
-                        short_time(*due_at)
-                    ),
-                    "late",
-                ),
+                CadenceState::Late {
+                    due_at, reminders, ..
+                }
+                | CadenceState::VeryLate { due_at, reminders } => {
+                    let how = if matches!(state, CadenceState::VeryLate { .. }) {
+                        "very late"
+                    } else {
+                        "late"
+                    };
+                    let who: Vec<String> = reminders
+                        .iter()
+                        .map(|r| role_name(roles, &r.role).to_lowercase())
+                        .collect();
+                    let reminding = if who.is_empty() {
+                        String::from("nobody holds communications or command to remind")
+                    } else {
+                        format!("reminding the {}", who.join(" and the "))
+                    };
+                    (
+                        format!(
+                            "The update is {how}: due {}; {reminding}",
+                            short_time(*due_at)
+                        ),
+                        "late",
+                    )
+                }
             };
             (Some(text), class)
         }
@@ -204,13 +221,9 @@ pub fn whats_next_view(inputs: ProcessInputs<'_>) -> WhatsNextView {
 fn team_tasks(href: &str, tasks: &[Task]) -> Vec<TeamTasksRow> {
     let mut rows: Vec<TeamTasksRow> = Vec::new();
     for task in tasks {
-        let (team, title) = match task
-            .title
-            .strip_prefix('[')
-            .and_then(|rest| rest.split_once("] "))
-        {
-            Some((team, title)) => (team.to_owned(), title.to_owned()),
-            None => (String::from("Other tasks"), task.title.clone()),
+        let (team, title) = match task.team() {
+            (Some(team), title) => (team.to_owned(), title.to_owned()),
+            (None, title) => (String::from("Other tasks"), title.to_owned()),
         };
         let at = match rows.iter().position(|r| r.team == team) {
             Some(at) => at,
@@ -238,18 +251,6 @@ fn team_tasks(href: &str, tasks: &[Task]) -> Vec<TeamTasksRow> {
     rows
 }
 
-/// `T+15m`, `T+2h`, `T+1d`.
-fn offset(by: jiff::SignedDuration) -> String {
-    let seconds = by.as_secs();
-    let text = match seconds {
-        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s > 0 && s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    };
-    format!("T+{text}")
-}
-
 pub fn scenario_view(
     incident: &Incident,
     scenario: &Scenario,
@@ -274,7 +275,7 @@ pub fn scenario_view(
                     && happened_at.is_none();
                 MomentRow {
                     id: format!("moment-{}", m.index),
-                    at: offset(m.expected.by),
+                    at: muster_core::scenario::offset_text(m.expected.by),
                     expected: m.expected.expectation.describe(),
                     outcome_class: class,
                     outcome: m.outcome.describe(),

@@ -123,6 +123,7 @@ fn the_panel_words_each_next_action_with_its_button() {
         "Other tasks",
         "legal: digest due",
         "The update is late",
+        "nobody holds communications or command to remind",
         "<option value=\"sev1-internal\" selected>",
         "action=\"/incidents/INC-7/steps\"",
         "action=\"/incidents/INC-7/updates\"",
@@ -162,6 +163,53 @@ fn the_panel_words_each_next_action_with_its_button() {
     .unwrap();
     assert!(html.contains("Confirm the fix with support"));
     assert!(!html.contains("id=\"step-login-failures-6-run\""));
+}
+
+#[test]
+fn the_cadence_says_whom_it_reminds() {
+    use muster_core::stakeholder::cadence::{Reminder, ReminderLevel};
+    let ada = user("Ada");
+    let (incident, _) = declared("Login down", &ada);
+    let roles = RoleCatalog::standard();
+    let cadence = UpdateCadence::new(SignedDuration::from_mins(30), Milestone::Resolved).unwrap();
+    let reminder = |role: RoleCode| Reminder {
+        level: ReminderLevel::VeryLate,
+        role,
+        user: ada.id,
+        update_due_at: at(30),
+    };
+    let panel = WhatsNext {
+        due_steps: vec![],
+        overdue_steps: vec![],
+        awaiting_people: vec![],
+        failed_steps: vec![],
+        next_step_at: None,
+        empty_roles: vec![],
+        next_stakeholder_update: None,
+        cadence: Some(CadenceState::VeryLate {
+            due_at: at(30),
+            reminders: vec![
+                reminder(RoleCode::communications()),
+                reminder(RoleCode::commander()),
+            ],
+        }),
+    };
+    let view = present::whats_next_view(ProcessInputs {
+        incident: &incident,
+        panel: &panel,
+        cadence: Some(&cadence),
+        tasks: &[],
+        roles: &roles,
+        templates: &[],
+        default_template: "internal",
+    });
+    let text = view.cadence.unwrap();
+    assert!(text.starts_with("The update is very late"), "{text}");
+    assert!(
+        text.contains("reminding the communications lead and the incident commander"),
+        "{text}"
+    );
+    assert!(!view.quiet);
 }
 
 #[test]
