@@ -8,6 +8,7 @@ pub mod attach;
 pub mod catalog;
 pub mod changes;
 pub mod clock;
+mod declare;
 mod directory;
 pub mod dispatch;
 pub mod error;

@@ -536,7 +536,7 @@ impl App {
             .collect();
         let context = Arc::new(RoutingContext {
             routes: alerting.routes,
-            runbooks: crate::incidents::runbooks_of(&documents),
+            runbooks: crate::declare::runbooks_of(&documents),
             audiences: audiences_of(&documents),
             roles: roles_of(&self.settings.roles, &documents),
             communications: communications_of(&documents),
