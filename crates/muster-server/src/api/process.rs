@@ -103,10 +103,12 @@ pub async fn whats_next(
 }
 
 /// Send an update from a template to the stakeholder groups whose policy
-/// wants news now (or only preview it), and keep it on the timeline.
+/// wants news now (or only preview it), and keep it on the timeline. An
+/// update nobody would receive is refused.
 #[utoipa::path(post, path = "/incidents/{incident}/updates", tag = "incidents", request_body = SendUpdate,
     params(("incident" = String, Path, description = "INC-42, 42 or the incident's UUID", example = "INC-1")),
-    responses((status = 200, body = UpdateSent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UpdateSent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`no_recipients`: no stakeholder group would get it now")))]
 pub async fn send_update(
     State(state): State<AppState>,
     Caller(caller): Caller,
