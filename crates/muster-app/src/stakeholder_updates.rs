@@ -32,7 +32,7 @@ pub struct UpdateSent {
     /// The stakeholder groups it went (or would go) to now.
     pub sent_to: Vec<String>,
     /// The groups it did not go to, each with why: "legal: reads the
-    /// digest at Mon 2026-03-09 09:00 EDT".
+    /// digest at 2026-12-07 14:00 UTC".
     pub skipped: Vec<String>,
     /// How many messages it queued.
     pub messages: usize,
@@ -95,8 +95,9 @@ impl App {
                 StakeholderUpdate::WithheldFromDrill => {
                     "a drill, and nobody of it takes part".to_owned()
                 }
-                // A digest group hears in its business hours; before they
-                // start, the morning's digest tells it.
+                // A digest group hears nothing before its business morning
+                // (the digest tells it then); from that morning on it hears
+                // updates like any other group.
                 StakeholderUpdate::SendAt {
                     digest: true, at, ..
                 } => {
