@@ -22,6 +22,7 @@ pub mod runbook;
 pub mod scenario;
 pub mod severity;
 pub mod stakeholder;
+pub mod status_page;
 pub mod task;
 pub mod task_force;
 pub mod text;
