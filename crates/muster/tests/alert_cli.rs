@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{Cli, admin_token, start};
+use common::{Cli, example_server};
 use serde_json::json;
 
 fn notification(status: &str) -> String {
@@ -24,17 +22,7 @@ fn notification(status: &str) -> String {
 
 #[test]
 fn an_integration_is_created_fed_and_its_alerts_listed() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
-    let token = admin_token(&database, "root@example.com", "admin");
-    let server = start(&database);
-    let cli = Cli {
-        url: server.base.clone(),
-        token,
-        home: tempfile::tempdir().expect("home"),
-    };
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    let (_dir, server, cli) = example_server();
 
     let created = cli.json(&[
         "integration",
@@ -123,17 +111,7 @@ fn an_integration_is_created_fed_and_its_alerts_listed() {
 /// A server with the example plan and an Alertmanager integration for
 /// checkout-api that has received one firing notification.
 fn fed_server() -> (common::Server, Cli, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
-    let token = admin_token(&database, "root@example.com", "admin");
-    let server = start(&database);
-    let cli = Cli {
-        url: server.base.clone(),
-        token,
-        home: tempfile::tempdir().expect("home"),
-    };
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    let (dir, server, cli) = example_server();
     let created = cli.json(&[
         "integration",
         "create",
@@ -282,17 +260,7 @@ fn an_alert_is_shown_acknowledged_and_resolved_from_the_terminal() {
 
 #[test]
 fn integrations_take_their_kinds_settings_from_flags() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
-    let token = admin_token(&database, "root@example.com", "admin");
-    let server = start(&database);
-    let cli = Cli {
-        url: server.base.clone(),
-        token,
-        home: tempfile::tempdir().expect("home"),
-    };
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    let (dir, server, cli) = example_server();
 
     let mapping = dir.path().join("mapping.json");
     std::fs::write(

@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Cli, admin_token, start};
+use common::{Cli, example_server};
 use serde_json::json;
 
 /// One Alertmanager notification: one alert, in a group of its own.
@@ -69,17 +68,7 @@ fn wait_until_mitigated(cli: &Cli, incident: &str) {
 
 #[test]
 fn alerts_are_attached_from_the_terminal_and_their_incidents_mitigated() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
-    let token = admin_token(&database, "root@example.com", "admin");
-    let server = start(&database);
-    let cli = Cli {
-        url: server.base.clone(),
-        token,
-        home: tempfile::tempdir().expect("home"),
-    };
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    let (_dir, server, cli) = example_server();
     let created = cli.json(&[
         "integration",
         "create",

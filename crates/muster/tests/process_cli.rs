@@ -3,23 +3,11 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{Cli, admin_token, start};
+use common::example_server;
 
 #[test]
 fn the_process_of_an_incident_is_run_from_the_command_line() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
-    let token = admin_token(&database, "root@example.com", "admin");
-    let server = start(&database);
-    let cli = Cli {
-        url: server.base.clone(),
-        token,
-        home: tempfile::tempdir().expect("a home"),
-    };
-    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    cli.ok(&["plan", "apply", &plan.display().to_string()]);
+    let (_dir, _server, cli) = example_server();
 
     let declared = cli.json(&[
         "incident",

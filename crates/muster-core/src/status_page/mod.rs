@@ -72,16 +72,21 @@ impl fmt::Display for ComponentStatus {
     }
 }
 
+/// The word of `all` that `raw` is, or an error naming them all.
+fn word_of<T: Copy>(all: &[T], name: fn(T) -> &'static str, raw: &str) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|w| name(*w) == raw.trim())
+        .ok_or_else(|| {
+            let known: Vec<&str> = all.iter().map(|w| name(*w)).collect();
+            format!("expected one of {}, got {raw:?}", known.join(", "))
+        })
+}
+
 impl FromStr for ComponentStatus {
     type Err = String;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
-                format!("expected one of {}, got {raw:?}", known.join(", "))
-            })
+        word_of(&Self::ALL, Self::as_str, raw)
     }
 }
 
@@ -117,10 +122,7 @@ impl fmt::Display for Impact {
 impl FromStr for Impact {
     type Err = String;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| format!("expected none, minor, major or critical, got {raw:?}"))
+        word_of(&Self::ALL, Self::as_str, raw)
     }
 }
 
@@ -168,14 +170,7 @@ impl fmt::Display for IncidentStatus {
 impl FromStr for IncidentStatus {
     type Err = String;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| {
-                format!(
-                    "expected investigating, identified, monitoring, resolved or postmortem, got {raw:?}"
-                )
-            })
+        word_of(&Self::ALL, Self::as_str, raw)
     }
 }
 

@@ -168,3 +168,21 @@ impl Cli {
             .expect("JSON")
     }
 }
+
+/// A server on a fresh SQLite file with `examples/plan/` applied, and the
+/// CLI pointed at it as an admin. Keep the directory and the server alive
+/// as long as the CLI is used.
+pub fn example_server() -> (tempfile::TempDir, Server, Cli) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database = format!("sqlite://{}", dir.path().join("muster.db").display());
+    let token = admin_token(&database, "root@example.com", "admin");
+    let server = start(&database);
+    let cli = Cli {
+        url: server.base.clone(),
+        token,
+        home: tempfile::tempdir().expect("home"),
+    };
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    cli.ok(&["plan", "apply", &examples.display().to_string()]);
+    (dir, server, cli)
+}
