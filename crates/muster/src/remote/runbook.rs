@@ -56,7 +56,7 @@ pub(crate) async fn run(cmd: RunbookCommand, opts: &RemoteOptions) -> Result<(),
                 return print_json(&changed);
             }
             print_text(&format!(
-                "Attached {runbook} to {}; its steps run from now.",
+                "Attached {runbook} to {}; its steps run from now.\n",
                 changed.number
             ))
         }
@@ -69,7 +69,7 @@ pub(crate) async fn run(cmd: RunbookCommand, opts: &RemoteOptions) -> Result<(),
             if opts.output == OutputFormat::Json {
                 return print_json(&run);
             }
-            print_text(&ran(&runbook, step, &run))
+            print_text(&format!("{}\n", ran(&runbook, step, &run)))
         }
         RunbookCommand::List { incident: None } => {
             let list = client.runbooks().await?;
@@ -90,7 +90,7 @@ pub(crate) async fn run(cmd: RunbookCommand, opts: &RemoteOptions) -> Result<(),
 fn text(list: &RunbookList) -> String {
     if list.runbooks.is_empty() {
         return String::from(
-            "No runbooks in the plan. Declare them as kind: Runbook and run `muster plan apply`.",
+            "No runbooks in the plan. Declare them as kind: Runbook and run `muster plan apply`.\n",
         );
     }
     let mut table = new_table(&["RUNBOOK", "STEP", "DOES", "WHEN"]);
@@ -116,7 +116,7 @@ fn text(list: &RunbookList) -> String {
 fn progress(attached: &IncidentRunbooks) -> String {
     if attached.runbooks.is_empty() {
         return format!(
-            "No runbooks are attached to {}. Attach one: muster runbook attach {} NAME",
+            "No runbooks are attached to {}. Attach one: muster runbook attach {} NAME\n",
             attached.incident, attached.incident
         );
     }

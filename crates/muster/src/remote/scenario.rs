@@ -20,7 +20,7 @@ pub(crate) async fn run(
     if json {
         return print_json(&comparison);
     }
-    print_text(&text(&comparison))
+    print_text(&format!("{}\n", text(&comparison)))
 }
 
 fn text(comparison: &ScenarioComparison) -> String {

@@ -39,7 +39,7 @@ pub(crate) async fn run(cmd: UpdateCommand, opts: &RemoteOptions) -> Result<(), 
             if opts.output == OutputFormat::Json {
                 return print_json(&sent);
             }
-            print_text(&text(&sent))?;
+            print_text(&format!("{}\n", text(&sent)))?;
             if sent.preview {
                 hint("a preview: nothing was sent. Run again without --preview to send it.");
             }
