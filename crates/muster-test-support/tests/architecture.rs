@@ -19,6 +19,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["muster-core", "muster-store", "muster-app", "muster-sinks"],
     ),
     ("muster-ui", &["muster-core"]),
+    ("muster-status", &["muster-core"]),
     (
         "muster-app",
         &[
