@@ -11,8 +11,8 @@ use muster_core::runbook::{
     agenda, attach_due,
 };
 use muster_core::{
-    Actor, DomainError, Incident, IncidentId, NewTimelineEntry, Permission, TimelineEntryId,
-    TimelineEvent, Timestamp, UserId,
+    Actor, DomainError, Incident, IncidentId, NewTimelineEntry, Permission, TimelineEntry,
+    TimelineEntryId, TimelineEvent, Timestamp, UserId,
 };
 use muster_store::runbooks::{StepRunWrite, StepRunWritten};
 use uuid::Uuid;
@@ -135,25 +135,10 @@ impl App {
         if incident.runbooks.is_empty() {
             return Ok(Vec::new());
         }
-        let mut attached = Vec::new();
-        for entry in self.whole_timeline(incident.id).await? {
-            if let TimelineEvent::RunbookAttached {
-                runbook, snapshot, ..
-            } = &entry.event
-            {
-                match snapshot_runbook(runbook, snapshot) {
-                    Some(read) => attached.push(AttachedRunbook {
-                        runbook: read,
-                        attached_at: entry.occurred_at,
-                    }),
-                    None => tracing::warn!(
-                        incident = %incident.number, %runbook,
-                        "the snapshot of an attached runbook does not read; its steps do not run"
-                    ),
-                }
-            }
-        }
-        Ok(attached)
+        Ok(attached_in(
+            incident,
+            &self.whole_timeline(incident.id).await?,
+        ))
     }
 
     /// One look at one incident: start what is due, one run at a time (each
@@ -376,6 +361,15 @@ impl App {
     ) -> Result<IncidentRunbooks, AppError> {
         let incident = self.get_incident(actor, key).await?;
         let attached = self.attached_runbooks(&incident).await?;
+        self.runbooks_with_agendas(incident, attached).await
+    }
+
+    /// `attached` with each step's progress, as of now.
+    pub(crate) async fn runbooks_with_agendas(
+        &self,
+        incident: Incident,
+        attached: Vec<AttachedRunbook>,
+    ) -> Result<IncidentRunbooks, AppError> {
         let runs = self.store.step_runs(incident.id).await?;
         let now = self.now();
         let agendas = attached
@@ -578,6 +572,30 @@ fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// The runbooks attached to `incident`, read from the snapshots its
+/// timeline kept when each attached.
+pub(crate) fn attached_in(incident: &Incident, timeline: &[TimelineEntry]) -> Vec<AttachedRunbook> {
+    let mut attached = Vec::new();
+    for entry in timeline {
+        if let TimelineEvent::RunbookAttached {
+            runbook, snapshot, ..
+        } = &entry.event
+        {
+            match snapshot_runbook(runbook, snapshot) {
+                Some(read) => attached.push(AttachedRunbook {
+                    runbook: read,
+                    attached_at: entry.occurred_at,
+                }),
+                None => tracing::warn!(
+                    incident = %incident.number, %runbook,
+                    "the snapshot of an attached runbook does not read; its steps do not run"
+                ),
+            }
+        }
+    }
+    attached
 }
 
 /// Reads a runbook from the snapshot its attachment kept.

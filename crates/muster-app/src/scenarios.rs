@@ -107,17 +107,7 @@ impl App {
     ) -> Result<Option<ScenarioComparison>, AppError> {
         let incident = self.get_incident(actor, key).await?;
         let timeline = self.whole_timeline(incident.id).await?;
-        let Some(scenario) = started_from(&timeline) else {
-            return Ok(None);
-        };
-        let happened = happened(&incident, &timeline);
-        let moments = compare_timeline(&scenario, &happened, self.now());
-        Ok(Some(ScenarioComparison {
-            zero: happened.zero(),
-            incident,
-            scenario,
-            moments,
-        }))
+        Ok(comparison_in(&incident, &timeline, self.now()))
     }
 
     /// Marks action `index` (from 0) of the scenario's expected timeline
@@ -186,6 +176,24 @@ impl App {
             .await?
             .ok_or_else(|| AppError::not_found("scenario", comparison.incident.number))
     }
+}
+
+/// The comparison for `incident` from its whole `timeline`, as of `now`;
+/// `None` when it was not started from a scenario.
+pub(crate) fn comparison_in(
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    now: Timestamp,
+) -> Option<ScenarioComparison> {
+    let scenario = started_from(timeline)?;
+    let happened = happened(incident, timeline);
+    let moments = compare_timeline(&scenario, &happened, now);
+    Some(ScenarioComparison {
+        zero: happened.zero(),
+        incident: incident.clone(),
+        scenario,
+        moments,
+    })
 }
 
 /// The scenario an incident was started from, as it was then.

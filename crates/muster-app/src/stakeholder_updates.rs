@@ -11,7 +11,8 @@ use muster_core::stakeholder::cadence::{
 };
 use muster_core::stakeholder::{StakeholderUpdate, UpdateFacts, update_due};
 use muster_core::{
-    Actor, Incident, NewTimelineEntry, Permission, TimelineEntryId, TimelineEvent, Timestamp, User,
+    Actor, Incident, NewTimelineEntry, Permission, TimelineEntry, TimelineEntryId, TimelineEvent,
+    Timestamp, User,
 };
 use muster_store::update_reminders::{PostedUpdateWrite, UpdateReminderWrite};
 use uuid::Uuid;
@@ -203,27 +204,14 @@ impl App {
             .collect())
     }
 
-    /// When the latest update of `incident` was posted, by a person or a
-    /// runbook step.
-    pub(crate) async fn last_update_at(
-        &self,
-        incident: &Incident,
-    ) -> Result<Option<Timestamp>, AppError> {
-        Ok(self
-            .whole_timeline(incident.id)
-            .await?
-            .iter()
-            .rev()
-            .find(|entry| matches!(entry.event, TimelineEvent::UpdatePosted { .. }))
-            .map(|entry| entry.occurred_at))
-    }
-
     /// The cadence of `incident`'s severity and where it stands now, if
-    /// the severity has one.
+    /// the severity has one. `timeline` is the incident's whole timeline,
+    /// read only when the cadence has not stopped.
     pub(crate) async fn cadence_of(
         &self,
         incident: &Incident,
         plan: &RoutingContext,
+        timeline: Option<&[TimelineEntry]>,
         now: Timestamp,
     ) -> Result<Option<(UpdateCadence, CadenceState)>, AppError> {
         let Some(cadence) = plan.communications.cadence(&incident.severity) else {
@@ -236,8 +224,12 @@ impl App {
             };
             return Ok(Some((cadence, stopped)));
         }
+        let last_update_at = match timeline {
+            Some(timeline) => last_update_in(timeline),
+            None => last_update_in(&self.whole_timeline(incident.id).await?),
+        };
         let facts = CadenceFacts {
-            last_update_at: self.last_update_at(incident).await?,
+            last_update_at,
             declared_at: incident.declared_at,
             milestones: &incident.milestones,
             roles: &incident.roles,
@@ -254,7 +246,7 @@ impl App {
         plan: &RoutingContext,
         now: Timestamp,
     ) -> Result<Option<Timestamp>, AppError> {
-        let Some((cadence, state)) = self.cadence_of(incident, plan, now).await? else {
+        let Some((cadence, state)) = self.cadence_of(incident, plan, None, now).await? else {
             return Ok(None);
         };
         for reminder in state.reminders() {
@@ -326,6 +318,15 @@ impl App {
         }
         Ok(state.next_reminder_at(&cadence))
     }
+}
+
+/// When the latest update was posted, by a person or a runbook step.
+fn last_update_in(timeline: &[TimelineEntry]) -> Option<Timestamp> {
+    timeline
+        .iter()
+        .rev()
+        .find(|entry| matches!(entry.event, TimelineEvent::UpdatePosted { .. }))
+        .map(|entry| entry.occurred_at)
 }
 
 fn utc(at: Timestamp) -> String {

@@ -11,6 +11,8 @@ use muster_core::whats_next::{WhatsNext, WhatsNextInput, whats_next};
 use muster_core::{Actor, Incident, RoleCode, Task};
 
 use crate::incidents::IncidentKey;
+use crate::runbook_steps::attached_in;
+use crate::scenarios::{ScenarioComparison, comparison_in};
 use crate::step_actions::StepContext;
 use crate::{App, AppError};
 
@@ -22,6 +24,8 @@ pub struct IncidentWhatsNext {
     /// The severity's cadence, when it has one (the panel carries its state).
     pub cadence: Option<UpdateCadence>,
     pub tasks: Vec<Task>,
+    /// The scenario it was started from, against what happened.
+    pub scenario: Option<ScenarioComparison>,
 }
 
 impl App {
@@ -31,7 +35,12 @@ impl App {
         actor: &Actor,
         key: IncidentKey,
     ) -> Result<IncidentWhatsNext, AppError> {
-        let runbooks = self.incident_runbooks(actor, key).await?;
+        // One read of the timeline serves the runbooks, the cadence and
+        // the scenario: the console asks for this on every live refresh.
+        let incident = self.get_incident(actor, key).await?;
+        let timeline = self.whole_timeline(incident.id).await?;
+        let attached = attached_in(&incident, &timeline);
+        let runbooks = self.runbooks_with_agendas(incident, attached).await?;
         let incident = runbooks.incident;
         let plan = self.routing_context().await?;
         let users = self.store.list_users().await?;
@@ -44,7 +53,9 @@ impl App {
         };
 
         let mut wanted = roles_wanted(runbooks.attached.iter().map(|a| &a.runbook));
-        let cadence = self.cadence_of(&incident, &plan, now).await?;
+        let cadence = self
+            .cadence_of(&incident, &plan, Some(&timeline), now)
+            .await?;
         if matches!(&cadence, Some((_, state)) if !matches!(state, CadenceState::Stopped { .. })) {
             // Someone has to write the updates the cadence owes.
             wanted.insert(RoleCode::communications());
@@ -86,7 +97,9 @@ impl App {
             now,
         );
         let tasks = self.store.list_tasks(incident.id).await?;
+        let scenario = comparison_in(&incident, &timeline, now);
         Ok(IncidentWhatsNext {
+            scenario,
             incident,
             panel,
             cadence: cadence.map(|(cadence, _)| cadence),

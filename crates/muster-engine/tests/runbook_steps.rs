@@ -23,7 +23,9 @@ use muster_core::runbook::RunStatus;
 use muster_core::{IncidentPatch, Milestone, RoleCode, TimelineEvent, UserRole};
 use muster_engine::{Engine, EngineConfig};
 use support::World;
-use support::example_plan::{declare, example_world, set_clock, timeline, user_id};
+use support::example_plan::{
+    declare, example_world, set_clock, stakeholder_mail, timeline, user_id,
+};
 
 /// `(step, summary)` of every step done, in order.
 fn steps_done(events: &[TimelineEvent]) -> Vec<(String, String)> {
@@ -33,18 +35,6 @@ fn steps_done(events: &[TimelineEvent]) -> Vec<(String, String)> {
             TimelineEvent::StepDone { step, summary, .. } => Some((step.clone(), summary.clone())),
             _ => None,
         })
-        .collect()
-}
-
-fn stakeholder_mail(world: &World, to: &str) -> Vec<String> {
-    world
-        .email
-        .received
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.notification.event == NotificationEvent::StakeholderUpdate && r.address == to)
-        .map(|r| r.notification.subject.clone())
         .collect()
 }
 

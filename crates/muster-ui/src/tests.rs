@@ -68,22 +68,30 @@ fn chrome(can_write: bool) -> Chrome {
     }))
 }
 
+/// The page's view of `incident` as `me`, with the standard severities
+/// and roles and nothing else.
+fn view_of(
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    me: &User,
+) -> crate::view::IncidentView {
+    incident_view(IncidentInputs {
+        incident,
+        tasks: &[],
+        timeline,
+        users: std::slice::from_ref(me),
+        severities: &SeverityScale::standard(),
+        roles: &RoleCatalog::standard(),
+        me: me.id,
+        pages: &[],
+        teams: &[],
+    })
+}
+
 fn page(title: &str, can_write: bool) -> String {
     let ada = user("Ada");
     let (incident, timeline) = declared(title, &ada);
-    let scale = SeverityScale::standard();
-    let roles = RoleCatalog::standard();
-    let view = incident_view(IncidentInputs {
-        incident: &incident,
-        tasks: &[],
-        timeline: &timeline,
-        users: std::slice::from_ref(&ada),
-        severities: &scale,
-        roles: &roles,
-        me: ada.id,
-        pages: &[],
-        teams: &[],
-    });
+    let view = view_of(&incident, &timeline, &ada);
     IncidentPage {
         chrome: chrome(can_write),
         flash: None,

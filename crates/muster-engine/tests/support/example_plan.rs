@@ -123,3 +123,19 @@ pub async fn user_id(world: &World, email: &str) -> muster_core::UserId {
         .unwrap()
         .id
 }
+
+/// The subjects of the stakeholder updates mailed to `to`.
+pub fn stakeholder_mail(world: &World, to: &str) -> Vec<String> {
+    world
+        .email
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.notification.event == muster_core::paging::NotificationEvent::StakeholderUpdate
+                && r.address == to
+        })
+        .map(|r| r.notification.subject.clone())
+        .collect()
+}

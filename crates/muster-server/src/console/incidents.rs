@@ -112,10 +112,9 @@ async fn process_panels(
         templates: &templates,
         default_template: &default_template,
     });
-    let scenario = state
-        .app
-        .scenario_comparison(actor, key)
-        .await?
+    let scenario = next
+        .scenario
+        .as_ref()
         .map(|c| present::scenario_view(&c.incident, &c.scenario, c.zero, &c.moments));
     Ok((whats_next, scenario))
 }

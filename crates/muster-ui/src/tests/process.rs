@@ -9,12 +9,12 @@ use muster_core::runbook::{RunKey, RunbookName};
 use muster_core::scenario::{Expectation, ExpectedMoment, Happened, Scenario, compare_timeline};
 use muster_core::stakeholder::cadence::{CadenceState, UpdateCadence};
 use muster_core::whats_next::{FailedStep, StepItem, UpcomingUpdate, WhatsNext};
-use muster_core::{Milestone, RoleCatalog, RoleCode, SeverityScale, Task, TaskId, UserId};
+use muster_core::{Milestone, RoleCatalog, RoleCode, Task, TaskId, UserId};
 use uuid::Uuid;
 
-use super::{chrome, declared, user};
+use super::{chrome, declared, user, view_of};
 use crate::pages::IncidentPage;
-use crate::present::{self, IncidentInputs, ProcessInputs, incident_view};
+use crate::present::{self, ProcessInputs};
 
 fn at(minutes: i64) -> Timestamp {
     Timestamp::from_second(1_700_000_100 + minutes * 60).unwrap()
@@ -33,18 +33,7 @@ fn the_panel_words_each_next_action_with_its_button() {
     let ada = user("Ada");
     let (incident, timeline) = declared("Login down", &ada);
     let roles = RoleCatalog::standard();
-    let scale = SeverityScale::standard();
-    let mut view = incident_view(IncidentInputs {
-        incident: &incident,
-        tasks: &[],
-        timeline: &timeline,
-        users: std::slice::from_ref(&ada),
-        severities: &scale,
-        roles: &roles,
-        me: ada.id,
-        pages: &[],
-        teams: &[],
-    });
+    let mut view = view_of(&incident, &timeline, &ada);
     let panel = WhatsNext {
         due_steps: vec![],
         overdue_steps: vec![StepItem {
@@ -133,17 +122,7 @@ fn the_panel_words_each_next_action_with_its_button() {
     // The support task done is not offered again.
     assert!(!html.contains(">Tag tickets<"));
     // Viewers see the panel, not its buttons.
-    let mut viewer = incident_view(IncidentInputs {
-        incident: &incident,
-        tasks: &[],
-        timeline: &timeline,
-        users: std::slice::from_ref(&ada),
-        severities: &scale,
-        roles: &roles,
-        me: ada.id,
-        pages: &[],
-        teams: &[],
-    });
+    let mut viewer = view_of(&incident, &timeline, &ada);
     viewer.whats_next = present::whats_next_view(ProcessInputs {
         incident: &incident,
         panel: &panel,
