@@ -84,6 +84,23 @@ uuid_id!(
     SilenceId
 );
 uuid_id!(
+    /// Identifies an incident's public face on the status page.
+    PublicIncidentId
+);
+uuid_id!(
+    /// Identifies one published status-page update (of an incident or a
+    /// maintenance).
+    PublicUpdateId
+);
+uuid_id!(
+    /// Identifies a scheduled maintenance window.
+    MaintenanceId
+);
+uuid_id!(
+    /// Identifies a status-page subscriber.
+    SubscriberId
+);
+uuid_id!(
     /// Identifies an alert group: the alerts of one storm, paged once.
     AlertGroupId
 );

@@ -34,8 +34,9 @@ pub use catalog::Slug;
 pub use contact::{ContactKind, ContactMethod, ContactMethodDraft};
 pub use error::{DomainError, FieldError};
 pub use ids::{
-    AlertGroupId, AlertId, DeliveryId, IncidentId, IncidentNumber, IntegrationId, OverrideId,
-    PageId, PageNumber, SilenceId, TaskId, TimelineEntryId, TokenId, UserId,
+    AlertGroupId, AlertId, DeliveryId, IncidentId, IncidentNumber, IntegrationId, MaintenanceId,
+    OverrideId, PageId, PageNumber, PublicIncidentId, PublicUpdateId, SilenceId, SubscriberId,
+    TaskId, TimelineEntryId, TokenId, UserId,
 };
 pub use incident::{
     Incident, IncidentChange, IncidentDecision, IncidentPatch, IncidentRules, IncidentStatus,

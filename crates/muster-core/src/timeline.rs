@@ -147,6 +147,12 @@ pub enum TimelineEvent {
         component: String,
         text: String,
     },
+    /// An update published on the public status page, with the public
+    /// incident's status after it.
+    StatusUpdatePublished {
+        status: String,
+        text: String,
+    },
     /// The severity's update cadence slipped: the holder of `role` was
     /// reminded that an update is owed. `very_late` when it escalated.
     UpdateReminderSent {
@@ -202,6 +208,7 @@ impl TimelineEvent {
             Self::StepWaiting { .. } => "step_waiting",
             Self::UpdatePosted { .. } => "update_posted",
             Self::StatusUpdateDrafted { .. } => "status_update_drafted",
+            Self::StatusUpdatePublished { .. } => "status_update_published",
             Self::UpdateReminderSent { .. } => "update_reminder_sent",
             Self::ScenarioStarted { .. } => "scenario_started",
             Self::ScenarioActionDone { .. } => "scenario_action_done",
@@ -334,6 +341,9 @@ impl TimelineEvent {
             }
             Self::StatusUpdateDrafted { component, text } => {
                 format!("Status-page update drafted for {component}: {text}")
+            }
+            Self::StatusUpdatePublished { status, text } => {
+                format!("Published on the status page ({status}): {text}")
             }
             Self::UpdateReminderSent {
                 role, very_late, ..

@@ -122,10 +122,15 @@ pub enum NotificationEvent {
     /// The communications lead (then the commander) is reminded that an
     /// update the severity's cadence owes is late.
     UpdateReminder,
+    /// A status-page subscriber hears of a published update or a
+    /// maintenance window.
+    StatusPageUpdate,
+    /// A new status-page subscriber is asked to confirm their address.
+    StatusPageConfirm,
 }
 
 impl NotificationEvent {
-    pub const ALL: [NotificationEvent; 9] = [
+    pub const ALL: [NotificationEvent; 11] = [
         Self::PageTriggered,
         Self::PageEscalated,
         Self::TeamPaged,
@@ -135,6 +140,8 @@ impl NotificationEvent {
         Self::TaskForceCalled,
         Self::RunbookWebhook,
         Self::UpdateReminder,
+        Self::StatusPageUpdate,
+        Self::StatusPageConfirm,
     ];
 
     /// The dotted code webhooks carry as `event`.
@@ -149,6 +156,8 @@ impl NotificationEvent {
             Self::TaskForceCalled => "incident.task_force_called",
             Self::RunbookWebhook => "incident.runbook_step",
             Self::UpdateReminder => "incident.update_reminder",
+            Self::StatusPageUpdate => "status_page.update",
+            Self::StatusPageConfirm => "status_page.subscription_confirm",
         }
     }
 }
@@ -184,6 +193,9 @@ pub struct Notification {
     /// Signed one-time links that acknowledge or resolve without signing in.
     pub ack_url: Option<String>,
     pub resolve_url: Option<String>,
+    /// The one-click link that ends a status-page subscription; mail
+    /// carries it as `List-Unsubscribe` too (RFC 8058).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Where a delivery stands in the outbox.

@@ -7,6 +7,10 @@
 //! page works from its published projection only.
 
 pub mod history;
+pub mod maintenance;
+pub mod projection;
+pub mod publication;
+pub mod subscriber;
 
 use std::fmt;
 use std::str::FromStr;
@@ -184,6 +188,13 @@ pub enum MaintenanceStatus {
 }
 
 impl MaintenanceStatus {
+    pub const ALL: [MaintenanceStatus; 4] = [
+        Self::Scheduled,
+        Self::InProgress,
+        Self::Verifying,
+        Self::Completed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Scheduled => "scheduled",
