@@ -18,6 +18,7 @@ mod receiver;
 mod routing;
 mod runbooks;
 mod silences;
+mod status_page;
 pub mod testing;
 mod update_reminders;
 mod users;

@@ -49,6 +49,7 @@ pub(crate) async fn insert_deliveries(
     let mut resolve = Vec::with_capacity(n);
     let mut due = Vec::with_capacity(n);
     let mut created = Vec::with_capacity(n);
+    let mut unsubscribe = Vec::with_capacity(n);
     for d in deliveries {
         let note = &d.notification;
         id.push(d.id.as_uuid());
@@ -72,15 +73,16 @@ pub(crate) async fn insert_deliveries(
         resolve.push(note.resolve_url.clone());
         due.push(d.due_at.as_millisecond());
         created.push(d.created_at.as_millisecond());
+        unsubscribe.push(note.unsubscribe_url.clone());
     }
     sqlx::query(
         "INSERT INTO deliveries (delivery_id, page_id, firing, recipient, user_id, sink, address, \
          event, subject, body, summary, page_number, incident_number, incident_title, severity, drill, \
-         link, ack_url, resolve_url, due_at, created_at, status, attempts) \
+         link, ack_url, resolve_url, due_at, created_at, unsubscribe_url, status, attempts) \
          SELECT *, 'pending', 0 FROM UNNEST($1::UUID[], $2::UUID[], $3::BIGINT[], $4::TEXT[], \
          $5::UUID[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], \
          $12::BIGINT[], $13::BIGINT[], $14::TEXT[], $15::TEXT[], $16::BOOLEAN[], $17::TEXT[], \
-         $18::TEXT[], $19::TEXT[], $20::BIGINT[], $21::BIGINT[])",
+         $18::TEXT[], $19::TEXT[], $20::BIGINT[], $21::BIGINT[], $22::TEXT[])",
     )
     .bind(id)
     .bind(page)
@@ -103,6 +105,7 @@ pub(crate) async fn insert_deliveries(
     .bind(resolve)
     .bind(due)
     .bind(created)
+    .bind(unsubscribe)
     .execute(&mut *c)
     .await
     .map_err(backend)?;

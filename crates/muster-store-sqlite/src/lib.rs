@@ -16,6 +16,7 @@ mod plan;
 mod routing;
 mod runbooks;
 mod silences;
+mod status_page;
 mod update_reminders;
 mod users;
 mod writer;

@@ -44,6 +44,7 @@ pub(crate) async fn insert_delivery(
         .bind(&n.resolve_url)
         .bind(delivery.due_at.as_millisecond())
         .bind(delivery.created_at.as_millisecond())
+        .bind(&n.unsubscribe_url)
         .execute(&mut *c)
         .await
         .map_err(backend)?;

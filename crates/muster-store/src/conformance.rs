@@ -32,6 +32,8 @@ mod routing;
 pub use routing::*;
 mod runbooks;
 pub use runbooks::*;
+mod status_page;
+pub use status_page::*;
 mod update_reminders;
 pub use update_reminders::*;
 
@@ -94,6 +96,9 @@ macro_rules! conformance_suite {
             integration_keys_rotate_once_and_never_when_retired,
             step_runs_start_once_and_carry_their_effects,
             update_reminders_are_sent_once,
+            public_incidents_round_trip_under_versions_and_bump_the_revision,
+            components_and_maintenance_windows_round_trip,
+            subscribers_confirm_once_and_leave_by_their_own_token,
         );
     };
 }

@@ -20,6 +20,7 @@ pub mod row;
 pub mod runbooks;
 pub mod silences;
 pub mod sql;
+pub mod status_page;
 pub mod timeline_record;
 pub mod update_reminders;
 
@@ -60,6 +61,7 @@ pub trait Store:
     + heartbeats::HeartbeatStore
     + runbooks::RunbookStore
     + update_reminders::UpdateReminderStore
+    + status_page::StatusPageStore
     + Send
     + Sync
     + 'static

@@ -442,6 +442,7 @@ pub fn decode_delivery<R: StoredRow>(row: &R) -> Result<Delivery, StoreError> {
             link: row.optional_text("link")?,
             ack_url: row.optional_text("ack_url")?,
             resolve_url: row.optional_text("resolve_url")?,
+            unsubscribe_url: row.optional_text("unsubscribe_url")?,
         },
         status: row.text("status")?.parse().map_err(corrupt)?,
         due_at: row.instant("due_at")?,
@@ -553,16 +554,17 @@ i.severity AS incident_severity FROM pages p LEFT JOIN incidents i ON i.incident
     pub const NEXT_PAGE_DUE: &str = "SELECT MIN(next_due_at) AS due FROM pages WHERE status = 'triggered' AND next_due_at IS NOT NULL";
     pub const INSERT_DELIVERY: &str = "INSERT INTO deliveries (delivery_id, page_id, firing, recipient, \
          user_id, sink, address, event, subject, body, summary, page_number, incident_number, \
-         incident_title, severity, drill, link, ack_url, resolve_url, status, due_at, attempts, created_at) \
+         incident_title, severity, drill, link, ack_url, resolve_url, status, due_at, attempts, created_at, \
+         unsubscribe_url) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-         'pending', $20, 0, $21)";
+         'pending', $20, 0, $21, $22)";
     /// The columns [`super::decode_delivery`] reads.
     #[macro_export]
     macro_rules! delivery_columns {
         () => {
             "delivery_id, page_id, firing, recipient, user_id, sink, address, event, subject, body, \
 summary, page_number, incident_number, incident_title, severity, drill, link, ack_url, resolve_url, \
-status, due_at, attempts, last_error, created_at, sent_at"
+status, due_at, attempts, last_error, created_at, sent_at, unsubscribe_url"
         };
     }
     pub const NEXT_DELIVERY_DUE: &str = "SELECT MIN(due) AS due FROM (\

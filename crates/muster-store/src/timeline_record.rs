@@ -180,6 +180,10 @@ impl TimelineRecord {
             | TimelineEvent::StatusUpdateDrafted {
                 component: subject,
                 text,
+            }
+            | TimelineEvent::StatusUpdatePublished {
+                status: subject,
+                text,
             } => Self {
                 subject: Some(subject.clone()),
                 text: Some(text.clone()),
@@ -347,6 +351,10 @@ impl TimelineRecord {
                 component: subject()?,
                 text: text()?,
             },
+            "status_update_published" => TimelineEvent::StatusUpdatePublished {
+                status: subject()?,
+                text: text()?,
+            },
             "update_reminder_sent" => TimelineEvent::UpdateReminderSent {
                 role: RoleCode::new(subject()?),
                 user: user()?,
@@ -498,6 +506,10 @@ mod tests {
             },
             TimelineEvent::StatusUpdateDrafted {
                 component: "accounts".into(),
+                text: "We are investigating".into(),
+            },
+            TimelineEvent::StatusUpdatePublished {
+                status: "investigating".into(),
                 text: "We are investigating".into(),
             },
             TimelineEvent::UpdateReminderSent {

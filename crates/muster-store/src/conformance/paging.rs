@@ -97,6 +97,7 @@ fn delivery(page: &Page, firing: u32, recipient: &str, due: Timestamp) -> Delive
             link: Some("http://muster/pages/P-1".into()),
             ack_url: Some("http://muster/ack/x".into()),
             resolve_url: None,
+            unsubscribe_url: None,
         },
         status: DeliveryStatus::Pending,
         due_at: due,

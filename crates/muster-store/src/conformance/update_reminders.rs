@@ -56,6 +56,7 @@ fn reminder(
                 link: None,
                 ack_url: None,
                 resolve_url: None,
+                unsubscribe_url: None,
             },
             status: DeliveryStatus::Pending,
             due_at: sent,
