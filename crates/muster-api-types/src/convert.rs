@@ -250,6 +250,10 @@ fn flat(event: &core::TimelineEvent) -> Flat {
         | E::StatusUpdateDrafted {
             component: subject,
             text,
+        }
+        | E::StatusUpdatePublished {
+            status: subject,
+            text,
         } => Flat {
             subject: Some(subject.clone()),
             text: Some(text.clone()),

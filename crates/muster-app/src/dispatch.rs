@@ -111,6 +111,7 @@ impl Composer {
                         link: Some(console.clone()),
                         ack_url: Some(ack_url),
                         resolve_url: Some(resolve_url),
+                        unsubscribe_url: None,
                     },
                     status: DeliveryStatus::Pending,
                     due_at: notify.due_at,
@@ -379,7 +380,8 @@ impl App {
         }
         let recorded = self.store.record_attempts(records).await?;
         let mut answers = Vec::with_capacity(attempts.len());
-        for (((delivery, _, _), decision), recorded) in attempts.iter().zip(decisions).zip(recorded)
+        for (((delivery, outcome, _), decision), recorded) in
+            attempts.iter().zip(decisions).zip(recorded)
         {
             if !recorded {
                 tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another node redoes it");
@@ -389,6 +391,8 @@ impl App {
             if decision == DeliveryDecision::Dead {
                 self.follow_up_dead(delivery, now).await?;
             }
+            self.note_subscriber_delivery(delivery, outcome, decision, now)
+                .await?;
             answers.push(Some(decision));
         }
         Ok(answers)

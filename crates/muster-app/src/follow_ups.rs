@@ -174,6 +174,7 @@ impl App {
                 link: Some(link.clone()),
                 ack_url: None,
                 resolve_url: None,
+                unsubscribe_url: None,
             };
             deliveries.push(channel_message(&team, destination, notification, now));
         }

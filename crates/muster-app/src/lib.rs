@@ -32,6 +32,7 @@ pub mod secrets;
 pub mod settings;
 pub mod silences;
 pub mod stakeholder_updates;
+pub mod status_page;
 mod step_actions;
 mod token_cache;
 mod update_messages;
@@ -42,7 +43,7 @@ use std::sync::Arc;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::AppError;
-pub use settings::Settings;
+pub use settings::{Settings, StatusPageSettings};
 
 use muster_store::Store;
 
@@ -66,6 +67,8 @@ pub struct App {
     /// Wakes this node's runbook steps when an incident with runbooks is
     /// declared or changes.
     steps_due: Arc<tokio::sync::Notify>,
+    /// Wakes this node's public status page when something on it changed.
+    status_changed: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for App {
@@ -89,6 +92,7 @@ impl App {
             known_integrations: Arc::default(),
             beats_arrived: Arc::default(),
             steps_due: Arc::default(),
+            status_changed: Arc::default(),
         }
     }
 

@@ -55,6 +55,8 @@ pub(crate) struct RoutingContext {
     pub(crate) communications: muster_plan::communications::Communications,
     /// The scenarios an incident may be started from.
     pub(crate) scenarios: muster_plan::scenarios::Scenarios,
+    /// The public status page's components.
+    pub(crate) status_components: muster_plan::status_components::StatusComponents,
     sources: HashMap<muster_core::IntegrationId, AlertSource>,
     pub(crate) catalog: Catalog,
 }
@@ -254,6 +256,7 @@ impl CycleRouter {
             link: Some(link),
             ack_url: None,
             resolve_url: None,
+            unsubscribe_url: None,
         };
         channel_message(channel, destination, notification, self.now)
     }
@@ -541,6 +544,7 @@ impl App {
             roles: roles_of(&self.settings.roles, &documents),
             communications: communications_of(&documents),
             scenarios: scenarios_of(&documents),
+            status_components: muster_plan::status_components::status_components(&documents),
             sources,
             catalog: self.store.load_catalog().await?,
         });

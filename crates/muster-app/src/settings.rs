@@ -27,6 +27,38 @@ pub struct Settings {
     /// method needing another is skipped, and the page's history says so,
     /// instead of failing every time.
     pub available_sinks: BTreeSet<SinkKind>,
+    /// The public status page's rules.
+    pub status_page: StatusPageSettings,
+}
+
+/// What the public status page's use cases need to know.
+#[derive(Debug, Clone)]
+pub struct StatusPageSettings {
+    /// The page's name, as subscribers' mails are signed.
+    pub name: String,
+    /// Where customers reach the public page: the base of the links in
+    /// subscribers' mails (confirm, unsubscribe, the incident).
+    pub public_url: String,
+    /// How long before a maintenance window subscribers are reminded.
+    pub maintenance_reminder: SignedDuration,
+    /// A webhook subscriber whose deliveries all fail this long is disabled.
+    pub disable_failing_webhooks_after: SignedDuration,
+    /// Let subscribers' webhooks reach loopback and private addresses (for
+    /// tests and closed networks; a public page should refuse them, or
+    /// anyone could make muster call its own network).
+    pub allow_private_webhooks: bool,
+}
+
+impl Default for StatusPageSettings {
+    fn default() -> Self {
+        Self {
+            name: "Status".to_owned(),
+            public_url: "http://127.0.0.1:8071".to_owned(),
+            maintenance_reminder: SignedDuration::from_hours(24),
+            disable_failing_webhooks_after: SignedDuration::from_hours(3 * 24),
+            allow_private_webhooks: false,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -40,6 +72,7 @@ impl Default for Settings {
             retry: RetryPolicy::default(),
             link_lifetime: SignedDuration::from_hours(24),
             available_sinks: SinkKind::ALL.into_iter().collect(),
+            status_page: StatusPageSettings::default(),
         }
     }
 }

@@ -155,6 +155,7 @@ impl App {
             link: Some(self.settings.incident_url(incident.number)),
             ack_url: None,
             resolve_url: None,
+            unsubscribe_url: None,
         }
     }
 }

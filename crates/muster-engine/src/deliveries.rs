@@ -47,11 +47,23 @@ const RECORDS_IN_FLIGHT: usize = 4;
 
 impl Engine {
     async fn send_one(&self, delivery: Delivery) -> (Delivery, AttemptOutcome, f64) {
+        // A status-page subscriber's webhook is signed with its own key.
+        let secret = match self.app.delivery_signing_secret(&delivery).await {
+            Ok(secret) => secret,
+            Err(error) => {
+                let outcome = AttemptOutcome::Retryable {
+                    reason: format!("cannot read the subscriber's signing key: {error}"),
+                    retry_after: None,
+                };
+                return (delivery, outcome, jitter());
+            }
+        };
         let envelope = Envelope {
             delivery_id: delivery.id,
             recipient: &delivery.recipient,
             destination: &delivery.destination,
             notification: &delivery.notification,
+            signing_secret: secret.as_deref(),
         };
         let outcome: AttemptOutcome = muster_sinks::outcome(self.sinks.send(&envelope).await);
         metrics::attempt(delivery.destination.sink, &outcome);

@@ -13,4 +13,5 @@ pub mod plan;
 pub mod runbooks;
 pub mod scenarios;
 pub mod stakeholders;
+pub mod status_components;
 pub mod updates;

@@ -52,6 +52,7 @@ pub(crate) struct Link<'a> {
 pub(crate) const ACKNOWLEDGE: &str = "Acknowledge";
 pub(crate) const RESOLVE: &str = "Resolve";
 pub(crate) const OPEN: &str = "Open";
+pub(crate) const UNSUBSCRIBE: &str = "Unsubscribe";
 
 /// The links present, in the order people should see them: acknowledge
 /// first (the one thing a page asks for), then resolve, then the console.
@@ -60,6 +61,7 @@ pub(crate) fn links(notification: &Notification) -> Vec<Link<'_>> {
         (ACKNOWLEDGE, &notification.ack_url),
         (RESOLVE, &notification.resolve_url),
         (OPEN, &notification.link),
+        (UNSUBSCRIBE, &notification.unsubscribe_url),
     ]
     .into_iter()
     .filter_map(|(label, url)| {

@@ -78,11 +78,29 @@ pub fn render(
     })?;
     let n = envelope.notification;
     let id = envelope.delivery_id;
+    let unsubscribe = n
+        .unsubscribe_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
     let body = MultiPart::alternative()
         .boundary(format!("muster-{id}"))
         .singlepart(SinglePart::plain(text(n)))
         .singlepart(SinglePart::html(html(n)));
-    Message::builder()
+    let mut message = Message::builder();
+    if let Some(url) = unsubscribe {
+        // RFC 2369 and RFC 8058: mail clients offer a one-click unsubscribe
+        // that POSTs `List-Unsubscribe=One-Click` to the link.
+        message = message
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    message
         .from(from.clone())
         .to(to)
         .subject(content::subject(n))
@@ -267,6 +285,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let from: Mailbox = "Muster <muster@example.com>".parse().expect("mailbox");
         let message = render(&envelope, &from, now()).expect("rendered");
@@ -312,6 +331,7 @@ mod tests {
             recipient: "ada",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let from: Mailbox = "muster@example.com".parse().expect("mailbox");
         let error = render(&envelope, &from, now()).expect_err("bad address");

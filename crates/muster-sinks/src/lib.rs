@@ -47,6 +47,9 @@ pub struct Envelope<'a> {
     pub destination: &'a Destination,
     /// What to say.
     pub notification: &'a Notification,
+    /// Signs a webhook with this key instead of the configured one (a
+    /// status-page subscriber's own).
+    pub signing_secret: Option<&'a str>,
 }
 
 /// Why a send did not go through.
@@ -184,6 +187,7 @@ pub(crate) mod testing {
             link: Some("https://muster.example.com/pages/P-7".into()),
             ack_url: Some("https://muster.example.com/p/ack/tok1".into()),
             resolve_url: Some("https://muster.example.com/p/resolve/tok2".into()),
+            unsubscribe_url: None,
         }
     }
 
@@ -210,6 +214,7 @@ pub(crate) mod testing {
             link: None,
             ack_url: None,
             resolve_url: None,
+            unsubscribe_url: None,
         }
     }
 

@@ -268,6 +268,7 @@ mod tests {
             recipient: "ops",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             render(&envelope),

@@ -108,6 +108,7 @@ mod tests {
             recipient: "town-square",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             render(&envelope),
@@ -131,6 +132,7 @@ mod tests {
             recipient: "town-square",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             render(&envelope)["text"],

@@ -216,6 +216,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: d,
             notification: n,
+            signing_secret: None,
         }
     }
 

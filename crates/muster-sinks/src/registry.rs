@@ -222,6 +222,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             sinks.send(&envelope).await,

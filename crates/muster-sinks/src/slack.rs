@@ -145,6 +145,7 @@ mod tests {
             recipient: "#payments",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             render(&envelope),
@@ -173,6 +174,7 @@ mod tests {
             recipient: "#payments",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let message = render(&envelope);
         let blocks = message["blocks"].as_array().expect("blocks");

@@ -99,6 +99,7 @@ mod tests {
             recipient: "Payments",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             render(&envelope),
@@ -135,6 +136,7 @@ mod tests {
             recipient: "Payments",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let message = render(&envelope);
         let card = &message["attachments"][0]["content"];

@@ -261,6 +261,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             sms_form(&envelope, "+14155550100"),
@@ -312,6 +313,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         assert_eq!(
             call_form(&envelope, "+14155550100"),

@@ -94,6 +94,9 @@ pub struct LinksPart<'a> {
     pub console: Option<&'a str>,
     pub acknowledge: Option<&'a str>,
     pub resolve: Option<&'a str>,
+    /// Status-page notices: the link that ends the subscription.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<&'a str>,
 }
 
 /// A rendered webhook request: the exact bytes and headers to send.
@@ -130,6 +133,7 @@ pub fn payload<'a>(envelope: &Envelope<'a>, now: Timestamp) -> Payload<'a> {
             console: n.link.as_deref(),
             acknowledge: n.ack_url.as_deref(),
             resolve: n.resolve_url.as_deref(),
+            unsubscribe: n.unsubscribe_url.as_deref(),
         },
     }
 }
@@ -230,7 +234,11 @@ impl Sink for WebhookSink {
     async fn send(&self, envelope: &Envelope<'_>) -> Result<(), SendError> {
         let address = &envelope.destination.address;
         let url = http::destination_url(SERVICE, address)?;
-        let request = render(envelope, self.config.secret_for(address), Timestamp::now());
+        // A status-page subscriber verifies with the key it was given.
+        let secret = envelope
+            .signing_secret
+            .or_else(|| self.config.secret_for(address));
+        let request = render(envelope, secret, Timestamp::now());
         let mut builder = self.client.post(url).body(request.body);
         for (name, value) in request.headers {
             builder = builder.header(name, value);
@@ -257,6 +265,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let request = render(&envelope, None, now());
         assert_eq!(
@@ -293,6 +302,7 @@ mod tests {
             recipient: "payments",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let body: serde_json::Value =
             serde_json::from_str(&render(&envelope, None, now()).body).expect("json");
@@ -308,6 +318,7 @@ mod tests {
         drill.subject = "INC-42 forgot the marker".into();
         let envelope = Envelope {
             notification: &drill,
+            signing_secret: None,
             ..envelope
         };
         let body: serde_json::Value =
@@ -325,6 +336,7 @@ mod tests {
             recipient: "ada@example.com",
             destination: &d,
             notification: &n,
+            signing_secret: None,
         };
         let request = render(&envelope, Some("whsec_test"), now());
         let (_, signature) = request

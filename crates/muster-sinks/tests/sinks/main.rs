@@ -38,6 +38,7 @@ pub fn notification() -> Notification {
         link: Some("https://muster.example.com/pages/P-7".into()),
         ack_url: Some("https://muster.example.com/p/ack/tok1".into()),
         resolve_url: Some("https://muster.example.com/p/resolve/tok2".into()),
+        unsubscribe_url: None,
     }
 }
 
@@ -65,6 +66,7 @@ pub fn envelope<'a>(
         recipient: "ada@example.com",
         destination,
         notification,
+        signing_secret: None,
     }
 }
 

@@ -233,7 +233,10 @@ pub fn validate(plan: &Plan) -> Vec<Finding> {
                     &["functionality"],
                     &["functionality"],
                 );
-                d.str_at(node, &["group"], &["group"]);
+                for field in ["group", "title", "description"] {
+                    d.str_at(node, &[field], &[field]);
+                }
+                d.integer(node, &["position"], &["position"], (0, 10_000));
             }
             Kind::RetrospectiveTemplate => {
                 let node = doc_node(doc);

@@ -175,6 +175,20 @@ pub(super) fn own_fields(kind: Kind) -> (Vec<Field>, Value) {
                     ),
                 ),
                 opt("group", text("The heading the component is listed under.")),
+                opt(
+                    "title",
+                    text(
+                        "Its name as customers read it (\"Checkout\"); the document's name by default.",
+                    ),
+                ),
+                opt("description", text("One sentence customers see beside it.")),
+                opt(
+                    "position",
+                    integer(
+                        "Where it is listed: lower first, then by name.",
+                        (0, 10_000),
+                    ),
+                ),
             ],
             json!({}),
         ),
