@@ -13,6 +13,7 @@ pub mod plan;
 pub mod runbooks;
 pub mod scenarios;
 pub mod silences;
+pub mod status_page;
 pub mod updates;
 mod users;
 pub mod whats_next;

@@ -12,6 +12,7 @@
 
 mod deliveries;
 mod heartbeats;
+mod maintenance;
 mod metrics;
 mod reminders;
 mod routing;
@@ -98,6 +99,8 @@ pub struct CycleReport {
     pub steps: usize,
     /// Send attempts made, by outcome.
     pub sent: Sent,
+    /// Maintenance notices published (reminders, starts, ends).
+    pub maintenance_notices: usize,
 }
 
 /// The engine of one node.
@@ -208,8 +211,10 @@ impl Engine {
         let routed = self.route_alerts().await?.routed;
         let steps = self.run_due_steps().await?;
         let fired = self.fire_due().await?;
+        let maintenance_notices = self.tell_maintenances().await?;
         let sent = self.send_due_once().await?;
         Ok(CycleReport {
+            maintenance_notices,
             heartbeats_missed: beats.raised,
             heartbeats_back: beats.resolved,
             routed,
@@ -246,6 +251,7 @@ impl Engine {
             tokio::spawn(self.clone().routing(stopped.clone())),
             tokio::spawn(self.clone().heartbeats(stopped.clone())),
             tokio::spawn(self.clone().runbooks(stopped.clone())),
+            tokio::spawn(self.clone().maintenance(stopped.clone())),
         ];
         for _ in 0..self.config.outbox_workers.max(1) {
             modules.push(tokio::spawn(self.clone().outbox_worker(stopped.clone())));

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod ops;
 pub mod ratelimit;
 pub mod state;
+pub mod status_site;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -120,3 +120,64 @@ mod tests {
         );
     }
 }
+
+/// Status-page subscriptions: per client address, and per subscribed
+/// address, so the public form cannot be used to flood a mailbox with
+/// confirmation mails nor muster's outbox with subscriptions.
+pub struct SubscribeLimiter {
+    by_client: DefaultKeyedRateLimiter<IpAddr>,
+    by_target: DefaultKeyedRateLimiter<String>,
+    /// Confirmation and unsubscribe links, so their tokens cannot be
+    /// guessed at speed (they are 256-bit anyway).
+    links_by_client: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+const SUBSCRIBE_PER_CLIENT_PER_MINUTE: u32 = 10;
+const SUBSCRIBE_PER_TARGET_PER_HOUR: u32 = 3;
+const LINKS_PER_CLIENT_PER_MINUTE: u32 = 30;
+
+impl Default for SubscribeLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SubscribeLimiter {
+    pub fn new() -> Self {
+        let per_hour = NonZeroU32::new(SUBSCRIBE_PER_TARGET_PER_HOUR).unwrap_or(NonZeroU32::MIN);
+        Self {
+            by_client: RateLimiter::keyed(quota(SUBSCRIBE_PER_CLIENT_PER_MINUTE)),
+            by_target: RateLimiter::keyed(Quota::per_hour(per_hour)),
+            links_by_client: RateLimiter::keyed(quota(LINKS_PER_CLIENT_PER_MINUTE)),
+        }
+    }
+
+    /// `Err(wait)` when this request must be refused.
+    pub fn check(&self, client: IpAddr, target: &str) -> Result<(), Duration> {
+        self.by_client
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(self.by_client.clock().now()))?;
+        self.by_target
+            .check_key(&target.trim().to_lowercase())
+            .map_err(|not_until| not_until.wait_time_from(self.by_target.clock().now()))?;
+        if self.by_client.len() > 100_000 {
+            self.by_client.retain_recent();
+        }
+        if self.by_target.len() > 100_000 {
+            self.by_target.retain_recent();
+        }
+        Ok(())
+    }
+
+    /// Confirmation and unsubscribe links: per client only.
+    pub fn check_link(&self, client: IpAddr) -> Result<(), Duration> {
+        let checked = self
+            .links_by_client
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(self.links_by_client.clock().now()));
+        if self.links_by_client.len() > 100_000 {
+            self.links_by_client.retain_recent();
+        }
+        checked
+    }
+}

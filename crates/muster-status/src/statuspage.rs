@@ -54,6 +54,12 @@ pub struct Component {
     /// The group's id, for a component listed under a group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// A group holds components (live Statuspage sends both fields).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group: bool,
+    /// A group's components' ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<String>>,
 }
 
 impl Component {
@@ -73,6 +79,19 @@ pub struct IncidentUpdate {
     pub created_at: Timestamp,
     pub display_at: Timestamp,
     pub updated_at: Timestamp,
+    /// What the update did to each component it names (live Statuspage
+    /// sends this; the documented example omits it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected_components: Vec<AffectedComponent>,
+}
+
+/// One component an update names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedComponent {
+    pub code: String,
+    pub name: String,
+    pub old_status: String,
+    pub new_status: String,
 }
 
 /// An incident, or (with `scheduled_for` and `scheduled_until`) a

@@ -96,6 +96,9 @@ enum Guard {
 /// A running server and direct access to its application, for set-up.
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The public status page's own listener.
+    pub status_address: SocketAddr,
+    pub status_site: muster_server::status_site::StatusSite,
     pub app: App,
     pub store: Arc<dyn Store>,
     pub backend: Backend,
@@ -177,10 +180,25 @@ impl TestApp {
             .await
             .expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
+        let status_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0 for the status page");
+        let status_address = status_listener.local_addr().expect("local address");
         let mut settings = options.settings;
         if !options.keep_public_url {
             settings.public_url = format!("http://{address}");
+            settings.status_page.public_url = format!("http://{status_address}");
+            // Tests' webhook receivers listen on 127.0.0.1.
+            settings.status_page.allow_private_webhooks = true;
         }
+        let status_config = muster_status::PageConfig::new(
+            &settings.status_page.name,
+            &settings.status_page.public_url,
+            None,
+            "#0b6bcb",
+            "UTC",
+        )
+        .expect("a valid status page configuration");
         let sinks = Arc::new(Sinks::build(&options.sinks).expect("valid sink settings"));
         settings.available_sinks = sinks.kinds().collect();
         let app = App::new(store.clone(), options.clock, settings);
@@ -192,8 +210,18 @@ impl TestApp {
         let (shutdown, signal) = oneshot::channel::<()>();
         let mut state = AppState::new(app.clone(), Some(metrics_handle()));
         state.sinks = Some(sinks);
+        let status_site = muster_server::status_site::StatusSite::new(app.clone(), status_config);
+        let (status_shutdown, status_signal) = oneshot::channel::<()>();
+        tokio::spawn(muster_server::status_site::serve(
+            status_listener,
+            status_site.clone(),
+            async {
+                let _ = status_signal.await;
+            },
+        ));
         let server = tokio::spawn(muster_server::serve(listener, state, async {
             let _ = signal.await;
+            let _ = status_shutdown.send(());
         }));
         let engine_stop = if options.background_engine {
             let (stop, stopped) = oneshot::channel::<()>();
@@ -214,6 +242,8 @@ impl TestApp {
         };
         Self {
             address,
+            status_address,
+            status_site,
             app,
             store,
             backend,
@@ -223,6 +253,11 @@ impl TestApp {
             engine_stop,
             _guard: guard,
         }
+    }
+
+    /// A path on the public status listener.
+    pub fn status_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.status_address)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -333,6 +368,23 @@ impl TestApp {
             .expect("the alerts")
     }
 
+    /// Applies `examples/plan/` through the API, failing the test if refused.
+    pub async fn apply_example_plan(&self, token: &str) {
+        let (status, body) = self
+            .call(
+                token,
+                reqwest::Method::POST,
+                "/api/v1/plan/apply",
+                Some(example_plan_upload()),
+            )
+            .await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::OK,
+            "the example plan applies: {body}"
+        );
+    }
+
     /// Applies a one-file plan through the API, failing the test if refused.
     pub async fn apply_plan(&self, token: &str, yaml: &str) {
         let (status, body) = self
@@ -355,6 +407,7 @@ impl TestApp {
             if cycle.routed == 0
                 && cycle.steps == 0
                 && cycle.fired == 0
+                && cycle.maintenance_notices == 0
                 && cycle.sent.attempts() == 0
                 && drained.attempts() == 0
             {
@@ -387,4 +440,22 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// The files of `examples/plan/` as `POST /api/v1/plan/apply` takes them.
+pub fn example_plan_upload() -> serde_json::Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    let mut files: Vec<serde_json::Value> = std::fs::read_dir(&dir)
+        .expect("the example plan")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .map(|path| {
+            serde_json::json!({
+                "path": path.file_name().unwrap_or_default().to_string_lossy(),
+                "text": std::fs::read_to_string(&path).expect("a plan file"),
+            })
+        })
+        .collect();
+    files.sort_by_key(|f| f["path"].as_str().unwrap_or_default().to_owned());
+    serde_json::json!({ "files": files })
 }

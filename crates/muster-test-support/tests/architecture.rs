@@ -37,6 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-app",
             "muster-api-types",
             "muster-ui",
+            "muster-status",
             "muster-plan",
             "muster-sinks",
             "muster-ingest",
@@ -57,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-plan",
             "muster-engine",
             "muster-sinks",
+            "muster-status",
             "muster-ingest",
         ],
     ),
@@ -71,6 +73,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "muster-server",
             "muster-engine",
             "muster-sinks",
+            "muster-status",
         ],
     ),
 ];

@@ -6,7 +6,6 @@
 //! the scenario's expected timeline against what happened. Bad input gets
 //! a JSON error naming the field, and writes nothing.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -25,23 +24,6 @@ const PEOPLE: [&str; 5] = [
     "counsel@fernbrook.example",
     "support-lead@fernbrook.example",
 ];
-
-fn example_upload() -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    let mut files: Vec<Value> = std::fs::read_dir(&dir)
-        .expect("the example plan")
-        .map(|entry| entry.expect("an entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
-        .map(|path| {
-            json!({
-                "path": path.file_name().unwrap_or_default().to_string_lossy(),
-                "text": std::fs::read_to_string(&path).expect("a plan file"),
-            })
-        })
-        .collect();
-    files.sort_by_key(|f| f["path"].as_str().unwrap_or_default().to_owned());
-    json!({ "files": files })
-}
 
 fn kinds(timeline: &Value) -> Vec<String> {
     timeline["entries"]
@@ -84,7 +66,12 @@ async fn journey(app: &TestApp, clock: &FakeClock) {
         let token = admin.clone();
         async move { app.call(&token, method, &path, body).await }
     };
-    let (status, body) = call(Method::POST, "/api/v1/plan/apply", Some(example_upload())).await;
+    let (status, body) = call(
+        Method::POST,
+        "/api/v1/plan/apply",
+        Some(muster_test_support::example_plan_upload()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // An unknown scenario is refused, naming the field; nothing is declared.

@@ -15,6 +15,7 @@ mod plan;
 pub(crate) mod process;
 mod runbooks;
 mod silences;
+mod status_page;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -45,6 +46,7 @@ pub const CATALOG_BODY_LIMIT: usize = 64 * 1024 * 1024;
         (name = "oncall", description = "Schedules, overrides, who is on call, escalation policies"),
         (name = "paging", description = "Pages that escalate until acknowledged, and notification rules"),
         (name = "alerts", description = "Alert integrations and the alerts they made"),
+        (name = "status page", description = "The public status page: public incident updates, components, maintenance, subscribers"),
     )
 )]
 struct ApiDoc;
@@ -131,6 +133,22 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(process::send_update))
         .routes(routes!(process::scenario))
         .routes(routes!(process::mark_scenario_action))
+        .routes(routes!(
+            status_page::publish,
+            status_page::incident_status_page
+        ))
+        .routes(routes!(status_page::components))
+        .routes(routes!(
+            status_page::set_component_status,
+            status_page::clear_component_status
+        ))
+        .routes(routes!(status_page::verify_component))
+        .routes(routes!(
+            status_page::maintenances,
+            status_page::schedule_maintenance
+        ))
+        .routes(routes!(status_page::complete_maintenance))
+        .routes(routes!(status_page::subscribers))
         .routes(routes!(meta::severities))
         .routes(routes!(meta::roles))
         .routes(routes!(accounts::list_users, accounts::create_user))
