@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./muster-data/muster.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8070";
+pub const DEFAULT_STATUS_LISTEN: &str = "127.0.0.1:8071";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeverityConfig {
@@ -110,6 +111,26 @@ pub struct Config {
     /// gets 429 (a webhook of many alerts counts once; bursts of a second's
     /// worth more pass). At least 1.
     pub ingest_rate_limit: u32,
+    /// Address of the public status page's own listener.
+    pub status_listen: SocketAddr,
+    /// Where customers reach the status page (links in its mails and
+    /// feeds); `http://{status_listen}` by default.
+    pub status_url: Option<String>,
+    /// The status page's name, e.g. "Fernbrook Status".
+    pub status_name: String,
+    /// A logo shown instead of the name (an http(s) URL).
+    pub status_logo_url: Option<String>,
+    /// The accent colour of links and buttons, `#rrggbb`.
+    pub status_accent: String,
+    /// The zone the page's times and daily history bars are in.
+    pub status_time_zone: String,
+    /// How long before a maintenance window subscribers are reminded.
+    pub status_maintenance_reminder_hours: u32,
+    /// A webhook subscriber failing every delivery this long is disabled.
+    pub status_webhook_disable_after_days: u32,
+    /// Let subscribers' webhooks call loopback and private addresses (never
+    /// on a page the internet can reach).
+    pub status_allow_private_webhooks: bool,
 }
 
 impl Default for Config {
@@ -140,6 +161,17 @@ impl Default for Config {
             channels: Vec::new(),
             engine_lease_seconds: 60,
             ingest_rate_limit: muster_server::ratelimit::INGEST_PER_KEY_PER_SECOND,
+            status_listen: DEFAULT_STATUS_LISTEN
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8071))),
+            status_url: None,
+            status_name: "Status".to_owned(),
+            status_logo_url: None,
+            status_accent: "#0b6bcb".to_owned(),
+            status_time_zone: "UTC".to_owned(),
+            status_maintenance_reminder_hours: 24,
+            status_webhook_disable_after_days: 3,
+            status_allow_private_webhooks: false,
         }
     }
 }
@@ -155,6 +187,8 @@ pub struct Overrides {
     pub public_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingest_rate_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -189,6 +223,15 @@ impl Config {
                 "twilio_from",
                 "engine_lease_seconds",
                 "ingest_rate_limit",
+                "status_listen",
+                "status_url",
+                "status_name",
+                "status_logo_url",
+                "status_accent",
+                "status_time_zone",
+                "status_maintenance_reminder_hours",
+                "status_webhook_disable_after_days",
+                "status_allow_private_webhooks",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -239,8 +282,39 @@ impl Config {
             ),
             public_url: self.public_url(),
             channels: self.channels()?,
+            status_page: muster_app::StatusPageSettings {
+                name: self.status_name.trim().to_owned(),
+                public_url: self.status_url(),
+                maintenance_reminder: jiff::SignedDuration::from_hours(i64::from(
+                    self.status_maintenance_reminder_hours.clamp(1, 24 * 14),
+                )),
+                disable_failing_webhooks_after: jiff::SignedDuration::from_hours(
+                    24 * i64::from(self.status_webhook_disable_after_days.clamp(1, 90)),
+                ),
+                allow_private_webhooks: self.status_allow_private_webhooks,
+            },
             ..Settings::default()
         })
+    }
+
+    /// Where customers reach the status page.
+    pub fn status_url(&self) -> String {
+        self.status_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.status_listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The status page's look, validated.
+    pub fn status_page(&self) -> anyhow::Result<muster_status::PageConfig> {
+        Ok(muster_status::PageConfig::new(
+            &self.status_name,
+            &self.status_url(),
+            self.status_logo_url.as_deref(),
+            &self.status_accent,
+            &self.status_time_zone,
+        )?)
     }
 
     /// Where people reach muster, for the links notifications carry.

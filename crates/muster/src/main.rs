@@ -11,6 +11,7 @@ mod bench_oncall;
 mod config;
 mod remote;
 mod serve;
+mod status;
 mod store;
 
 use std::path::PathBuf;
@@ -60,7 +61,13 @@ enum Command {
         /// Ingest requests one integration key may make per second (default 5000).
         #[arg(long)]
         ingest_rate_limit: Option<u32>,
+        /// Address of the public status page's own listener (default 127.0.0.1:8071).
+        #[arg(long)]
+        status_listen: Option<std::net::SocketAddr>,
     },
+    /// The public status page: write it out as static files.
+    #[command(subcommand)]
+    Status(StatusCommand),
     /// Set-up commands that work on the database directly, no server needed.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -156,6 +163,17 @@ enum AdminCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum StatusCommand {
+    /// Write the whole public site (HTML, Statuspage JSON, Atom and RSS) to DIR
+    /// as static files, for a web server or object store elsewhere.
+    Export {
+        #[command(flatten)]
+        server: ServerOptions,
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum BenchCommand {
     /// Declare and note-append throughput and latency over HTTP, on SQLite and PostgreSQL.
     Api(bench::BenchArgs),
@@ -213,15 +231,27 @@ async fn main() -> ExitCode {
             listen,
             public_url,
             ingest_rate_limit,
+            status_listen,
         } => {
             let overrides = Overrides {
                 listen,
                 database_url: server.database_url.clone(),
                 public_url,
                 ingest_rate_limit,
+                status_listen,
             };
             match load(&server, overrides) {
                 Ok(config) => serve::run(config).await,
+                Err(error) => Err(error),
+            }
+        }
+        Command::Status(StatusCommand::Export { server, dir }) => {
+            let overrides = Overrides {
+                database_url: server.database_url.clone(),
+                ..Overrides::default()
+            };
+            match load(&server, overrides) {
+                Ok(config) => status::export(&config, &dir).await,
                 Err(error) => Err(error),
             }
         }

@@ -43,14 +43,28 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         )
     })?);
     settings.available_sinks = sinks.kinds().collect();
+    let mut page = config.status_page()?;
     let opened = store::open(&config.database_url, true).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
+    let status_listener = TcpListener::bind(config.status_listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the status page (status_listen)",
+                config.status_listen
+            )
+        })?;
+    let status_address = status_listener.local_addr()?;
     // Port 0 means "any": links must name the port actually bound.
     if config.public_url.is_none() {
         settings.public_url = format!("http://{address}");
+    }
+    if config.status_url.is_none() {
+        settings.status_page.public_url = format!("http://{status_address}");
+        page.url = settings.status_page.public_url.clone();
     }
     let public_url = settings.public_url.clone();
     let app = App::new(opened.store.clone(), Arc::new(SystemClock), settings);
@@ -91,6 +105,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
         opened.description
     );
+    eprintln!("public status page on http://{status_address}");
     if let Some(secret) = app.bootstrap_secret().await? {
         eprintln!();
         eprintln!("No users yet. Create the first admin within this run at:");
@@ -105,7 +120,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let engine = tokio::spawn(engine.run(async {
         let _ = engine_stopped.await;
     }));
+    let (stop_status, status_stopped) = tokio::sync::oneshot::channel::<()>();
+    let status_site = muster_server::status_site::StatusSite::new(app.clone(), page);
+    let status = tokio::spawn(muster_server::status_site::serve(
+        status_listener,
+        status_site,
+        async {
+            let _ = status_stopped.await;
+        },
+    ));
     let served = muster_server::serve(listener, state, shutdown_signal()).await;
+    let _ = stop_status.send(());
+    match status.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "the status page listener failed"),
+        Err(error) => tracing::error!(%error, "the status page task failed"),
+    }
     // In-flight requests are done; let in-flight sends finish too.
     let _ = stop_engine.send(());
     match engine.await {

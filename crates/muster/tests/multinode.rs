@@ -39,6 +39,8 @@ fn node(database_url: &str) -> Node {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--status-listen",
+            "127.0.0.1:0",
             "--database-url",
             database_url,
         ])

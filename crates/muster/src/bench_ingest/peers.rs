@@ -256,7 +256,15 @@ impl Peer {
         let exe = std::env::current_exe().context("where is this muster binary?")?;
         let mut command = Command::new(exe);
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--status-listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &url,
+            ])
             // Far above any rate here: the bench measures ingestion, not the limiter.
             .args(["--ingest-rate-limit", "1000000000"])
             .env("MUSTER_LOG", "warn")

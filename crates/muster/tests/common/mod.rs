@@ -10,6 +10,8 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_muster");
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// The public status page's listener.
+    pub status: String,
 }
 
 impl Drop for Server {
@@ -26,6 +28,8 @@ pub fn start(database_url: &str) -> Server {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--status-listen",
+            "127.0.0.1:0",
             "--database-url",
             database_url,
         ])
@@ -39,20 +43,34 @@ pub fn start(database_url: &str) -> Server {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let address = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = sender.send(address);
+            for (kind, marker) in [(0, "listening on "), (1, "public status page on ")] {
+                if let Some(rest) = line.split(marker).nth(1) {
+                    let address = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = sender.send((kind, address));
+                }
             }
         }
     });
-    let base = receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("muster serve did not report its address");
-    Server { child, base }
+    let (mut base, mut status) = (String::new(), String::new());
+    while base.is_empty() || status.is_empty() {
+        let (kind, address) = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("muster serve did not report its addresses");
+        if kind == 0 {
+            base = address;
+        } else {
+            status = address;
+        }
+    }
+    Server {
+        child,
+        base,
+        status,
+    }
 }
 
 /// `muster admin token` straight on the database: creates the user if needed.
