@@ -15,27 +15,12 @@
 
 mod support;
 
-use std::path::Path;
-
-use muster_app::plan::PlanApply;
 use support::browser::{
     ChromeDriver, browsers_installed, click, click_element, screenshots, set_up_admin, type_into,
     wait_for_text,
 };
 use support::{ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, TestServer};
 use thirtyfour::prelude::*;
-
-fn example_plan() -> PlanApply {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
-    let plan = muster_plan::plan::load(&dir).unwrap();
-    PlanApply {
-        catalog: plan.catalog(),
-        documents: plan.stored_documents(),
-        files: plan.files(),
-        secrets: Default::default(),
-        dry_run: false,
-    }
-}
 
 async fn choose(browser: &WebDriver, id: &str, value: &str) {
     let select = browser.find(By::Id(id)).await.unwrap();
@@ -67,7 +52,7 @@ async fn the_whats_next_panel_offers_each_next_action_in_one_click() {
     // Nobody of identity's rotation has an account: its step fails, visibly.
     server
         .app()
-        .apply_plan(&admin.actor, example_plan())
+        .apply_plan(&admin.actor, support::example_plan())
         .await
         .unwrap();
 

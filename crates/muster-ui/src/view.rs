@@ -7,12 +7,14 @@ mod integrations;
 mod oncall;
 mod paging;
 mod process;
+mod status_page;
 
 pub use alerts::*;
 pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
 pub use process::*;
+pub use status_page::*;
 
 /// The signed-in person, for the top bar and every form's CSRF field.
 #[derive(Debug, Clone)]
@@ -253,6 +255,8 @@ pub struct IncidentView {
     pub whats_next: WhatsNextView,
     /// The scenario it was started from, if any.
     pub scenario: Option<ScenarioView>,
+    /// Its card for the public status page (when the plan has components).
+    pub status_page: Option<StatusPageCard>,
 }
 
 /// Values typed into the declare form, echoed back when it is refused.

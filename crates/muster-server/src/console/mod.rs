@@ -22,6 +22,7 @@ mod process;
 mod rules;
 mod session;
 mod silences;
+mod status_page;
 
 use askama::Template;
 use axum::Router;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{key}/page", post(paging::page_for_incident))
         .route("/incidents/{key}/steps", post(process::run_step))
         .route("/incidents/{key}/updates", post(process::send_update))
+        .route("/incidents/{key}/status-page", post(status_page::publish))
         .route(
             "/incidents/{key}/scenario/moments/{index}/done",
             post(process::mark_scenario_action),

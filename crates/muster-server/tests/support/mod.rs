@@ -95,3 +95,16 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// `examples/plan/` as the plan use case takes it.
+pub fn example_plan() -> muster_app::plan::PlanApply {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    let plan = muster_plan::plan::load(&dir).expect("the example plan loads");
+    muster_app::plan::PlanApply {
+        catalog: plan.catalog(),
+        documents: plan.stored_documents(),
+        files: plan.files(),
+        secrets: Default::default(),
+        dry_run: false,
+    }
+}

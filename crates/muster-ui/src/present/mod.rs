@@ -19,6 +19,7 @@ mod people;
 mod plan;
 mod process;
 mod schedule_grid;
+mod status_page;
 pub mod zoned;
 
 pub use alert_page::*;
@@ -28,6 +29,7 @@ pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
 pub use people::*;
+pub use status_page::*;
 pub use plan::*;
 pub use process::*;
 
@@ -445,6 +447,7 @@ pub fn incident_view(inputs: IncidentInputs<'_>) -> IncidentView {
         href,
         // Filled by the caller, which has the process's decisions.
         whats_next: Default::default(),
+        status_page: None,
         scenario: None,
     }
 }
