@@ -215,6 +215,7 @@ fn started_from(timeline: &[TimelineEntry]) -> Option<Scenario> {
 fn happened(incident: &Incident, timeline: &[TimelineEntry]) -> Happened {
     let mut roles_filled = BTreeMap::new();
     let mut first_update = None;
+    let mut first_status = None;
     let mut actions_done = BTreeMap::new();
     for entry in timeline {
         match &entry.event {
@@ -225,6 +226,9 @@ fn happened(incident: &Incident, timeline: &[TimelineEntry]) -> Happened {
             }
             TimelineEvent::UpdatePosted { .. } => {
                 first_update.get_or_insert(entry.occurred_at);
+            }
+            TimelineEvent::StatusUpdatePublished { .. } => {
+                first_status.get_or_insert(entry.occurred_at);
             }
             TimelineEvent::ScenarioActionDone { index, .. } => {
                 actions_done
@@ -239,9 +243,7 @@ fn happened(incident: &Incident, timeline: &[TimelineEntry]) -> Happened {
         milestones: incident.milestones,
         roles_filled,
         first_stakeholder_update_at: first_update,
-        // Published status-page updates come with the status page; until
-        // then this moment shows as missing, never as a guess.
-        first_status_update_at: None,
+        first_status_update_at: first_status,
         actions_done,
     }
 }

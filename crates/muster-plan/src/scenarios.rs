@@ -183,16 +183,7 @@ fn moment(r: &mut Reader, entry: &Map<String, Value>, at: &Path) -> Option<Expec
         "event" => match value.as_str() {
             "declared" => Expectation::Declared,
             "first_stakeholder_update" => Expectation::FirstStakeholderUpdate,
-            "first_status_update" => {
-                r.report(
-                    &at.key(key),
-                    Some(&value),
-                    rules::INVALID_FIELD,
-                    "muster publishes no status page yet, so it cannot see this happen; \
-                     write it as an action a person marks done",
-                );
-                return None;
-            }
+            "first_status_update" => Expectation::FirstStatusUpdate,
             _ => {
                 r.report(
                     &at.key(key),
@@ -280,7 +271,6 @@ mod tests {
                 {"at": "T+5m", "milestone": "mitigated", "action": "both"},
                 {"at": "5m", "event": "declared"},
                 {"at": "T+1m", "event": "tweeted"},
-                {"at": "T+1m", "event": "first_status_update"},
             ],
         }))]);
         assert_eq!(read.scenarios.len(), 0);
@@ -290,8 +280,6 @@ mod tests {
             "exactly one of",
             "expected_timeline[2].at",
             "expected_timeline[3].event",
-            "expected_timeline[4].event",
-            "publishes no status page yet",
         ] {
             assert!(problem.contains(part), "{part} in {problem}");
         }
