@@ -59,6 +59,17 @@ impl Client {
         let url = self.url(&["api", "v1", "incidents", key, "updates"])?;
         self.call(Method::POST, url, Some(body)).await
     }
+
+    /// Publishes (or previews) an update of the incident on the public
+    /// status page.
+    pub async fn publish_status(
+        &self,
+        key: &str,
+        body: &muster_api_types::status_page::PublishStatusUpdate,
+    ) -> Result<muster_api_types::status_page::StatusPublished, ClientError> {
+        let url = self.url(&["api", "v1", "incidents", key, "status-page"])?;
+        self.call(Method::POST, url, Some(body)).await
+    }
 }
 
 impl Client {

@@ -53,22 +53,58 @@ fn the_export_is_the_whole_public_site_and_needs_no_running_server() {
         .and_then(|r| r.json())
         .expect("declared");
     let reference = declared["reference"].as_str().expect("a reference");
-    let published: serde_json::Value = client
-        .post(format!(
-            "{}/api/v1/incidents/{reference}/status-page",
-            cli.url
-        ))
-        .bearer_auth(&cli.token)
-        .json(&serde_json::json!({
-            "status": "identified",
-            "name": "Checkout is slow",
-            "body": "Payments take up to a minute; we found the cause.",
-            "components": [{"component": "payments", "status": "degraded_performance"}],
-        }))
-        .send()
-        .and_then(|r| r.error_for_status())
-        .and_then(|r| r.json())
-        .expect("published");
+    // Published from the CLI, after a preview that publishes nothing.
+    let preview = cli.ok(&[
+        "update",
+        "publish",
+        reference,
+        "--status",
+        "identified",
+        "--name",
+        "Checkout is slow",
+        "--message",
+        "Payments take up to a minute; we found the cause.",
+        "--component",
+        "payments=degraded_performance",
+        "--preview",
+    ]);
+    assert!(preview.contains("Would be published"), "{preview}");
+    let (code, message) = cli.code(&[
+        "update",
+        "publish",
+        reference,
+        "--status",
+        "identified",
+        "--component",
+        "payments",
+    ]);
+    assert_ne!(code, 0);
+    assert!(message.contains("COMPONENT=STATUS"), "{message}");
+    let (code, message) = cli.code(&[
+        "update",
+        "publish",
+        reference,
+        "--status",
+        "sideways",
+        "--message",
+        "x",
+    ]);
+    assert_ne!(code, 0);
+    assert!(message.contains("status"), "{message}");
+    let published = cli.json(&[
+        "update",
+        "publish",
+        reference,
+        "--status",
+        "identified",
+        "--name",
+        "Checkout is slow",
+        "--message",
+        "Payments take up to a minute; we found the cause.",
+        "--component",
+        "payments=degraded_performance",
+    ]);
+    assert_eq!(published["preview"], false);
     let public_id = published["incident"]["id"].as_str().expect("a public id");
 
     let site = tempfile::tempdir().expect("an export directory");
