@@ -95,32 +95,6 @@ impl IngestLimiter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_account_is_throttled_after_a_few_attempts_from_anywhere() {
-        let limiter = LoginLimiter::new();
-        let results: Vec<bool> = (0..8u8)
-            .map(|n| {
-                limiter
-                    .check(IpAddr::from([10, 0, 0, n]), "ada@example.com")
-                    .is_ok()
-            })
-            .collect();
-        assert_eq!(
-            results.iter().filter(|ok| **ok).count(),
-            PER_ACCOUNT_PER_MINUTE as usize
-        );
-        assert!(
-            limiter
-                .check(IpAddr::from([10, 0, 0, 1]), "bob@example.com")
-                .is_ok()
-        );
-    }
-}
-
 /// Status-page subscriptions: per client address, and per subscribed
 /// address, so the public form cannot be used to flood a mailbox with
 /// confirmation mails nor muster's outbox with subscriptions.
@@ -179,5 +153,31 @@ impl SubscribeLimiter {
             self.links_by_client.retain_recent();
         }
         checked
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_throttled_after_a_few_attempts_from_anywhere() {
+        let limiter = LoginLimiter::new();
+        let results: Vec<bool> = (0..8u8)
+            .map(|n| {
+                limiter
+                    .check(IpAddr::from([10, 0, 0, n]), "ada@example.com")
+                    .is_ok()
+            })
+            .collect();
+        assert_eq!(
+            results.iter().filter(|ok| **ok).count(),
+            PER_ACCOUNT_PER_MINUTE as usize
+        );
+        assert!(
+            limiter
+                .check(IpAddr::from([10, 0, 0, 1]), "bob@example.com")
+                .is_ok()
+        );
     }
 }

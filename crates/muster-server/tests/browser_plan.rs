@@ -11,8 +11,6 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use support::browser::{
     ChromeDriver, browsers_installed, click, screenshots, set_up_admin, wait_for_text, wait_for_url,
 };

@@ -74,7 +74,7 @@ fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.starts_with('[') {
-        return authority.split(']').next().map_or(authority, |h| &h[..]);
+        return authority.split(']').next().unwrap_or(authority);
     }
     authority
         .rsplit_once(':')

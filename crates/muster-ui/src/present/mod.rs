@@ -29,9 +29,9 @@ pub use integrations::*;
 pub use oncall::*;
 pub use paging::*;
 pub use people::*;
-pub use status_page::*;
 pub use plan::*;
 pub use process::*;
+pub use status_page::*;
 
 use crate::view::{
     IncidentRow, IncidentView, ListFilters, MilestoneAction, MilestoneStep, OptionView,
