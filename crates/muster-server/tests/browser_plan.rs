@@ -11,6 +11,9 @@
 
 mod support;
 
+use std::path::{Path, PathBuf};
+
+use muster_app::plan::PlanApply;
 use support::browser::{
     ChromeDriver, browsers_installed, click, screenshots, set_up_admin, wait_for_text, wait_for_url,
 };
@@ -18,6 +21,27 @@ use support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
 use thirtyfour::prelude::*;
 
 /// The example plan, with the retrospective template's review long overdue.
+fn example_plan() -> PlanApply {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plan");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.ends_with("retrospective.yaml") {
+            text = text.replace("last_reviewed: 2026-04-15", "last_reviewed: 2020-04-15");
+        }
+        files.push((PathBuf::from(path.file_name().unwrap()), text));
+    }
+    let plan = muster_plan::plan::Plan::from_texts(files).unwrap();
+    assert!(muster_plan::plan::validate(&plan).is_empty());
+    PlanApply {
+        catalog: plan.catalog(),
+        documents: plan.stored_documents(),
+        files: plan.files(),
+        secrets: Default::default(),
+        dry_run: false,
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_running_plan_is_shown_with_its_source_and_overdue_reviews() {
@@ -43,7 +67,7 @@ async fn the_running_plan_is_shown_with_its_source_and_overdue_reviews() {
         .unwrap();
     let applied = server
         .app()
-        .apply_plan(&admin.actor, support::example_plan())
+        .apply_plan(&admin.actor, example_plan())
         .await
         .unwrap();
     assert_eq!(applied.revision, Some(1));

@@ -304,11 +304,10 @@ async fn customers_follow_an_outage_on_the_public_page_and_subscribe() {
         "All Systems Operational"
     );
     let seen = groups(&browser).await;
-    // Listing order is (position, name); the example plan sets no
-    // positions, so accounts comes first, and its group with it.
+    // Listing order is the plan's positions: shop, payments, accounts.
     let expected = [
+        ("shopping", vec!["component-shop", "component-payments"]),
         ("your account", vec!["component-accounts"]),
-        ("shopping", vec!["component-payments", "component-shop"]),
     ];
     assert_eq!(seen.len(), expected.len(), "{seen:?}");
     for ((heading, ids), (want_heading, want_ids)) in seen.iter().zip(&expected) {

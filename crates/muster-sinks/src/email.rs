@@ -277,6 +277,49 @@ mod tests {
     }
 
     #[test]
+    fn a_status_page_mail_offers_one_click_unsubscribe() {
+        let mut n = testing::bare();
+        n.unsubscribe_url = Some("https://status.example.com/unsubscribe?token=msu_abc".into());
+        let d = testing::destination(SinkKind::Email, "ada@example.com");
+        let envelope = Envelope {
+            delivery_id: testing::delivery_id(),
+            recipient: "ada@example.com",
+            destination: &d,
+            notification: &n,
+            signing_secret: None,
+        };
+        let from: Mailbox = "Muster <muster@example.com>".parse().expect("mailbox");
+        let raw = String::from_utf8(
+            render(&envelope, &from, now())
+                .expect("rendered")
+                .formatted(),
+        )
+        .expect("ascii");
+        let headers = raw.split("\r\n\r\n").next().expect("headers");
+        assert!(
+            headers.contains(
+                "List-Unsubscribe: <https://status.example.com/unsubscribe?token=msu_abc>\r\n"
+            ),
+            "{headers}"
+        );
+        assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(raw.contains("Unsubscribe: https://status.example.com/unsubscribe?token=msu_abc"));
+        // Other mail has no such header.
+        let plain = testing::drill();
+        let envelope = Envelope {
+            notification: &plain,
+            ..envelope
+        };
+        let raw = String::from_utf8(
+            render(&envelope, &from, now())
+                .expect("rendered")
+                .formatted(),
+        )
+        .expect("ascii");
+        assert!(!raw.contains("List-Unsubscribe"));
+    }
+
+    #[test]
     fn the_message_carries_the_delivery_id_and_both_parts() {
         let n = testing::drill();
         let d = testing::destination(SinkKind::Email, "Ada Lovelace <ada@example.com>");

@@ -275,7 +275,11 @@ impl Html<'_> {
                 Some(at) => format!("Verified {}", self.when(at)),
                 None => "Not verified by a person yet".to_owned(),
             },
-            uptime: format!("{:.2}% uptime", share * 100.0),
+            // Rounded down: an outage today never reads 100.00%.
+            uptime: format!(
+                "{:.2}% uptime over {HISTORY_DAYS} days",
+                (share * 10_000.0).floor() / 100.0
+            ),
             bars: bars
                 .iter()
                 .map(|bar| {
