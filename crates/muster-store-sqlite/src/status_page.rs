@@ -9,18 +9,16 @@ use muster_core::status_page::subscriber::Subscriber;
 use muster_core::{IncidentId, MaintenanceId, SubscriberId};
 use muster_store::StoreError;
 use muster_store::status_page::documents::{
-    decode_components, decode_incident, decode_maintenance, encode_components, encode_incident,
-    encode_maintenance,
+    decode_incident, decode_maintenance, encode_components, encode_incident, encode_maintenance,
 };
 use muster_store::status_page::{
     ComponentState, MaintenanceWrite, NewSubscriber, PublicIncidentWrite, StatusPageStore,
-    Subscribed, statements,
+    Subscribed, decode_component_state, decode_subscriber, statements,
 };
 use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 
 use crate::SqliteStore;
-use crate::codec::{backend, get, id, instant, optional_instant};
+use crate::codec::{Row, backend, get};
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -41,23 +39,6 @@ fn conflict(entity: &'static str, expected: Option<u64>) -> StoreError {
         expected: expected.unwrap_or(0),
         actual: expected.unwrap_or(0),
     }
-}
-
-fn decode_subscriber(row: &SqliteRow) -> Result<Subscriber, StoreError> {
-    let kind: String = get(row, "kind")?;
-    let components: String = get(row, "components")?;
-    Ok(Subscriber {
-        id: id(row, "subscriber_id")?,
-        kind: kind.parse().map_err(StoreError::Corrupt)?,
-        address: get(row, "address")?,
-        components: decode_components(&components)?,
-        confirmed_at: optional_instant(row, "confirmed_at")?,
-        created_at: instant(row, "created_at")?,
-        failing_since: optional_instant(row, "failing_since")?,
-        last_error: get(row, "last_error")?,
-        disabled_at: optional_instant(row, "disabled_at")?,
-        disabled_reason: get(row, "disabled_reason")?,
-    })
 }
 
 async fn write_incident(
@@ -178,19 +159,7 @@ impl StatusPageStore for SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter()
-            .map(|row| {
-                let hand: Option<String> = get(row, "set_by_hand")?;
-                Ok(ComponentState {
-                    component: get(row, "component")?,
-                    set_by_hand: hand
-                        .as_deref()
-                        .map(str::parse)
-                        .transpose()
-                        .map_err(StoreError::Corrupt)?,
-                    verified_at: optional_instant(row, "verified_at")?,
-                    updated_at: instant(row, "updated_at")?,
-                })
-            })
+            .map(|row| decode_component_state(&Row(row)))
             .collect()
     }
 
@@ -297,7 +266,7 @@ impl StatusPageStore for SqliteStore {
                     let Some(row) = row else {
                         return Ok(None);
                     };
-                    let mut subscriber = decode_subscriber(&row)?;
+                    let mut subscriber = decode_subscriber(&Row(&row))?;
                     sqlx::query(statements::CONFIRM_SUBSCRIBER)
                         .bind(&digest)
                         .bind(now.as_millisecond())
@@ -327,7 +296,7 @@ impl StatusPageStore for SqliteStore {
                     let Some(row) = row else {
                         return Ok(None);
                     };
-                    let subscriber = decode_subscriber(&row)?;
+                    let subscriber = decode_subscriber(&Row(&row))?;
                     sqlx::query(statements::DELETE_SUBSCRIBER)
                         .bind(subscriber.id.to_string())
                         .execute(&mut *c)
@@ -344,7 +313,7 @@ impl StatusPageStore for SqliteStore {
             .fetch_all(&self.readers)
             .await
             .map_err(backend)?;
-        rows.iter().map(decode_subscriber).collect()
+        rows.iter().map(|r| decode_subscriber(&Row(r))).collect()
     }
 
     async fn find_subscriber(
@@ -356,7 +325,7 @@ impl StatusPageStore for SqliteStore {
             .fetch_optional(&self.readers)
             .await
             .map_err(backend)?;
-        row.map(|row| Ok((decode_subscriber(&row)?, get(&row, "signing_secret")?)))
+        row.map(|row| Ok((decode_subscriber(&Row(&row))?, get(&row, "signing_secret")?)))
             .transpose()
     }
 

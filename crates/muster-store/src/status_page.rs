@@ -17,8 +17,40 @@ use muster_core::status_page::subscriber::Subscriber;
 use muster_core::{IncidentId, MaintenanceId, NewTimelineEntry, SubscriberId};
 
 use crate::StoreError;
+use crate::row::StoredRow;
 
 pub mod documents;
+
+/// A subscriber from a row of [`statements::LIST_SUBSCRIBERS`]' columns.
+pub fn decode_subscriber(row: &impl StoredRow) -> Result<Subscriber, StoreError> {
+    Ok(Subscriber {
+        id: row.id("subscriber_id")?.into(),
+        kind: row.text("kind")?.parse().map_err(StoreError::Corrupt)?,
+        address: row.text("address")?,
+        components: documents::decode_components(&row.text("components")?)?,
+        confirmed_at: row.optional_instant("confirmed_at")?,
+        created_at: row.instant("created_at")?,
+        failing_since: row.optional_instant("failing_since")?,
+        last_error: row.optional_text("last_error")?,
+        disabled_at: row.optional_instant("disabled_at")?,
+        disabled_reason: row.optional_text("disabled_reason")?,
+    })
+}
+
+/// A component's state from a row of [`statements::LIST_COMPONENTS`].
+pub fn decode_component_state(row: &impl StoredRow) -> Result<ComponentState, StoreError> {
+    Ok(ComponentState {
+        component: row.text("component")?,
+        set_by_hand: row
+            .optional_text("set_by_hand")?
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(StoreError::Corrupt)?,
+        verified_at: row.optional_instant("verified_at")?,
+        updated_at: row.instant("updated_at")?,
+    })
+}
 
 /// A component's own state; what the plan says of it (name, group, the
 /// functionality behind it) lives in the plan.

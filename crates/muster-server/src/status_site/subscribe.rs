@@ -192,22 +192,38 @@ fn missing_token(site: &StatusSite) -> Response {
     )
 }
 
+/// The page a mailed link opens: a question and the button that acts.
+fn button_page(
+    site: &StatusSite,
+    token: &str,
+    title: &str,
+    question: &str,
+    path: &str,
+    button: &str,
+) -> Response {
+    if token.is_empty() {
+        return missing_token(site);
+    }
+    page(
+        site,
+        StatusCode::OK,
+        title,
+        &[format!("{question} {}?", site.config.name)],
+        Some((token_action(site, path, token), button.to_owned())),
+    )
+}
+
 pub(super) async fn confirm_page(
     State(site): State<StatusSite>,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if query.token.is_empty() {
-        return missing_token(&site);
-    }
-    page(
+    button_page(
         &site,
-        StatusCode::OK,
+        &query.token,
         "Confirm your subscription",
-        &[format!("Start receiving updates of {}?", site.config.name)],
-        Some((
-            token_action(&site, "/subscriptions/confirm", &query.token),
-            "Confirm subscription".to_owned(),
-        )),
+        "Start receiving updates of",
+        "/subscriptions/confirm",
+        "Confirm subscription",
     )
 }
 
@@ -251,18 +267,13 @@ pub(super) async fn unsubscribe_page(
     State(site): State<StatusSite>,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if query.token.is_empty() {
-        return missing_token(&site);
-    }
-    page(
+    button_page(
         &site,
-        StatusCode::OK,
+        &query.token,
         "Unsubscribe",
-        &[format!("Stop receiving updates of {}?", site.config.name)],
-        Some((
-            token_action(&site, "/unsubscribe", &query.token),
-            "Unsubscribe".to_owned(),
-        )),
+        "Stop receiving updates of",
+        "/unsubscribe",
+        "Unsubscribe",
     )
 }
 
