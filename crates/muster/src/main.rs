@@ -8,6 +8,7 @@ mod bench_escalation;
 mod bench_import;
 mod bench_ingest;
 mod bench_oncall;
+mod bench_status;
 mod config;
 mod remote;
 mod serve;
@@ -186,6 +187,9 @@ enum BenchCommand {
     /// Alert ingestion beside the real Alertmanager: alerts/s accepted, latency to the first
     /// notification, memory with 100,000 open alerts.
     Ingest(bench_ingest::IngestBenchArgs),
+    /// The public status page beside nginx serving the same bytes: requests/s and p99 for
+    /// /api/v2/summary.json and / with 64 connections, also while incidents are updated.
+    Status(bench_status::StatusBenchArgs),
 }
 
 fn parse_role(raw: &str) -> Result<UserRole, String> {
@@ -275,6 +279,7 @@ async fn main() -> ExitCode {
         Command::Bench(BenchCommand::Escalation(args)) => bench_escalation::run(args).await,
         Command::Bench(BenchCommand::Oncall(args)) => bench_oncall::run(args).await,
         Command::Bench(BenchCommand::Ingest(args)) => bench_ingest::run(args).await,
+        Command::Bench(BenchCommand::Status(args)) => bench_status::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
