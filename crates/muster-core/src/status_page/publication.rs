@@ -229,8 +229,7 @@ pub fn publish(
             });
         }
     }
-    if current.is_none() && draft.status.is_resolved() && draft.status == IncidentStatus::Postmortem
-    {
+    if current.is_none() && draft.status == IncidentStatus::Postmortem {
         errors.push(FieldError::new(
             "status",
             "a postmortem follows a published incident; publish what happened first",
