@@ -599,13 +599,19 @@ async fn the_openapi_document_lists_every_route() {
         ),
         ("/api/v1/incidents/{incident}/whats-next", vec!["get"]),
         ("/api/v1/incidents/{incident}/updates", vec!["post"]),
-        ("/api/v1/incidents/{incident}/status-page", vec!["get", "post"]),
+        (
+            "/api/v1/incidents/{incident}/status-page",
+            vec!["get", "post"],
+        ),
         ("/api/v1/status-page/components", vec!["get"]),
         (
             "/api/v1/status-page/components/{component}/status",
             vec!["put", "delete"],
         ),
-        ("/api/v1/status-page/components/{component}/verify", vec!["post"]),
+        (
+            "/api/v1/status-page/components/{component}/verify",
+            vec!["post"],
+        ),
         ("/api/v1/status-page/maintenances", vec!["get", "post"]),
         (
             "/api/v1/status-page/maintenances/{maintenance}/complete",
