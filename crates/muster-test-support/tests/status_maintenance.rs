@@ -351,3 +351,94 @@ async fn journey(app: &TestApp, clock: &FakeClock, start: Timestamp) {
         "subscribers' addresses are for admins"
     );
 }
+
+/// Publishes an update of `reference` and returns how many subscribers
+/// were told.
+async fn publish(app: &TestApp, admin: &str, reference: &str, status: &str) -> u64 {
+    let (code, published) = app
+        .call(
+            admin,
+            Method::POST,
+            &format!("/api/v1/incidents/{reference}/status-page"),
+            Some(json!({"status": status, "body": format!("We are {status}.")})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{published}");
+    published["notified"].as_u64().expect("a count")
+}
+
+/// Sends until the outbox gives up on what is due, moving the clock past
+/// each retry's backoff (16 attempts over about an hour).
+async fn until_given_up(app: &TestApp, clock: &FakeClock) {
+    for _ in 0..30 {
+        app.settle().await;
+        clock.advance(SignedDuration::from_mins(6));
+    }
+    app.settle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_webhook_failing_for_days_is_disabled_with_the_reason_shown() {
+    let start: Timestamp = "2027-03-10T08:00:00Z".parse().expect("an instant");
+    let clock = Arc::new(FakeClock::new(start));
+    let app = TestApp::sqlite_with(options(&clock)).await;
+    let admin = app.token("root@fernbrook.example", UserRole::Admin).await;
+    app.apply_example_plan(&admin).await;
+    let hooks = WebhookReceiver::start().await;
+    let response = reqwest::Client::new()
+        .post(app.status_url("/subscribe"))
+        .json(&json!({"kind": "webhook", "address": hooks.url("down")}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let (_, incident) = app
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Checkout errors"})),
+        )
+        .await;
+    let reference = incident["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned();
+    let subscriber = |subscribers: &Value| subscribers[0].clone();
+
+    // Down: every attempt fails, the outbox gives up, the failing starts.
+    hooks.set_down(true);
+    assert_eq!(publish(&app, &admin, &reference, "investigating").await, 1);
+    until_given_up(&app, &clock).await;
+    let (_, subscribers) = app
+        .call(&admin, Method::GET, "/api/v1/status-page/subscribers", None)
+        .await;
+    let failing = subscriber(&subscribers);
+    assert!(failing["failing_since"].is_string(), "{failing}");
+    assert!(
+        failing["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{failing}"
+    );
+    assert!(failing["disabled_at"].is_null(), "not after an hour");
+
+    // Three days on, still down: disabled, with why.
+    clock.advance(SignedDuration::from_hours(72));
+    assert_eq!(publish(&app, &admin, &reference, "identified").await, 1);
+    until_given_up(&app, &clock).await;
+    let (_, subscribers) = app
+        .call(&admin, Method::GET, "/api/v1/status-page/subscribers", None)
+        .await;
+    let disabled = subscriber(&subscribers);
+    assert!(disabled["disabled_at"].is_string(), "{disabled}");
+    let reason = disabled["disabled_reason"].as_str().expect("a reason");
+    assert!(
+        reason.contains("3 days") && reason.contains("503"),
+        "{reason}"
+    );
+    // Disabled, it is told nothing more, even once its receiver is back.
+    hooks.set_down(false);
+    assert_eq!(publish(&app, &admin, &reference, "monitoring").await, 0);
+    app.stop().await;
+}
