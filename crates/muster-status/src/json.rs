@@ -37,6 +37,12 @@ pub(crate) struct Json<'a> {
     pub now: Timestamp,
 }
 
+/// What a page that never changed says it was updated at: the current
+/// minute, so its bytes (and ETag) stay the same for a minute at a time.
+pub(crate) fn never_changed(now: Timestamp) -> Timestamp {
+    Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(60)).unwrap_or(now)
+}
+
 impl Json<'_> {
     fn page(&self) -> Page {
         Page {
@@ -47,7 +53,7 @@ impl Json<'_> {
             updated_at: self
                 .projection
                 .updated_at()
-                .unwrap_or(Timestamp::UNIX_EPOCH),
+                .unwrap_or_else(|| never_changed(self.now)),
         }
     }
 
@@ -64,7 +70,8 @@ impl Json<'_> {
             .iter()
             .map(|i| i.created_at)
             .min()
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+            .or_else(|| self.projection.updated_at())
+            .unwrap_or_else(|| never_changed(self.now));
         let mut out: Vec<Component> = Vec::new();
         let mut groups: BTreeMap<String, usize> = BTreeMap::new();
         for component in &self.projection.components {

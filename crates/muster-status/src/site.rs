@@ -117,7 +117,9 @@ impl Site {
             .collect();
         items.sort_by_key(|i| std::cmp::Reverse(i.created_at));
         items.truncate(LIST_LIMIT);
-        let updated = projection.updated_at().unwrap_or(Timestamp::UNIX_EPOCH);
+        let updated = projection
+            .updated_at()
+            .unwrap_or_else(|| crate::json::never_changed(now));
         assets.insert(
             "/history.atom".to_owned(),
             Asset::new(crate::feeds::atom(config, &items, updated), ATOM),
