@@ -163,6 +163,17 @@ pub struct ScheduleMaintenance {
     pub ends_at: Timestamp,
 }
 
+/// Move a window on by hand.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveMaintenance {
+    /// `in_progress` (start early), `verifying` or `completed`.
+    pub status: String,
+    /// What subscribers read; standard words when left out.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MaintenanceUpdate {
     pub status: String,

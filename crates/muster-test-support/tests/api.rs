@@ -617,6 +617,10 @@ async fn the_openapi_document_lists_every_route() {
             "/api/v1/status-page/maintenances/{maintenance}/complete",
             vec!["post"],
         ),
+        (
+            "/api/v1/status-page/maintenances/{maintenance}/status",
+            vec!["post"],
+        ),
         ("/api/v1/status-page/subscribers", vec!["get"]),
         ("/api/v1/incidents/{incident}/scenario", vec!["get"]),
         (

@@ -216,6 +216,66 @@ async fn journey(app: &TestApp, clock: &FakeClock, start: Timestamp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "completed already: {answer}");
 
+    // By hand: a second window started early, verified, then completed.
+    let (_, second) = app
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/status-page/maintenances",
+            Some(json!({
+                "name": "Search index rebuild",
+                "body": "Search may be slow.",
+                "components": ["shop"],
+                "starts_at": at(600),
+                "ends_at": at(660),
+            })),
+        )
+        .await;
+    let second_id = second["id"].as_str().expect("an id").to_owned();
+    let (status, answer) = move_window(app, &admin, &second_id, "scheduled", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"]["fields"]["status"].is_string(), "{answer}");
+    let (status, answer) = move_window(app, &admin, &second_id, "sideways", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, started) = move_window(app, &admin, &second_id, "in_progress", None).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["status"], "in_progress");
+    let (status, checking) = move_window(
+        app,
+        &admin,
+        &second_id,
+        "verifying",
+        Some("Checking search results."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{checking}");
+    assert_eq!(checking["status"], "verifying");
+    let (status, done) = move_window(app, &admin, &second_id, "completed", None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    let (status, _) = move_window(app, &admin, &second_id, "in_progress", None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.settle().await;
+    let told: Vec<String> = subjects(&hooks).into_iter().skip(4).collect();
+    assert_eq!(
+        told.len(),
+        4,
+        "announced, started, verifying, completed: {told:?}"
+    );
+    // Sent concurrently, so in any order; each once.
+    for words in [
+        "Scheduled maintenance",
+        "in progress",
+        "being verified",
+        "completed",
+    ] {
+        assert_eq!(
+            told.iter().filter(|t| t.contains(words)).count(),
+            1,
+            "{words}: {told:?}"
+        );
+    }
+
     // A SEV1's kickoff runbook drafts a public note; it waits for a person.
     let (status, incident) = app
         .call(
@@ -350,6 +410,23 @@ async fn journey(app: &TestApp, clock: &FakeClock, start: Timestamp) {
         StatusCode::FORBIDDEN,
         "subscribers' addresses are for admins"
     );
+}
+
+/// Moves a window on by hand over the API.
+async fn move_window(
+    app: &TestApp,
+    admin: &str,
+    id: &str,
+    status: &str,
+    body: Option<&str>,
+) -> (StatusCode, Value) {
+    app.call(
+        admin,
+        Method::POST,
+        &format!("/api/v1/status-page/maintenances/{id}/status"),
+        Some(json!({"status": status, "body": body})),
+    )
+    .await
 }
 
 /// Publishes an update of `reference` and returns how many subscribers

@@ -5,14 +5,14 @@
 
 use muster_core::status_page::MaintenanceStatus;
 use muster_core::status_page::maintenance::{
-    Maintenance, MaintenanceNotice, NewMaintenance, next_look, notice_due, schedule, tell,
+    Maintenance, MaintenanceNotice, NewMaintenance, move_by_hand, next_look, notice_due, schedule,
+    tell,
 };
 use muster_core::{Actor, MaintenanceId, Permission, PublicUpdateId, Timestamp};
 use muster_store::StoreError;
 use muster_store::status_page::MaintenanceWrite;
 use uuid::Uuid;
 
-use super::notices::capitalised;
 use crate::accounts::require;
 use crate::{App, AppError};
 
@@ -91,34 +91,47 @@ impl App {
         Ok(self.store.list_maintenances().await?)
     }
 
-    /// Ends a window early (or marks an overrun one done), telling
-    /// subscribers.
-    pub async fn complete_maintenance(
+    /// Moves a window on by hand (`in_progress` early, `verifying`,
+    /// `completed`), telling subscribers.
+    pub async fn move_maintenance(
         &self,
         actor: &Actor,
         id: MaintenanceId,
+        status: &str,
+        body: Option<&str>,
     ) -> Result<Maintenance, AppError> {
         require(actor, Permission::WriteIncidents)?;
+        let to = MaintenanceStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status.trim())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "status",
+                    format!("expected in_progress, verifying or completed, got {status:?}"),
+                )
+            })?;
         let now = self.now();
         let current = self
             .store
             .find_maintenance(id)
             .await?
             .ok_or_else(|| AppError::not_found("maintenance", id))?;
-        if current.told.completed || current.set_by_hand == Some(MaintenanceStatus::Completed) {
-            return Err(AppError::Conflict {
-                code: "invalid_transition",
-                message: "this maintenance is completed already".into(),
-            });
-        }
-        let mut next = tell(
-            &current,
-            MaintenanceNotice::Completed,
-            PublicUpdateId(Uuid::now_v7()),
-            now,
-        );
-        next.set_by_hand = Some(MaintenanceStatus::Completed);
-        self.write_told(&current, next, MaintenanceNotice::Completed, now)
+        let next = move_by_hand(&current, to, body, PublicUpdateId(Uuid::now_v7()), now)?;
+        let headline = match to {
+            MaintenanceStatus::Verifying => "Maintenance being verified",
+            MaintenanceStatus::Completed => "Maintenance completed",
+            _ => "Maintenance in progress",
+        };
+        self.write_told(&current, next, headline, now).await
+    }
+
+    /// Ends a window now (early, or one that overran), telling subscribers.
+    pub async fn complete_maintenance(
+        &self,
+        actor: &Actor,
+        id: MaintenanceId,
+    ) -> Result<Maintenance, AppError> {
+        self.move_maintenance(actor, id, MaintenanceStatus::Completed.as_str(), None)
             .await
     }
 
@@ -126,26 +139,16 @@ impl App {
         &self,
         current: &Maintenance,
         next: Maintenance,
-        notice: MaintenanceNotice,
+        headline: &str,
         now: Timestamp,
     ) -> Result<Maintenance, AppError> {
-        let headline = match notice {
-            MaintenanceNotice::Reminder => "Maintenance reminder".to_owned(),
-            other => capitalised(&format!(
-                "maintenance {}",
-                match other {
-                    MaintenanceNotice::Started => "in progress",
-                    _ => "completed",
-                }
-            )),
-        };
         let body = next
             .updates
             .last()
             .map(|u| u.body.clone())
             .unwrap_or_default();
         let deliveries = self
-            .maintenance_notices(&next, &headline, &body, now)
+            .maintenance_notices(&next, headline, &body, now)
             .await?;
         self.store
             .write_maintenance(&MaintenanceWrite {
@@ -185,7 +188,12 @@ impl App {
                 continue;
             };
             let next = tell(&current, notice, PublicUpdateId(Uuid::now_v7()), now);
-            match self.write_told(&current, next, notice, now).await {
+            let headline = match notice {
+                MaintenanceNotice::Reminder => "Maintenance reminder",
+                MaintenanceNotice::Started => "Maintenance in progress",
+                MaintenanceNotice::Completed => "Maintenance completed",
+            };
+            match self.write_told(&current, next, headline, now).await {
                 Ok(_) => told += 1,
                 Err(AppError::Conflict {
                     code: "version_conflict",

@@ -294,6 +294,69 @@ pub fn next_look(maintenance: &Maintenance, remind_before: SignedDuration) -> Op
     Some(remind_at)
 }
 
+/// A person moves a window on: starts it early, says it is being
+/// verified, or completes it (early, or after an overrun). Returns the
+/// window with the update subscribers are told; `body` replaces the
+/// standard words. A completed window moves no more, and none goes back to
+/// scheduled.
+pub fn move_by_hand(
+    maintenance: &Maintenance,
+    to: MaintenanceStatus,
+    body: Option<&str>,
+    update: PublicUpdateId,
+    now: Timestamp,
+) -> Result<Maintenance, DomainError> {
+    if to == MaintenanceStatus::Scheduled {
+        return Err(DomainError::invalid(
+            "status",
+            "a window cannot go back to scheduled; schedule a new one",
+        ));
+    }
+    let current = maintenance.status(now);
+    if current == MaintenanceStatus::Completed || maintenance.told.completed {
+        return Err(DomainError::transition(
+            "this maintenance is completed already",
+        ));
+    }
+    if current == to {
+        return Err(DomainError::transition(format!(
+            "this maintenance is {} already",
+            to.as_str()
+        )));
+    }
+    let (notice, words) = match to {
+        MaintenanceStatus::Scheduled | MaintenanceStatus::InProgress => (
+            MaintenanceNotice::Started,
+            MaintenanceNotice::Started.body(maintenance),
+        ),
+        MaintenanceStatus::Verifying => (
+            MaintenanceNotice::Started,
+            "The work is done; we are verifying that everything works as it should.".to_owned(),
+        ),
+        MaintenanceStatus::Completed => (
+            MaintenanceNotice::Completed,
+            MaintenanceNotice::Completed.body(maintenance),
+        ),
+    };
+    let body = match body.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(body) if body.chars().count() > MAX_BODY_CHARS => {
+            return Err(DomainError::invalid(
+                "body",
+                format!("at most {MAX_BODY_CHARS} characters"),
+            ));
+        }
+        Some(body) => body.to_owned(),
+        None => words,
+    };
+    let mut next = tell(maintenance, notice, update, now);
+    next.set_by_hand = Some(to);
+    if let Some(last) = next.updates.last_mut() {
+        last.status = to;
+        last.body = body;
+    }
+    Ok(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +457,57 @@ mod tests {
         assert_eq!(
             names,
             ["name", "body", "ends_at", "ends_at", "components[0]"]
+        );
+    }
+
+    #[test]
+    fn a_person_starts_verifies_and_completes_a_window_by_hand() {
+        let m = window(0, 180, 240);
+        let early =
+            move_by_hand(&m, MaintenanceStatus::InProgress, None, uid(20), at(100)).unwrap();
+        assert_eq!(early.status(at(100)), MaintenanceStatus::InProgress);
+        assert!(early.covers("payments", at(100)));
+        assert_eq!(
+            notice_due(&early, SignedDuration::from_hours(1), at(150)),
+            None,
+            "started and told"
+        );
+        let checking = move_by_hand(
+            &early,
+            MaintenanceStatus::Verifying,
+            Some("Checking payments"),
+            uid(21),
+            at(200),
+        )
+        .unwrap();
+        assert_eq!(
+            checking.status(at(300)),
+            MaintenanceStatus::Verifying,
+            "until a person says"
+        );
+        assert_eq!(checking.updates.last().unwrap().body, "Checking payments");
+        let done = move_by_hand(
+            &checking,
+            MaintenanceStatus::Completed,
+            None,
+            uid(22),
+            at(310),
+        )
+        .unwrap();
+        assert_eq!(done.status(at(310)), MaintenanceStatus::Completed);
+        assert!(
+            move_by_hand(&done, MaintenanceStatus::InProgress, None, uid(23), at(320)).is_err()
+        );
+        assert!(move_by_hand(&m, MaintenanceStatus::Scheduled, None, uid(24), at(10)).is_err());
+        assert!(
+            move_by_hand(
+                &early,
+                MaintenanceStatus::InProgress,
+                None,
+                uid(25),
+                at(110)
+            )
+            .is_err()
         );
     }
 }

@@ -148,6 +148,7 @@ fn routes() -> OpenApiRouter<AppState> {
             status_page::schedule_maintenance
         ))
         .routes(routes!(status_page::complete_maintenance))
+        .routes(routes!(status_page::move_maintenance))
         .routes(routes!(status_page::subscribers))
         .routes(routes!(meta::severities))
         .routes(routes!(meta::roles))

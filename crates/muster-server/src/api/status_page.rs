@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use muster_api_types::ErrorBody;
 use muster_api_types::status_page::{
-    IncidentStatusPage, MaintenanceWindow, PublicIncident, PublishStatusUpdate,
+    IncidentStatusPage, MaintenanceWindow, MoveMaintenance, PublicIncident, PublishStatusUpdate,
     ScheduleMaintenance, SetComponentStatus, StatusComponent, StatusDraft, StatusPublished,
     StatusSubscriber,
 };
@@ -218,14 +218,38 @@ pub async fn complete_maintenance(
     Caller(caller): Caller,
     Path(maintenance): Path<String>,
 ) -> Result<Json<MaintenanceWindow>, ApiError> {
-    let id: MaintenanceId = maintenance.trim().parse().map_err(|_| {
-        ApiError::invalid(
-            "maintenance",
-            format!("expected a maintenance id, got {maintenance:?}"),
-        )
-    })?;
+    let id = maintenance_id(&maintenance)?;
     let window = state.app.complete_maintenance(&caller.actor, id).await?;
     Ok(Json(MaintenanceWindow::from_core(&window, state.app.now())))
+}
+
+/// Move a window on by hand: start it early (`in_progress`), say it is
+/// being checked (`verifying`, which holds until a person completes it), or
+/// complete it. Subscribers are told.
+#[utoipa::path(post, path = "/status-page/maintenances/{maintenance}/status", tag = "status page", request_body = MoveMaintenance,
+    params(("maintenance" = String, Path)),
+    responses((status = 200, body = MaintenanceWindow), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn move_maintenance(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(maintenance): Path<String>,
+    ApiJson(body): ApiJson<MoveMaintenance>,
+) -> Result<Json<MaintenanceWindow>, ApiError> {
+    let id = maintenance_id(&maintenance)?;
+    let window = state
+        .app
+        .move_maintenance(&caller.actor, id, &body.status, body.body.as_deref())
+        .await?;
+    Ok(Json(MaintenanceWindow::from_core(&window, state.app.now())))
+}
+
+fn maintenance_id(raw: &str) -> Result<MaintenanceId, ApiError> {
+    raw.trim().parse().map_err(|_| {
+        ApiError::invalid(
+            "maintenance",
+            format!("expected a maintenance id, got {raw:?}"),
+        )
+    })
 }
 
 /// Every subscriber, with the reason any was disabled (admins only).
