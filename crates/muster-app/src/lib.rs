@@ -58,6 +58,8 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     book: Arc<oncall::BookCache>,
     link_key: Arc<std::sync::OnceLock<Vec<u8>>>,
+    /// The key status-page unsubscribe links are made with.
+    unsubscribe_key: Arc<std::sync::OnceLock<Vec<u8>>>,
     routing: Arc<routing::ContextCache>,
     /// Wakes this node's alert routing when alerts arrive or change.
     alerts_arrived: Arc<tokio::sync::Notify>,
@@ -87,6 +89,7 @@ impl App {
             wake: Arc::default(),
             book: Arc::default(),
             link_key: Arc::default(),
+            unsubscribe_key: Arc::default(),
             routing: Arc::default(),
             alerts_arrived: Arc::default(),
             known_integrations: Arc::default(),

@@ -437,14 +437,24 @@ impl App {
 
     /// The key every node signs one-time links with (made on first use).
     pub(crate) async fn link_key(&self) -> Result<Vec<u8>, AppError> {
-        if let Some(key) = self.link_key.get() {
+        self.stored_key(links::KEY_NAME, &self.link_key).await
+    }
+
+    /// The key stored under `name`, made on first use by whichever node
+    /// comes first, and kept in `cache` after the first read.
+    pub(crate) async fn stored_key(
+        &self,
+        name: &str,
+        cache: &std::sync::OnceLock<Vec<u8>>,
+    ) -> Result<Vec<u8>, AppError> {
+        if let Some(key) = cache.get() {
             return Ok(key.clone());
         }
         let mut fresh = [0u8; 32];
         getrandom::fill(&mut fresh)
             .map_err(|e| AppError::Internal(format!("no randomness for a signing key: {e}")))?;
-        let key = self.store.signing_key(links::KEY_NAME, &fresh).await?;
-        Ok(self.link_key.get_or_init(|| key).clone())
+        let key = self.store.signing_key(name, &fresh).await?;
+        Ok(cache.get_or_init(|| key).clone())
     }
 
     fn check_link(&self, key: &[u8], token: &str) -> Result<LinkClaims, AppError> {

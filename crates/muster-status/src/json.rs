@@ -250,7 +250,6 @@ impl Json<'_> {
         let active = self.maintenances(self.projection.active(self.now));
         let mut current = active.clone();
         current.extend(upcoming.iter().cloned());
-        let bytes = |value: &dyn erased::Json| value.bytes();
         vec![
             (
                 "/api/v2/summary.json",
@@ -315,16 +314,8 @@ impl Json<'_> {
     }
 }
 
-/// Serialising the responses' different types through one helper.
-mod erased {
-    pub trait Json {
-        fn bytes(&self) -> Vec<u8>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn bytes(&self) -> Vec<u8> {
-            // Plain data of strings, numbers and instants always serialises.
-            serde_json::to_vec(self).unwrap_or_default()
-        }
-    }
+/// A response's bytes: plain data of strings, numbers and instants, which
+/// always serialises.
+fn bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
 }

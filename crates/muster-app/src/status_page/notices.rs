@@ -81,10 +81,8 @@ pub(crate) fn public_notification(
 
 impl App {
     pub(crate) async fn unsubscribe_key(&self) -> Result<Vec<u8>, AppError> {
-        let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh)
-            .map_err(|e| AppError::Internal(format!("no randomness for a signing key: {e}")))?;
-        Ok(self.store.signing_key(UNSUBSCRIBE_KEY, &fresh).await?)
+        self.stored_key(UNSUBSCRIBE_KEY, &self.unsubscribe_key)
+            .await
     }
 
     pub(crate) fn status_url(&self, path: &str) -> String {

@@ -210,31 +210,33 @@ impl App {
         key: IncidentKey,
     ) -> Result<Vec<StatusDraft>, AppError> {
         let incident = self.get_incident(actor, key).await?;
-        let mut drafts = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.store.list_timeline(incident.id, after, 500).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.sequence);
-            for entry in &page {
-                match &entry.event {
-                    TimelineEvent::StatusUpdateDrafted { component, text } => {
-                        drafts.push(StatusDraft {
-                            sequence: entry.sequence,
-                            component: component.clone(),
-                            text: text.clone(),
-                            at: entry.occurred_at,
-                        });
-                    }
-                    // A publication answers every draft before it.
-                    TimelineEvent::StatusUpdatePublished { .. } => drafts.clear(),
-                    _ => {}
-                }
-            }
-            if page.len() < 500 {
-                break;
-            }
-        }
-        Ok(drafts)
+        Ok(drafts_in(&self.whole_timeline(incident.id).await?))
     }
+
+    /// The public face of an incident the caller has read already.
+    pub async fn public_incident_of(
+        &self,
+        incident: &muster_core::Incident,
+    ) -> Result<Option<PublicIncident>, AppError> {
+        Ok(self.store.find_public_incident(incident.id).await?)
+    }
+}
+
+/// The drafts of `timeline` (oldest first) that no publication answered yet.
+pub fn drafts_in(timeline: &[muster_core::TimelineEntry]) -> Vec<StatusDraft> {
+    let mut drafts = Vec::new();
+    for entry in timeline {
+        match &entry.event {
+            TimelineEvent::StatusUpdateDrafted { component, text } => drafts.push(StatusDraft {
+                sequence: entry.sequence,
+                component: component.clone(),
+                text: text.clone(),
+                at: entry.occurred_at,
+            }),
+            // A publication answers every draft before it.
+            TimelineEvent::StatusUpdatePublished { .. } => drafts.clear(),
+            _ => {}
+        }
+    }
+    drafts
 }

@@ -90,7 +90,7 @@ pub(super) async fn load_view(
             tracing::warn!(incident = %key, %error, "the incident's process panels could not be built");
         }
     }
-    match super::status_page::status_card(state, actor, key, &overview.incident).await {
+    match super::status_page::status_card(state, &overview.incident, &overview.timeline).await {
         Ok(card) => view.status_page = card,
         Err(error) => {
             tracing::warn!(incident = %key, %error, "the incident's status-page card could not be built");

@@ -8,8 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use muster_app::AppError;
-use muster_app::incidents::IncidentKey;
-use muster_app::status_page::publish::StatusPublication;
+use muster_app::status_page::publish::{StatusPublication, drafts_in};
 use muster_ui::present::{StatusCardInputs, status_page_card};
 use muster_ui::view::{StatusPageCard, StatusPreview};
 
@@ -22,19 +21,15 @@ use crate::state::AppState;
 /// The card for `incident`, or `None` when the plan has no components.
 pub(super) async fn status_card(
     state: &AppState,
-    actor: &muster_core::Actor,
-    key: IncidentKey,
     incident: &muster_core::Incident,
+    timeline: &[muster_core::TimelineEntry],
 ) -> Result<Option<StatusPageCard>, AppError> {
     let projection = state.app.public_projection().await?;
     if projection.components.is_empty() {
         return Ok(None);
     }
-    let public = state.app.public_incident(actor, key).await?;
-    let drafts: Vec<_> = state
-        .app
-        .status_drafts(actor, key)
-        .await?
+    let public = state.app.public_incident_of(incident).await?;
+    let drafts: Vec<_> = drafts_in(timeline)
         .into_iter()
         .map(|d| (d.component, d.text, d.at))
         .collect();

@@ -65,20 +65,18 @@ impl StatusSite {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    /// Renders the site afresh from the published projection.
-    pub async fn build(&self) -> Result<Site, BuildError> {
+    /// Renders the site afresh from the published projection and swaps it
+    /// in; returns when the page next changes by the clock alone (a
+    /// maintenance window starting or ending).
+    pub async fn rebuild(&self) -> Result<Option<jiff::Timestamp>, BuildError> {
+        let now = self.app.now();
         let projection = self.app.public_projection().await?;
-        Ok(Site::build(&projection, &self.config, self.app.now())?)
-    }
-
-    /// Rebuilds and swaps the snapshot in.
-    pub async fn rebuild(&self) -> Result<(), BuildError> {
-        let site = Arc::new(self.build().await?);
+        let site = Arc::new(Site::build(&projection, &self.config, now)?);
         match self.snapshot.write() {
             Ok(mut current) => *current = site,
             Err(poisoned) => *poisoned.into_inner() = site,
         }
-        Ok(())
+        Ok(projection.next_change(now))
     }
 
     /// Keeps the snapshot fresh until `shutdown` resolves.
@@ -111,20 +109,14 @@ impl StatusSite {
             if !due {
                 continue;
             }
-            match self.app.public_projection().await {
-                Ok(projection) => match Site::build(&projection, &self.config, now) {
-                    Ok(site) => {
-                        next_change = projection.next_change(now);
-                        match self.snapshot.write() {
-                            Ok(mut current) => *current = Arc::new(site),
-                            Err(poisoned) => *poisoned.into_inner() = Arc::new(site),
-                        }
-                        seen = revision;
-                        built_at = tokio::time::Instant::now();
-                    }
-                    Err(error) => tracing::error!(%error, "status page: cannot render"),
-                },
-                Err(error) => tracing::warn!(%error, "status page: cannot read the projection"),
+            match self.rebuild().await {
+                Ok(next) => {
+                    next_change = next;
+                    seen = revision;
+                    built_at = tokio::time::Instant::now();
+                }
+                // Keep serving the last snapshot.
+                Err(error) => tracing::warn!(%error, "status page: cannot rebuild"),
             }
         }
     }
